@@ -1,0 +1,121 @@
+import { createAuthenticator, type AuthResult } from './api-keys.js';
+import { GatewayConfigError } from './config-error.js';
+import { decideMessage, type Decision } from './decide.js';
+import { validateMessage, type ClientMessage } from './envelope.js';
+import { deny, type Denial, type GatewayErrorName, type JsonRpcErrorObject } from './errors.js';
+import { lowerCaseHeaders, type HeaderMap } from './headers.js';
+import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
+import type { ResolvedOptions } from './options.js';
+import { createPolicy, type Policy } from './policy.js';
+import { createRateLimiter, type RateLimiter, type RateLimitInfo, type RateLimitStore } from './rate-limit.js';
+import { createRouter, type Router } from './routing.js';
+import type { Subject } from './subject.js';
+import type { Target } from './target.js';
+import { validateOptions, type ValidateContext } from './validate-options.js';
+
+/** What compileGateway needs besides the options. */
+export interface CompileContext extends ValidateContext {
+  /** Where rate-limit counters live. Defaults to a memory store owned by this gateway. */
+  rateLimitStore?: RateLimitStore;
+}
+
+/** What check() is asked: one message and the request's credentials. */
+export interface CheckInput {
+  /** Request headers; names in any case. */
+  headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Shorthand for an `X-API-Key` header. */
+  apiKey?: string;
+  /** One JSON-RPC message, as parsed JSON. It is validated like a body from the wire. */
+  message: unknown;
+}
+
+/** The whole decision for one message. */
+export type CheckResult =
+  | { ok: true; subject: Subject; upstream: string | null; target: Target | null; rateLimit: RateLimitInfo | null }
+  | {
+      ok: false;
+      /** Error table entry, e.g. `'FORBIDDEN'`. */
+      name: GatewayErrorName;
+      /** HTTP status the data plane answers with. */
+      status: number;
+      /** The JSON-RPC error object the client receives. */
+      error: JsonRpcErrorObject;
+      /** HTTP headers that go with the status (WWW-Authenticate, Retry-After). */
+      headers?: Record<string, string>;
+      /** Who was denied, once authentication succeeded. */
+      subject?: Subject;
+    };
+
+/** A gateway's decisions, compiled once from its options. Holds no sockets and reads no files. */
+export interface CompiledGateway {
+  /** The validated options, defaults and placeholders resolved. */
+  readonly options: ResolvedOptions;
+  /** Who a request is from, by its headers (lower-case names, as node:http gives them). */
+  authenticate(headers: HeaderMap): AuthResult;
+  /** Policy, rate limit and routing for one validated message of an authenticated subject. */
+  decide(subject: Subject, message: ClientMessage): Promise<Decision>;
+  /** The whole decision for one message, from headers to upstream: what users unit-test. */
+  check(input: CheckInput): Promise<CheckResult>;
+  /** The compiled policy. */
+  readonly policy: Policy;
+  /** The compiled routing table. */
+  readonly router: Router;
+  /** The rate limiter over the configured store. */
+  readonly rateLimiter: RateLimiter;
+  /** Releases the rate-limit store. */
+  close(): Promise<void>;
+}
+
+function failure(denial: Denial, subject?: Subject): CheckResult {
+  const out: CheckResult = { ok: false, name: denial.name, status: denial.status, error: denial.error };
+  if (denial.headers) out.headers = denial.headers;
+  if (subject) out.subject = subject;
+  return out;
+}
+
+/**
+ * Validates and compiles gateway options once: keys indexed by hash, globs compiled, rules
+ * prepared for per-subject lookup. Throws GatewayConfigError listing every problem.
+ */
+export function compileGateway(input: unknown, context: CompileContext = {}): CompiledGateway {
+  const validated = validateOptions(input, context);
+  if (!validated.ok) throw new GatewayConfigError(validated.issues);
+  const options = validated.options;
+  const store = context.rateLimitStore ?? createMemoryRateLimitStore();
+  const authenticator = createAuthenticator(options.auth);
+  const parts = {
+    policy: createPolicy(options.policy),
+    router: createRouter(options.routing),
+    rateLimiter: createRateLimiter(options.rateLimit, store),
+  };
+
+  return {
+    options,
+    ...parts,
+    authenticate: (headers) => authenticator.authenticate(headers),
+    decide: (subject, message) => decideMessage(parts, subject, message),
+    async check({ headers, apiKey, message }) {
+      if (Array.isArray(message)) {
+        return failure(deny('INVALID_REQUEST', 'check() decides one message; pass batch members one at a time'));
+      }
+      const validatedMessage = validateMessage(message);
+      if (!validatedMessage.ok) return failure(validatedMessage);
+      const map = lowerCaseHeaders(headers ?? {});
+      const withKey: HeaderMap = apiKey === undefined ? map : mergeHeader(map, 'x-api-key', apiKey);
+      const auth = authenticator.authenticate(withKey);
+      if (!auth.ok) return failure(auth);
+      const decision = await decideMessage(parts, auth.subject, validatedMessage.message);
+      if (!decision.ok) return failure(decision, auth.subject);
+      return { ok: true, subject: auth.subject, upstream: decision.upstream, target: decision.target, rateLimit: decision.rateLimit };
+    },
+    close: async () => {
+      await store.close?.();
+    },
+  };
+}
+
+function mergeHeader(headers: HeaderMap, name: string, value: string): HeaderMap {
+  const previous = headers[name];
+  const values = previous === undefined ? [value] : [...(typeof previous === 'string' ? [previous] : previous), value];
+  return { ...headers, [name]: values };
+}

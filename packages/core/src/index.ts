@@ -1,0 +1,63 @@
+// @gw/core: every decision of the MCP gateway as plain functions over plain values.
+// No node: imports, no sockets, no files, no module-level mutable state.
+
+export { compileGateway } from './compile.js';
+export type { CheckInput, CheckResult, CompileContext, CompiledGateway } from './compile.js';
+
+export { validateOptions, NEVER_FORWARDED_HEADERS } from './validate-options.js';
+export type { ValidateContext, ValidationResult } from './validate-options.js';
+export { gatewayOptionsSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, LOG_LEVELS } from './options.js';
+export type {
+  GatewayOptions,
+  ResolvedOptions,
+  ResolvedUpstream,
+  ResolvedRoute,
+  ResolvedPolicyRule,
+  ResolvedApiKey,
+} from './options.js';
+export { resolvePlaceholders } from './env-placeholders.js';
+export type { EnvMap, PlaceholderProblem } from './env-placeholders.js';
+
+export { CONFIG_ERROR_CODES, GatewayConfigError, formatConfigIssue, formatConfigPath } from './config-error.js';
+export type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
+
+export { GATEWAY_ERRORS, deny, jsonRpcError, errorNameForCode } from './errors.js';
+export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './errors.js';
+
+export { parseBody, parseEnvelope, validateMessage, createBodyDecoder } from './envelope.js';
+export type {
+  ClientMessage,
+  EnvelopeResult,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  MessageResult,
+} from './envelope.js';
+
+export { headerValues, lowerCaseHeaders } from './headers.js';
+export type { HeaderMap } from './headers.js';
+export { readCredential, MAX_CREDENTIAL_LENGTH } from './credentials.js';
+export type { PresentedCredential } from './credentials.js';
+export { createAuthenticator } from './api-keys.js';
+export type { AuthResult, Authenticator } from './api-keys.js';
+export { ANONYMOUS_SUBJECT } from './subject.js';
+export type { Subject } from './subject.js';
+
+export { readTarget } from './target.js';
+export type { Target, TargetKind } from './target.js';
+export { GlobSet, isValidGlob } from './glob.js';
+export { PROTOCOL_METHODS } from './protocol-methods.js';
+export { createPolicy } from './policy.js';
+export type { AuthorizeResult, Policy } from './policy.js';
+export { createRouter } from './routing.js';
+export type { RouteResult, Router } from './routing.js';
+export { decideMessage } from './decide.js';
+export type { Decision } from './decide.js';
+
+export { createRateLimiter } from './rate-limit.js';
+export type { RateLimiter, RateLimitInfo, RateLimitOutcome, RateLimitResult, RateLimitStore } from './rate-limit.js';
+export { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
+
+export { sha256, sha256Hex, toHex } from './sha256.js';
+export { constantTimeEqual } from './constant-time.js';

@@ -1,0 +1,29 @@
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import type { RateLimitOutcome, RateLimitStore } from './rate-limit.js';
+
+/**
+ * Counters in this process, one fixed 60-second window per key (rate-limiter-flexible's memory
+ * limiter, the same algorithm as its Redis limiter, so switching stores changes no limits).
+ * Expired keys are dropped by unref'd timers, so memory follows the number of active keys.
+ */
+export function createMemoryRateLimitStore(): RateLimitStore {
+  // One limiter per distinct limit; there are as many as distinct byMethod values plus one.
+  const limiters = new Map<number, RateLimiterMemory>();
+  return {
+    async consume(key, limitPerMinute): Promise<RateLimitOutcome> {
+      let limiter = limiters.get(limitPerMinute);
+      if (!limiter) {
+        limiter = new RateLimiterMemory({ points: limitPerMinute, duration: 60, keyPrefix: '' });
+        limiters.set(limitPerMinute, limiter);
+      }
+      try {
+        const res = await limiter.consume(key, 1);
+        return { allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+      } catch (rejection) {
+        if (rejection instanceof Error) throw rejection;
+        const res = rejection as { remainingPoints: number; msBeforeNext: number };
+        return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+      }
+    },
+  };
+}

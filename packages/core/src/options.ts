@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import { isValidGlob } from './glob.js';
+
+/**
+ * The whole gateway configuration as one zod schema. It accepts the YAML of the gateway our users
+ * run today (after YAML parsing) and the same shape as a plain object, with typed defaults, so
+ * programmatic users write only what they need. Unknown keys are errors (a typo never becomes a
+ * silently ignored option). Cross-field rules (routing targets, duplicates, `${ENV}`) live in
+ * validate-options.ts.
+ */
+
+/** Custom issues carry their ERR_GW_* code in params so validation can report it unchanged. */
+const glob = z
+  .string()
+  .min(1)
+  .refine(isValidGlob, { message: 'not a valid glob pattern', params: { gwCode: 'ERR_GW_INVALID_GLOB' } });
+
+const globList = z.array(glob);
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const headerName = z.string().regex(HEADER_NAME, 'not a valid HTTP header name');
+
+/** Who a policy rule applies to. Omitted fields match every value; both are globs. */
+const subjectSchema = z.strictObject({
+  /** Tenant the rule applies to (glob); omitted = every tenant. */
+  tenant: glob.optional(),
+  /** Client the rule applies to (glob); omitted = every client of the tenant. */
+  client: glob.optional(),
+});
+
+/** Glob lists of what a rule allows or denies. */
+const ruleListsSchema = z.strictObject({
+  /** JSON-RPC method names, e.g. `tools/call`, `resources/*`. */
+  methods: globList.default([]),
+  /** Tool names (params.name of tools/call). */
+  tools: globList.default([]),
+  /** Resource URIs (params.uri of resources/read, resources/subscribe, resources/unsubscribe). */
+  resources: globList.default([]),
+  /** Prompt names (params.name of prompts/get). */
+  prompts: globList.default([]),
+});
+
+const policyRuleSchema = z.strictObject({
+  /** Free text shown by tooling; no effect on decisions. */
+  description: z.string().optional(),
+  /** Who the rule applies to; omitted = every subject. */
+  subject: subjectSchema.default({}),
+  /** What the rule allows. */
+  allow: ruleListsSchema.default({ methods: [], tools: [], resources: [], prompts: [] }),
+  /** What the rule denies; a deny always wins over an allow. */
+  deny: ruleListsSchema.default({ methods: [], tools: [], resources: [], prompts: [] }),
+});
+
+const apiKeySchema = z.strictObject({
+  /** Name of the key in audit logs (apiKeyId); never the secret. Defaults to `apiKeys[i]`. */
+  id: z.string().min(1).optional(),
+  /** The key in plain text. Convenient for development; prefer keyHash in production. */
+  key: z.string().min(1).optional(),
+  /** `sha256:<64 hex digits>` of the key. */
+  keyHash: z
+    .string()
+    .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected "sha256:" followed by 64 hex digits')
+    .optional(),
+  /** Tenant of the caller; policies and rate limits key on it. */
+  tenant: z.string().min(1),
+  /** Client within the tenant. Defaults to `default`. */
+  client: z.string().min(1).default('default'),
+});
+
+/** The default request headers forwarded upstream (the seed configuration's list). */
+export const DEFAULT_FORWARD_HEADERS: readonly string[] = [
+  'accept',
+  'content-type',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+];
+
+/** Default redaction keys for logs and audit events. */
+export const DEFAULT_REDACT_KEYS: readonly string[] = [
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'token',
+  'access_token',
+  'password',
+  'secret',
+];
+
+const upstreamSchema = z.strictObject({
+  /** Unique name; routing rules refer to it. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"'),
+  /** Transport; only Streamable HTTP (`http`) is supported. */
+  type: z.literal('http').default('http'),
+  /** The upstream's MCP endpoint, http(s). May contain `${ENV}` placeholders. */
+  url: z.string().min(1),
+  /** How long to wait for the upstream's answer, in milliseconds. */
+  timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
+  /** The gateway's own credential for this upstream (never the client's). */
+  auth: z
+    .strictObject({
+      type: z.literal('apiKey'),
+      apiKey: z.strictObject({
+        /** Header to send, e.g. `Authorization`. */
+        header: headerName,
+        /** Its value; `${ENV}` placeholders are resolved at start-up. */
+        value: z.string().min(1),
+      }),
+    })
+    .optional(),
+});
+
+const routeSchema = z.strictObject({
+  /** All given fields must match; at least one is required. */
+  match: z.strictObject({
+    /** Glob over the JSON-RPC method. */
+    method: glob.optional(),
+    /** Glob over the tool name (tools/call). */
+    tool: glob.optional(),
+    /** Glob over the resource URI (resources/read, subscribe, unsubscribe). */
+    resource: glob.optional(),
+    /** Glob over the prompt name (prompts/get). */
+    prompt: glob.optional(),
+  }),
+  /** Name of a declared upstream. */
+  upstream: z.string().min(1),
+});
+
+/** Winston's npm levels, which the CLI logs with. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+/** The schema of the gateway configuration. */
+export const gatewayOptionsSchema = z.strictObject({
+  /** Where the standalone server listens and what it accepts. */
+  server: z
+    .strictObject({
+      /** Interface to bind. Defaults to loopback; use 0.0.0.0 to listen on all interfaces. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** TCP port; 0 picks a free one. */
+      port: z.number().int().min(0).max(65_535).default(8080),
+      /** Path of the MCP endpoint. */
+      path: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/" and have no query').default('/mcp'),
+      /** Origins browsers may call from; requests with any other Origin get 403. */
+      allowedOrigins: z.array(z.string().min(1)).default([]),
+      /** Largest request body accepted, in bytes; larger bodies get 413. */
+      maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+    })
+    .default({ host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4 * 1024 * 1024 }),
+
+  /** How callers authenticate. */
+  auth: z
+    .strictObject({
+      /** `apiKey`: every request needs a configured key. `none`: everyone is the anonymous subject. */
+      mode: z.enum(['apiKey', 'none']).default('apiKey'),
+      /** The accepted keys. */
+      apiKeys: z.array(apiKeySchema).default([]),
+    })
+    .default({ mode: 'apiKey', apiKeys: [] }),
+
+  /** Requests per minute per tenant, client and method. */
+  rateLimit: z
+    .strictObject({
+      /** Prefix of every store key: `<keyPrefix>:rate:<tenant>:<client>:<method>`. */
+      keyPrefix: z.string().min(1).default('mcp-gateway'),
+      /** Limit for methods without an override. */
+      defaultRpm: z.number().int().positive().default(600),
+      /** Per-method limits, by exact method name. */
+      byMethod: z.record(z.string().min(1), z.number().int().positive()).default({}),
+      /** When the store fails: `closed` answers 503, `open` lets the message through. */
+      storeFailure: z.enum(['closed', 'open']).default('closed'),
+    })
+    .default({ keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' }),
+
+  /** Who may call what. Deny by default. */
+  policy: z
+    .strictObject({
+      /** Decision when no rule allows or denies. */
+      default: z.enum(['deny', 'allow']).default('deny'),
+      /** Rules; every rule whose subject matches applies, and a deny wins. */
+      rules: z.array(policyRuleSchema).default([]),
+    })
+    .default({ default: 'deny', rules: [] }),
+
+  /** The MCP servers behind the gateway. */
+  upstreams: z.array(upstreamSchema).min(1, 'declare at least one upstream'),
+
+  /** Which client request headers reach upstreams. */
+  upstreamHeaders: z
+    .strictObject({
+      /** Header names (case-insensitive). Credentials and hop-by-hop headers are refused. */
+      forward: z.array(headerName.transform((name) => name.toLowerCase())).default([...DEFAULT_FORWARD_HEADERS]),
+    })
+    .default({ forward: [...DEFAULT_FORWARD_HEADERS] }),
+
+  /** First-match routing rules. With one upstream and no rules, everything goes to it. */
+  routing: z.array(routeSchema).default([]),
+
+  /** Audit events. */
+  audit: z
+    .strictObject({
+      /** Whether audit events are written at all. */
+      enabled: z.boolean().default(true),
+      /** Environments that write them; `["*"]` for all. */
+      environments: z.array(z.string().min(1)).default(['*']),
+    })
+    .default({ enabled: true, environments: ['*'] }),
+
+  /** Operational logs. */
+  logging: z
+    .strictObject({
+      /** Lowest level written. */
+      level: z.enum(LOG_LEVELS).default('info'),
+      /** Keys whose values are replaced by `[REDACTED]`, case-insensitively, at any depth. */
+      redactKeys: z.array(z.string().min(1)).default([...DEFAULT_REDACT_KEYS]),
+    })
+    .default({ level: 'info', redactKeys: [...DEFAULT_REDACT_KEYS] }),
+});
+
+/** Gateway options as users write them (YAML or TypeScript): defaults may be omitted. */
+export type GatewayOptions = z.input<typeof gatewayOptionsSchema>;
+
+/** Gateway options after validation: every default filled in and every `${ENV}` resolved. */
+export type ResolvedOptions = z.output<typeof gatewayOptionsSchema>;
+
+/** One upstream after validation. */
+export type ResolvedUpstream = ResolvedOptions['upstreams'][number];
+
+/** One routing rule after validation. */
+export type ResolvedRoute = ResolvedOptions['routing'][number];
+
+/** One policy rule after validation. */
+export type ResolvedPolicyRule = ResolvedOptions['policy']['rules'][number];
+
+/** One API key entry after validation. */
+export type ResolvedApiKey = ResolvedOptions['auth']['apiKeys'][number];

@@ -1,0 +1,91 @@
+import { deny, type Denial } from './errors.js';
+import { GlobSet } from './glob.js';
+import type { ResolvedOptions, ResolvedPolicyRule } from './options.js';
+import { PROTOCOL_METHODS } from './protocol-methods.js';
+import type { Subject } from './subject.js';
+import type { Target, TargetKind } from './target.js';
+
+/** Allowed, or the denial saying what was refused. */
+export type AuthorizeResult = { ok: true } | Denial;
+
+/** Decides whether a subject may send a method (and reach its target). */
+export interface Policy {
+  authorize(subject: Subject, method: string, target: Target | null): AuthorizeResult;
+}
+
+type ListName = 'methods' | 'tools' | 'resources' | 'prompts';
+type Lists = Record<ListName, GlobSet>;
+
+interface CompiledRule {
+  tenant: GlobSet | null;
+  client: GlobSet | null;
+  rule: ResolvedPolicyRule;
+}
+
+/** Every allow and deny pattern of the rules that apply to one subject, merged and compiled. */
+interface SubjectPolicy {
+  allow: Lists;
+  deny: Lists;
+}
+
+const LIST_OF: Record<TargetKind, ListName> = { tool: 'tools', resource: 'resources', prompt: 'prompts' };
+const LIST_NAMES: readonly ListName[] = ['methods', 'tools', 'resources', 'prompts'];
+
+/**
+ * Compiles the policy. The rules that apply to a subject are found once, on its first message,
+ * and merged into one set of compiled lists shared by every subject with the same rules; from
+ * then on a decision costs a map lookup plus the glob tests of that subject's own patterns,
+ * whatever the number of keys and rules. Subjects come only from configured keys, so the
+ * memo is bounded by the configuration.
+ */
+export function createPolicy(policy: ResolvedOptions['policy']): Policy {
+  const rules: CompiledRule[] = policy.rules.map((rule) => ({
+    tenant: rule.subject.tenant === undefined ? null : new GlobSet([rule.subject.tenant]),
+    client: rule.subject.client === undefined ? null : new GlobSet([rule.subject.client]),
+    rule,
+  }));
+  const bySubject = new Map<string, SubjectPolicy>();
+  const byRuleSet = new Map<string, SubjectPolicy>();
+  const defaultAllows = policy.default === 'allow';
+
+  const policyFor = (subject: Subject): SubjectPolicy => {
+    const subjectKey = `${subject.tenant}\u0000${subject.client}`;
+    const known = bySubject.get(subjectKey);
+    if (known) return known;
+    const applicable = rules.filter(
+      (r) => (r.tenant === null || r.tenant.matches(subject.tenant)) && (r.client === null || r.client.matches(subject.client)),
+    );
+    const ruleSetKey = applicable.map((r) => rules.indexOf(r)).join(',');
+    let merged = byRuleSet.get(ruleSetKey);
+    if (!merged) {
+      merged = { allow: mergeLists(applicable.map((r) => r.rule.allow)), deny: mergeLists(applicable.map((r) => r.rule.deny)) };
+      byRuleSet.set(ruleSetKey, merged);
+    }
+    bySubject.set(subjectKey, merged);
+    return merged;
+  };
+
+  return {
+    authorize(subject, method, target) {
+      const p = policyFor(subject);
+      if (p.deny.methods.matches(method)) return deny('FORBIDDEN', `method "${method}" is denied`);
+      if (!(PROTOCOL_METHODS.has(method) || p.allow.methods.matches(method) || defaultAllows)) {
+        return deny('FORBIDDEN', `method "${method}" is not allowed`);
+      }
+      if (target) {
+        const list = LIST_OF[target.kind];
+        if (p.deny[list].matches(target.name)) return deny('FORBIDDEN', `${target.kind} "${target.name}" is denied`);
+        if (!(p.allow[list].matches(target.name) || defaultAllows)) {
+          return deny('FORBIDDEN', `${target.kind} "${target.name}" is not allowed`);
+        }
+      }
+      return { ok: true };
+    },
+  };
+}
+
+function mergeLists(lists: ReadonlyArray<Record<ListName, readonly string[]>>): Lists {
+  const out = {} as Lists;
+  for (const name of LIST_NAMES) out[name] = new GlobSet(lists.flatMap((l) => l[name]));
+  return out;
+}

@@ -1,0 +1,92 @@
+import { deny, type Denial } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { Subject } from './subject.js';
+
+/** What a store answers when one point is taken from a key. */
+export interface RateLimitOutcome {
+  /** Whether the point fit within the limit. */
+  allowed: boolean;
+  /** Points left in the current window. */
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+}
+
+/**
+ * Where counters live. The memory store ships here; the Redis store ships with the data plane.
+ * A store rejects (throws) only when it cannot answer, e.g. Redis is down.
+ */
+export interface RateLimitStore {
+  /** Takes one point from `key`, whose limit is `limitPerMinute` per 60-second window. */
+  consume(key: string, limitPerMinute: number): Promise<RateLimitOutcome>;
+  /** Releases timers and connections. */
+  close?(): Promise<void>;
+}
+
+/** What a rate-limit decision tells the caller and the response headers. */
+export interface RateLimitInfo {
+  /** The store key: `<keyPrefix>:rate:<tenant>:<client>:<method>`. */
+  key: string;
+  /** Requests allowed per minute for this key. */
+  limit: number;
+  /** Requests left in the current window. */
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+  /** True when the store failed and rateLimit.storeFailure is `open`. */
+  degraded?: true;
+}
+
+/** Allowed with the counters, or the denial (429 with Retry-After, or 503 when the store failed closed). */
+export type RateLimitResult = { ok: true; rateLimit: RateLimitInfo } | Denial;
+
+/** Decides rate limits per tenant, client and method. */
+export interface RateLimiter {
+  /** The limit that applies to a method. */
+  limitFor(method: string): number;
+  /** The store key for a subject and method. */
+  keyFor(subject: Subject, method: string): string;
+  /** Takes one point for the subject and method. */
+  consume(subject: Subject, method: string): Promise<RateLimitResult>;
+}
+
+// Key parts are separated by ':'; escaping ':' and '%' in each part keeps two different
+// tenant/client pairs from ever sharing a key, while ordinary names stay readable.
+function keyPart(text: string): string {
+  return text.replace(/%/g, '%25').replace(/:/g, '%3A');
+}
+
+/** Builds the rate limiter over a store. */
+export function createRateLimiter(config: ResolvedOptions['rateLimit'], store: RateLimitStore): RateLimiter {
+  const byMethod = new Map(Object.entries(config.byMethod));
+  const prefix = `${config.keyPrefix}:rate:`;
+  const limitFor = (method: string) => byMethod.get(method) ?? config.defaultRpm;
+  const keyFor = (subject: Subject, method: string) =>
+    `${prefix}${keyPart(subject.tenant)}:${keyPart(subject.client)}:${keyPart(method)}`;
+
+  return {
+    limitFor,
+    keyFor,
+    async consume(subject, method) {
+      const key = keyFor(subject, method);
+      const limit = limitFor(method);
+      let outcome: RateLimitOutcome;
+      try {
+        outcome = await store.consume(key, limit);
+      } catch {
+        if (config.storeFailure === 'open') {
+          return { ok: true, rateLimit: { key, limit, remaining: limit, resetMs: 0, degraded: true } };
+        }
+        return deny('RATE_LIMIT_STORE_UNAVAILABLE', 'try again shortly', { headers: { 'retry-after': '1' } });
+      }
+      if (!outcome.allowed) {
+        const seconds = Math.max(1, Math.ceil(outcome.resetMs / 1000));
+        return deny('RATE_LIMITED', `${limit} ${method} requests per minute; retry in ${seconds} s`, {
+          headers: { 'retry-after': String(seconds) },
+          data: { limit, retryAfterMs: outcome.resetMs },
+        });
+      }
+      return { ok: true, rateLimit: { key, limit, remaining: outcome.remaining, resetMs: outcome.resetMs } };
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import type { z } from 'zod';
+import type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
+import { resolvePlaceholders, type EnvMap } from './env-placeholders.js';
+import { gatewayOptionsSchema, type ResolvedOptions } from './options.js';
+import { sha256Hex } from './sha256.js';
+
+/** Request headers the gateway never forwards: gateway credentials and hop-by-hop headers. */
+export const NEVER_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'proxy-authorization',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'expect',
+]);
+
+/** What validation needs from the outside world. */
+export interface ValidateContext {
+  /** Variables for `${NAME}` placeholders. Nothing is read from the process unless passed here. */
+  env?: EnvMap;
+}
+
+/** Valid options with defaults and placeholders resolved, or every issue found. */
+export type ValidationResult = { ok: true; options: ResolvedOptions } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Validates gateway options and reports every problem at once, each with its path and stable
+ * code: the schema's own checks, then the rules that span fields (routing targets, duplicates,
+ * placeholders, forbidden forward headers), which run even where other parts are broken so an
+ * operator fixes a file in one pass.
+ */
+export function validateOptions(input: unknown, context: ValidateContext = {}): ValidationResult {
+  const env = context.env ?? {};
+  const parsed = gatewayOptionsSchema.safeParse(input, { reportInput: true });
+  const issues: ConfigIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(fromZodIssue);
+  issues.push(...crossFieldIssues(input, env));
+  if (!parsed.success || issues.length) return { ok: false, issues: dedupe(issues) };
+
+  const options = parsed.data;
+  const resolved = resolveOptionPlaceholders(options, env);
+  if (resolved.length) return { ok: false, issues: resolved };
+  if (options.routing.length === 0 && options.upstreams.length === 1) {
+    options.routing.push({ match: { method: '*' }, upstream: options.upstreams[0]!.name });
+  }
+  return { ok: true, options };
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const path = issue.path.filter((s): s is ConfigPathSegment => typeof s !== 'symbol');
+  const text = issue.message.replace(/^Invalid input: /, '');
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ code: 'ERR_GW_UNKNOWN_KEY', path: [...path, key], message: `unknown key "${key}"` }));
+    case 'invalid_type':
+      if (!('input' in issue) || issue.input === undefined) {
+        return [{ code: 'ERR_GW_MISSING_KEY', path, message: `required (${text.replace(/, received undefined$/, '')})` }];
+      }
+      if (issue.expected === 'int') return [{ code: 'ERR_GW_INVALID_VALUE', path, message: 'expected an integer' }];
+      return [{ code: 'ERR_GW_INVALID_TYPE', path, message: text }];
+    case 'custom': {
+      const gwCode = (issue.params as { gwCode?: ConfigErrorCode } | undefined)?.gwCode;
+      return [{ code: gwCode ?? 'ERR_GW_INVALID_VALUE', path, message: text }];
+    }
+    default:
+      return [{ code: 'ERR_GW_INVALID_VALUE', path, message: text }];
+  }
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.code}|${JSON.stringify(issue.path)}|${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entries(value: unknown): Array<[number, Record<string, unknown>]> {
+  if (!Array.isArray(value)) return [];
+  const out: Array<[number, Record<string, unknown>]> = [];
+  value.forEach((item, index) => {
+    if (isRecord(item)) out.push([index, item]);
+  });
+  return out;
+}
+
+/** Where placeholders are allowed: the upstream URL and credential, and plain API keys. */
+const PLACEHOLDER_FIELDS: ReadonlyArray<(root: Record<string, unknown>) => Array<[ConfigPathSegment[], unknown]>> = [
+  (root) => entries(root['upstreams']).map(([i, u]) => [['upstreams', i, 'url'], u['url']]),
+  (root) =>
+    entries(root['upstreams']).map(([i, u]) => {
+      const auth = isRecord(u['auth']) && isRecord(u['auth']['apiKey']) ? u['auth']['apiKey'] : {};
+      return [['upstreams', i, 'auth', 'apiKey', 'value'], auth['value']];
+    }),
+  (root) => entries(isRecord(root['auth']) ? root['auth']['apiKeys'] : undefined).map(([i, k]) => [['auth', 'apiKeys', i, 'key'], k['key']]),
+];
+
+/** Rules that span fields, checked on the raw input so they run even where the schema failed. */
+function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
+  if (!isRecord(input)) return [];
+  const issues: ConfigIssue[] = [];
+  const add = (code: ConfigErrorCode, path: ConfigPathSegment[], message: string) => issues.push({ code, path, message });
+
+  for (const field of PLACEHOLDER_FIELDS) {
+    for (const [path, value] of field(input)) {
+      if (typeof value !== 'string') continue;
+      const result = resolvePlaceholders(value, env);
+      if (!result.ok) for (const problem of result.problems) add(problem.code, path, problem.message);
+    }
+  }
+
+  const upstreamNames = new Map<string, number>();
+  for (const [i, upstream] of entries(input['upstreams'])) {
+    const name = upstream['name'];
+    if (typeof name !== 'string') continue;
+    const first = upstreamNames.get(name);
+    if (first !== undefined) add('ERR_GW_DUPLICATE_UPSTREAM', ['upstreams', i, 'name'], `upstream "${name}" is already declared at upstreams[${first}]`);
+    else upstreamNames.set(name, i);
+  }
+
+  for (const [i, route] of entries(input['routing'])) {
+    const target = route['upstream'];
+    if (typeof target === 'string' && !upstreamNames.has(target)) {
+      const known = [...upstreamNames.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+      add('ERR_GW_UNKNOWN_UPSTREAM', ['routing', i, 'upstream'], `upstream "${target}" is not declared (declared: ${known})`);
+    }
+    if (isRecord(route['match']) && Object.keys(route['match']).length === 0) {
+      add('ERR_GW_EMPTY_MATCH', ['routing', i, 'match'], 'give at least one of method, tool, resource, prompt (use method: "*" for a catch-all)');
+    }
+  }
+
+  const forward = isRecord(input['upstreamHeaders']) ? input['upstreamHeaders']['forward'] : undefined;
+  if (Array.isArray(forward)) {
+    forward.forEach((name, i) => {
+      if (typeof name === 'string' && NEVER_FORWARDED_HEADERS.has(name.toLowerCase())) {
+        add('ERR_GW_FORBIDDEN_FORWARD_HEADER', ['upstreamHeaders', 'forward', i], `"${name}" is a credential or hop-by-hop header and is never forwarded`);
+      }
+    });
+  }
+
+  issues.push(...apiKeyIssues(input, env));
+  return issues;
+}
+
+function apiKeyIssues(input: Record<string, unknown>, env: EnvMap): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const ids = new Map<string, number>();
+  const secrets = new Map<string, number>();
+  const encoder = new TextEncoder();
+  for (const [i, entry] of entries(isRecord(input['auth']) ? input['auth']['apiKeys'] : undefined)) {
+    const id = entry['id'];
+    if (typeof id === 'string') {
+      const first = ids.get(id);
+      if (first !== undefined) issues.push({ code: 'ERR_GW_DUPLICATE_API_KEY_ID', path: ['auth', 'apiKeys', i, 'id'], message: `id "${id}" is already used by auth.apiKeys[${first}]` });
+      else ids.set(id, i);
+    }
+    const hasKey = entry['key'] !== undefined;
+    const hasHash = entry['keyHash'] !== undefined;
+    if (hasKey === hasHash) {
+      issues.push({ code: 'ERR_GW_API_KEY_SECRET', path: ['auth', 'apiKeys', i], message: hasKey ? 'give key or keyHash, not both' : 'give key (plain) or keyHash (sha256:<hex>)' });
+      continue;
+    }
+    // Compare by hash so a plain key that equals another entry's keyHash is caught too.
+    const hash = secretHash(hasKey ? entry['key'] : entry['keyHash'], hasKey, env, encoder);
+    if (hash === undefined) continue;
+    const first = secrets.get(hash);
+    if (first !== undefined) issues.push({ code: 'ERR_GW_DUPLICATE_API_KEY', path: ['auth', 'apiKeys', i, hasKey ? 'key' : 'keyHash'], message: `the same key as auth.apiKeys[${first}]` });
+    else secrets.set(hash, i);
+  }
+  return issues;
+}
+
+function secretHash(raw: unknown, plain: boolean, env: EnvMap, encoder: TextEncoder): string | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  const resolved = resolvePlaceholders(raw, env);
+  if (!resolved.ok) return undefined;
+  if (plain) return sha256Hex(resolved.value, encoder);
+  const match = /^sha256:([0-9a-fA-F]{64})$/.exec(raw);
+  return match ? match[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Resolves placeholders in the validated options, in place, then checks what only makes sense
+ * after resolution: the URL is http(s), the credential value has no line breaks.
+ */
+function resolveOptionPlaceholders(options: ResolvedOptions, env: EnvMap): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const resolve = (value: string) => {
+    const result = resolvePlaceholders(value, env);
+    return result.ok ? result.value : value;
+  };
+  options.upstreams.forEach((upstream, i) => {
+    upstream.url = resolve(upstream.url);
+    if (!isHttpUrl(upstream.url)) {
+      issues.push({ code: 'ERR_GW_INVALID_VALUE', path: ['upstreams', i, 'url'], message: 'expected an absolute http:// or https:// URL' });
+    }
+    if (upstream.auth) {
+      upstream.auth.apiKey.value = resolve(upstream.auth.apiKey.value);
+      if (/[\r\n\0]/.test(upstream.auth.apiKey.value)) {
+        issues.push({ code: 'ERR_GW_INVALID_VALUE', path: ['upstreams', i, 'auth', 'apiKey', 'value'], message: 'a header value cannot contain CR, LF or NUL' });
+      }
+    }
+  });
+  for (const entry of options.auth.apiKeys) {
+    if (entry.key !== undefined) entry.key = resolve(entry.key);
+    if (entry.keyHash !== undefined) entry.keyHash = entry.keyHash.toLowerCase();
+  }
+  return issues;
+}
+
+function isHttpUrl(text: string): boolean {
+  // Core has no URL global in its declared platform surface; a strict pattern is enough here and
+  // the data plane parses the URL again when it opens the pool.
+  return /^https?:\/\/[^\s/?#]+(?:[/?#][^\s]*)?$/i.test(text);
+}

@@ -17,6 +17,7 @@ type ListName = 'methods' | 'tools' | 'resources' | 'prompts';
 type Lists = Record<ListName, GlobSet>;
 
 interface CompiledRule {
+  index: number;
   tenant: GlobSet | null;
   client: GlobSet | null;
   rule: ResolvedPolicyRule;
@@ -39,29 +40,32 @@ const LIST_NAMES: readonly ListName[] = ['methods', 'tools', 'resources', 'promp
  * memo is bounded by the configuration.
  */
 export function createPolicy(policy: ResolvedOptions['policy']): Policy {
-  const rules: CompiledRule[] = policy.rules.map((rule) => ({
+  const rules: CompiledRule[] = policy.rules.map((rule, index) => ({
+    index,
     tenant: rule.subject.tenant === undefined ? null : new GlobSet([rule.subject.tenant]),
     client: rule.subject.client === undefined ? null : new GlobSet([rule.subject.client]),
     rule,
   }));
-  const bySubject = new Map<string, SubjectPolicy>();
+  // tenant -> client -> policy; nested rather than a joined key so no two names can collide.
+  const bySubject = new Map<string, Map<string, SubjectPolicy>>();
   const byRuleSet = new Map<string, SubjectPolicy>();
   const defaultAllows = policy.default === 'allow';
 
   const policyFor = (subject: Subject): SubjectPolicy => {
-    const subjectKey = `${subject.tenant}\u0000${subject.client}`;
-    const known = bySubject.get(subjectKey);
+    let clients = bySubject.get(subject.tenant);
+    const known = clients?.get(subject.client);
     if (known) return known;
     const applicable = rules.filter(
       (r) => (r.tenant === null || r.tenant.matches(subject.tenant)) && (r.client === null || r.client.matches(subject.client)),
     );
-    const ruleSetKey = applicable.map((r) => rules.indexOf(r)).join(',');
+    const ruleSetKey = applicable.map((r) => r.index).join(',');
     let merged = byRuleSet.get(ruleSetKey);
     if (!merged) {
       merged = { allow: mergeLists(applicable.map((r) => r.rule.allow)), deny: mergeLists(applicable.map((r) => r.rule.deny)) };
       byRuleSet.set(ruleSetKey, merged);
     }
-    bySubject.set(subjectKey, merged);
+    if (!clients) bySubject.set(subject.tenant, (clients = new Map()));
+    clients.set(subject.client, merged);
     return merged;
   };
 

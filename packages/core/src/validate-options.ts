@@ -137,8 +137,13 @@ function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
       const known = [...upstreamNames.keys()].map((n) => `"${n}"`).join(', ') || 'none';
       add('ERR_GW_UNKNOWN_UPSTREAM', ['routing', i, 'upstream'], `upstream "${target}" is not declared (declared: ${known})`);
     }
-    if (isRecord(route['match']) && Object.keys(route['match']).length === 0) {
+    const match = route['match'];
+    if (isRecord(match) && Object.keys(match).length === 0) {
       add('ERR_GW_EMPTY_MATCH', ['routing', i, 'match'], 'give at least one of method, tool, resource, prompt (use method: "*" for a catch-all)');
+    }
+    if (isRecord(match) && ['tool', 'resource', 'prompt'].filter((k) => match[k] !== undefined).length > 1) {
+      // A message names one tool, resource or prompt, so such a rule could never match.
+      add('ERR_GW_INVALID_VALUE', ['routing', i, 'match'], 'give at most one of tool, resource, prompt');
     }
   }
 

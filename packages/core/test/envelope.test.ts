@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { parseBody, parseEnvelope, validateMessage, type EnvelopeResult, type MessageResult } from '../src/index.js';
+
+function single(result: EnvelopeResult): MessageResult {
+  if (!result.ok) throw new Error(`expected items, got ${result.name}`);
+  expect(result.items).toHaveLength(1);
+  return result.items[0]!;
+}
+
+describe('parseBody', () => {
+  it('parses a request from a string and from bytes, lifting out method, id and params', () => {
+    const text = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}';
+    for (const body of [text, new TextEncoder().encode(text)]) {
+      const item = single(parseBody(body));
+      expect(item).toMatchObject({ ok: true, message: { kind: 'request', id: 1, method: 'tools/call', params: { name: 'echo' } } });
+    }
+  });
+
+  it('answers -32700 with id null for text that is not JSON', () => {
+    for (const body of ['', '{', '{"jsonrpc":"2.0",', 'nul', '{"a":1}}', "{'a':1}"]) {
+      const result = parseBody(body);
+      expect(result, body).toMatchObject({ ok: false, name: 'PARSE_ERROR', status: 400, id: null, error: { code: -32700 } });
+    }
+  });
+
+  it('answers -32700 for bytes that are not UTF-8 instead of guessing characters', () => {
+    const bytes = Uint8Array.of(0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d); // {"\xff\xfe":1}
+    expect(parseBody(bytes)).toMatchObject({ ok: false, name: 'PARSE_ERROR', error: { message: expect.stringContaining('UTF-8') } });
+  });
+
+  it('parses deeply nested params without overflowing', () => {
+    const depth = 10_000;
+    const body = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    expect(single(parseBody(body)).ok).toBe(true);
+  });
+
+  it('keeps a __proto__ key as data without touching any prototype', () => {
+    const item = single(parseBody('{"jsonrpc":"2.0","id":1,"method":"m","params":{"__proto__":{"polluted":true}}}'));
+    expect(item.ok).toBe(true);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    if (item.ok && item.message.kind === 'request') {
+      expect(Object.getPrototypeOf(item.message.params)).toBe(Object.prototype);
+      expect(Object.hasOwn(item.message.params!, '__proto__')).toBe(true);
+    }
+  });
+});
+
+describe('parseEnvelope', () => {
+  it('decides each member of a batch on its own', () => {
+    const result = parseEnvelope([
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '1.0', id: 2, method: 'ping' },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      42,
+    ]);
+    if (!result.ok) throw new Error('expected a batch');
+    expect(result.batch).toBe(true);
+    expect(result.items.map((i) => i.ok)).toEqual([true, false, true, false]);
+    expect(result.items[1]).toMatchObject({ name: 'INVALID_REQUEST', id: 2 });
+    expect(result.items[3]).toMatchObject({ name: 'INVALID_REQUEST', id: null });
+  });
+
+  it('rejects an empty batch as one invalid request', () => {
+    expect(parseEnvelope([])).toMatchObject({ ok: false, name: 'INVALID_REQUEST', id: null, status: 400 });
+  });
+
+  it('marks a single message as not a batch', () => {
+    expect(parseEnvelope({ jsonrpc: '2.0', id: 'a', method: 'ping' })).toMatchObject({ ok: true, batch: false });
+  });
+});
+
+describe('validateMessage', () => {
+  it('classifies requests, notifications, results and error responses', () => {
+    expect(validateMessage({ jsonrpc: '2.0', id: 'x', method: 'ping' })).toMatchObject({ ok: true, message: { kind: 'request', id: 'x' } });
+    expect(validateMessage({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } })).toMatchObject({
+      ok: true,
+      message: { kind: 'notification', method: 'notifications/cancelled' },
+    });
+    expect(validateMessage({ jsonrpc: '2.0', id: 5, result: {} })).toMatchObject({ ok: true, message: { kind: 'response', id: 5 } });
+    expect(validateMessage({ jsonrpc: '2.0', id: null, error: { code: -1, message: 'user rejected' } })).toMatchObject({
+      ok: true,
+      message: { kind: 'response', id: null },
+    });
+  });
+
+  const cases: Array<[string, unknown, string | number | null]> = [
+    ['a non-object', 'hello', null],
+    ['null', null, null],
+    ['an array member', [1], null],
+    ['a missing jsonrpc', { id: 1, method: 'ping' }, 1],
+    ['jsonrpc 1.0', { jsonrpc: '1.0', id: 1, method: 'ping' }, 1],
+    ['an empty method', { jsonrpc: '2.0', id: 1, method: '' }, 1],
+    ['a numeric method', { jsonrpc: '2.0', id: 1, method: 7 }, 1],
+    ['a null request id', { jsonrpc: '2.0', id: null, method: 'ping' }, null],
+    ['an object id', { jsonrpc: '2.0', id: {}, method: 'ping' }, null],
+    ['a boolean id', { jsonrpc: '2.0', id: true, method: 'ping' }, null],
+    ['an infinite id', { jsonrpc: '2.0', id: Infinity, method: 'ping' }, null],
+    ['positional params', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: ['x'] }, 3],
+    ['null params', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: null }, 3],
+    ['a request with a result', { jsonrpc: '2.0', id: 4, method: 'ping', result: {} }, 4],
+    ['neither method nor result', { jsonrpc: '2.0', id: 'q' }, 'q'],
+    ['both result and error', { jsonrpc: '2.0', id: 6, result: 1, error: { code: 1, message: 'x' } }, 6],
+    ['a result without id', { jsonrpc: '2.0', result: {} }, null],
+    ['a malformed error', { jsonrpc: '2.0', id: 8, error: { code: 'x', message: 'y' } }, 8],
+    ['an error with a fractional code', { jsonrpc: '2.0', id: 8, error: { code: 1.5, message: 'y' } }, 8],
+  ];
+  for (const [what, value, id] of cases) {
+    it(`rejects ${what} with -32600 and id ${JSON.stringify(id)}`, () => {
+      expect(validateMessage(value)).toMatchObject({ ok: false, name: 'INVALID_REQUEST', status: 400, id, error: { code: -32600 } });
+    });
+  }
+
+  it('accepts huge and odd ids the client chose, as long as they are JSON-RPC ids', () => {
+    expect(validateMessage({ jsonrpc: '2.0', id: Number.MAX_SAFE_INTEGER * 1000, method: 'ping' }).ok).toBe(true);
+    expect(validateMessage({ jsonrpc: '2.0', id: -0.5, method: 'ping' }).ok).toBe(true);
+    expect(validateMessage({ jsonrpc: '2.0', id: 'é'.repeat(10_000), method: 'ping' }).ok).toBe(true);
+  });
+});

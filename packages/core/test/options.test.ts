@@ -1,0 +1,22 @@
+import { it } from 'vitest';
+import { validateOptions, isValidGlob } from '../src/index.js';
+const base = { upstreams: [{ name: 'a', url: 'http://127.0.0.1:1/mcp' }] };
+const show = (x: unknown, env?: Record<string,string>) => console.log(JSON.stringify(x), '=>', JSON.stringify(validateOptions(x, env ? { env } : {})));
+it('probe', () => {
+  for (const g of ['a[', '[', 'a{', '{a', '(', 'a(b', '+(a', '@(a', '!(a', '\\', 'a\\', '[z-a]', '***', '[[:foo:]]', '*(a|b', 'a]', '}', '[!]']) console.log(JSON.stringify(g), isValidGlob(g));
+  show(null); show(42); show('str'); show([]); show({ upstreams: 'x' }); show({});
+  show({ ...base, server: { port: 70000 } });
+  show({ ...base, server: { port: '80' } });
+  show({ upstreams: [{ name: 'a', url: 'http://x', timeoutMs: 1.5 }] });
+  show({ ...base, policy: { default: 'maybe' } });
+  show({ upstreams: [{ name: 'a', url: 'ftp://x' }] });
+  show({ ...base, auth: { apiKeys: [{ keyHash: 'sha256:zz', tenant: 't' }] } });
+  show({ ...base, auth: { apiKeys: [{ key: 'k' }] } });
+  show({ ...base, routing: [{ match: {}, upstream: 'a' }] });
+  show({ ...base, upstreamHeaders: { forward: ['Accept', 'COOKIE', 'authorization'] } });
+  show({ upstreams: [{ name: 'a', url: 'http://x', auth: { type: 'apiKey', apiKey: { header: 'X', value: 'a${V}' } } }] }, { V: 'x\r\ny' });
+  show({ upstreams: [{ name: 'a', url: '${1BAD}' }] });
+  show({ upstreams: [{ name: 'a', url: '${HOME}' }] });
+  show({ upstreams: [{ name: 'a', url: 'http://x' }], bogus: 1, server: { port: 'x' }, routing: [{ match: { method: '*' }, upstream: 'nope' }] });
+  show({ ...base, rateLimit: { byMethod: { 'tools/call': 0 } } });
+});

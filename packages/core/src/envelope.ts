@@ -112,8 +112,13 @@ export function parseEnvelope(value: unknown): EnvelopeResult {
   return { ok: true, batch: false, items: [validateMessage(value)] };
 }
 
+/** What parseBody needs to turn bytes into text; a TextDecoder is one. */
+export interface BodyDecoder {
+  decode(input: Uint8Array): string;
+}
+
 /** A UTF-8 decoder that rejects invalid byte sequences instead of replacing them. */
-export function createBodyDecoder(): TextDecoder {
+export function createBodyDecoder(): BodyDecoder {
   return new TextDecoder('utf-8', { fatal: true });
 }
 
@@ -121,7 +126,7 @@ export function createBodyDecoder(): TextDecoder {
  * Parses a request body once: bytes are decoded as strict UTF-8, then JSON, then validated.
  * Never throws; every failure is a denial (-32700 for bytes that are not JSON).
  */
-export function parseBody(body: string | Uint8Array, decoder: TextDecoder = createBodyDecoder()): EnvelopeResult {
+export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = createBodyDecoder()): EnvelopeResult {
   let text: string;
   if (typeof body === 'string') {
     text = body;

@@ -26,6 +26,7 @@ export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse
 
 export { parseBody, parseEnvelope, validateMessage, createBodyDecoder } from './envelope.js';
 export type {
+  BodyDecoder,
   ClientMessage,
   EnvelopeResult,
   JsonRpcNotification,

@@ -75,6 +75,6 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** SHA-256 of a string's UTF-8 bytes, as lower-case hex. */
-export function sha256Hex(text: string, encoder: TextEncoder): string {
+export function sha256Hex(text: string, encoder: { encode(input: string): Uint8Array } = new TextEncoder()): string {
   return toHex(sha256(encoder.encode(text)));
 }

@@ -188,7 +188,7 @@ function apiKeyIssues(input: Record<string, unknown>, env: EnvMap): ConfigIssue[
   return issues;
 }
 
-function secretHash(raw: unknown, plain: boolean, env: EnvMap, encoder: TextEncoder): string | undefined {
+function secretHash(raw: unknown, plain: boolean, env: EnvMap, encoder: { encode(input: string): Uint8Array }): string | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
   const resolved = resolvePlaceholders(raw, env);
   if (!resolved.ok) return undefined;

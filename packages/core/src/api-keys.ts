@@ -1,17 +1,36 @@
-import { constantTimeEqual } from './constant-time.js';
 import { readCredential, MAX_CREDENTIAL_LENGTH } from './credentials.js';
 import { deny, type Denial } from './errors.js';
 import type { HeaderMap } from './headers.js';
 import type { ResolvedOptions } from './options.js';
-import { fromHex, sha256, toHex } from './sha256.js';
+import { Sha256 } from './sha256.js';
 import { ANONYMOUS_SUBJECT, type Subject } from './subject.js';
 
 /** The authenticated subject, or why there is none. */
 export type AuthResult = { ok: true; subject: Subject } | Denial;
 
 interface KeyEntry {
-  digest: Uint8Array;
+  digest: Uint32Array;
   subject: Subject;
+}
+
+/** A compact map key for a digest: its eight words as sixteen UTF-16 code units. */
+function digestKey(words: Uint32Array): string {
+  let key = '';
+  for (let i = 0; i < 8; i++) key += String.fromCharCode(words[i]! >>> 16, words[i]! & 0xffff);
+  return key;
+}
+
+function hexWords(hex: string): Uint32Array {
+  const words = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) words[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  return words;
+}
+
+/** Compares digests in time independent of where they differ. */
+function sameDigest(a: Uint32Array, b: Uint32Array): boolean {
+  let diff = 0;
+  for (let i = 0; i < 8; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="mcp-gateway"' };
@@ -31,12 +50,12 @@ export function createAuthenticator(auth: ResolvedOptions['auth']): Authenticato
   if (auth.mode === 'none') {
     return { authenticate: () => ({ ok: true, subject: { ...ANONYMOUS_SUBJECT } }) };
   }
-  const encoder = new TextEncoder();
+  const hasher = new Sha256();
   const index = new Map<string, KeyEntry>();
   auth.apiKeys.forEach((entry, i) => {
-    const digest = entry.key !== undefined ? sha256(encoder.encode(entry.key)) : fromHex(entry.keyHash!.slice('sha256:'.length));
+    const digest = entry.key !== undefined ? Uint32Array.from(hasher.words(entry.key)) : hexWords(entry.keyHash!.slice('sha256:'.length));
     const subject: Subject = Object.freeze({ tenant: entry.tenant, client: entry.client, apiKeyId: entry.id ?? `apiKeys[${i}]` });
-    index.set(toHex(digest), { digest, subject });
+    index.set(digestKey(digest), { digest, subject });
   });
 
   return {
@@ -46,15 +65,13 @@ export function createAuthenticator(auth: ResolvedOptions['auth']): Authenticato
         return deny('AMBIGUOUS_CREDENTIALS', 'send one API key, in one header', { headers: CHALLENGE });
       }
       if (presented.kind === 'none') {
-        const detail = presented.unsupportedScheme
-          ? `unsupported Authorization scheme "${presented.unsupportedScheme}" (use Bearer or Api-Key)`
-          : 'send an API key in Authorization: Bearer, Authorization: Api-Key, X-API-Key or Api-Key';
+        const detail = presented.problem ?? 'send an API key in Authorization: Bearer, Authorization: Api-Key, X-API-Key or Api-Key';
         return deny('UNAUTHENTICATED', detail, { headers: CHALLENGE });
       }
       if (presented.value.length > MAX_CREDENTIAL_LENGTH) return deny('INVALID_CREDENTIALS', undefined, { headers: CHALLENGE });
-      const digest = sha256(encoder.encode(presented.value));
-      const entry = index.get(toHex(digest));
-      if (!entry || !constantTimeEqual(entry.digest, digest)) {
+      const digest = hasher.words(presented.value);
+      const entry = index.get(digestKey(digest));
+      if (!entry || !sameDigest(entry.digest, digest)) {
         return deny('INVALID_CREDENTIALS', undefined, { headers: CHALLENGE });
       }
       return { ok: true, subject: entry.subject };

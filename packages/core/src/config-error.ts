@@ -69,7 +69,7 @@ export function formatConfigIssue(issue: ConfigIssue): string {
 
 /** Thrown by compileGateway when the options are invalid; carries every issue found. */
 export class GatewayConfigError extends Error {
-  /** Every problem found, in document order where it is known. */
+  /** Every problem found: the schema's first, then those spanning fields (the CLI sorts by line). */
   readonly issues: readonly ConfigIssue[];
   /** The code of the first issue, so `err.code` works like other Node errors. */
   readonly code: ConfigErrorCode;

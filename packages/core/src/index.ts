@@ -4,7 +4,7 @@
 export { compileGateway } from './compile.js';
 export type { CheckInput, CheckResult, CompileContext, CompiledGateway } from './compile.js';
 
-export { validateOptions, NEVER_FORWARDED_HEADERS } from './validate-options.js';
+export { validateOptions, NEVER_FORWARDED_HEADERS, HOP_BY_HOP_HEADERS } from './validate-options.js';
 export type { ValidateContext, ValidationResult } from './validate-options.js';
 export { gatewayOptionsSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, LOG_LEVELS } from './options.js';
 export type {
@@ -51,7 +51,7 @@ export { GlobSet, isValidGlob } from './glob.js';
 export { PROTOCOL_METHODS } from './protocol-methods.js';
 export { createPolicy } from './policy.js';
 export type { AuthorizeResult, Policy } from './policy.js';
-export { createRouter } from './routing.js';
+export { createRouter, ROUTE_MEMO_LIMIT } from './routing.js';
 export type { RouteResult, Router } from './routing.js';
 export { decideMessage } from './decide.js';
 export type { Decision } from './decide.js';
@@ -60,5 +60,4 @@ export { createRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimitInfo, RateLimitOutcome, RateLimitResult, RateLimitStore } from './rate-limit.js';
 export { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 
-export { sha256, sha256Hex, toHex } from './sha256.js';
-export { constantTimeEqual } from './constant-time.js';
+export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CREDENTIAL_LENGTH } from './credentials.js';
 import { isValidGlob } from './glob.js';
 
 /**
@@ -9,11 +10,14 @@ import { isValidGlob } from './glob.js';
  * validate-options.ts.
  */
 
+// Defaults: sections use prefault({}) so their fields' defaults apply, and every list or map
+// default is a function, so no two validations ever share a container.
+
 /** Custom issues carry their ERR_GW_* code in params so validation can report it unchanged. */
 const glob = z
   .string()
   .min(1)
-  .refine(isValidGlob, { message: 'not a valid glob pattern', params: { gwCode: 'ERR_GW_INVALID_GLOB' } });
+  .refine((pattern) => pattern === '' || isValidGlob(pattern), { message: 'not a valid glob pattern (and no "." or ".." segments)', params: { gwCode: 'ERR_GW_INVALID_GLOB' } });
 
 const globList = z.array(glob);
 
@@ -32,31 +36,37 @@ const subjectSchema = z.strictObject({
 /** Glob lists of what a rule allows or denies. */
 const ruleListsSchema = z.strictObject({
   /** JSON-RPC method names, e.g. `tools/call`, `resources/*`. */
-  methods: globList.default([]),
+  methods: globList.default(() => []),
   /** Tool names (params.name of tools/call). */
-  tools: globList.default([]),
+  tools: globList.default(() => []),
   /** Resource URIs (params.uri of resources/read, resources/subscribe, resources/unsubscribe). */
-  resources: globList.default([]),
+  resources: globList.default(() => []),
   /** Prompt names (params.name of prompts/get). */
-  prompts: globList.default([]),
+  prompts: globList.default(() => []),
 });
 
 const policyRuleSchema = z.strictObject({
   /** Free text shown by tooling; no effect on decisions. */
   description: z.string().optional(),
   /** Who the rule applies to; omitted = every subject. */
-  subject: subjectSchema.default({}),
+  subject: subjectSchema.prefault({}),
   /** What the rule allows. */
-  allow: ruleListsSchema.default({ methods: [], tools: [], resources: [], prompts: [] }),
+  allow: ruleListsSchema.prefault({}),
   /** What the rule denies; a deny always wins over an allow. */
-  deny: ruleListsSchema.default({ methods: [], tools: [], resources: [], prompts: [] }),
+  deny: ruleListsSchema.prefault({}),
 });
 
 const apiKeySchema = z.strictObject({
   /** Name of the key in audit logs (apiKeyId); never the secret. Defaults to `apiKeys[i]`. */
   id: z.string().min(1).optional(),
   /** The key in plain text. Convenient for development; prefer keyHash in production. */
-  key: z.string().min(1).optional(),
+  key: z
+    .string()
+    .min(1)
+    .max(MAX_CREDENTIAL_LENGTH)
+    // Presented keys are trimmed and read up to the first space, so such a key could never match.
+    .regex(/^[^\s\p{Cc}]+$/u, 'a key cannot contain spaces or control characters')
+    .optional(),
   /** `sha256:<64 hex digits>` of the key. */
   keyHash: z
     .string()
@@ -143,11 +153,11 @@ export const gatewayOptionsSchema = z.strictObject({
       /** Path of the MCP endpoint. */
       path: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/" and have no query').default('/mcp'),
       /** Origins browsers may call from; requests with any other Origin get 403. */
-      allowedOrigins: z.array(z.string().min(1)).default([]),
+      allowedOrigins: z.array(z.string().min(1)).default(() => []),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
     })
-    .default({ host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4 * 1024 * 1024 }),
+    .prefault({}),
 
   /** How callers authenticate. */
   auth: z
@@ -155,9 +165,9 @@ export const gatewayOptionsSchema = z.strictObject({
       /** `apiKey`: every request needs a configured key. `none`: everyone is the anonymous subject. */
       mode: z.enum(['apiKey', 'none']).default('apiKey'),
       /** The accepted keys. */
-      apiKeys: z.array(apiKeySchema).default([]),
+      apiKeys: z.array(apiKeySchema).default(() => []),
     })
-    .default({ mode: 'apiKey', apiKeys: [] }),
+    .prefault({}),
 
   /** Requests per minute per tenant, client and method. */
   rateLimit: z
@@ -167,11 +177,16 @@ export const gatewayOptionsSchema = z.strictObject({
       /** Limit for methods without an override. */
       defaultRpm: z.number().int().positive().default(600),
       /** Per-method limits, by exact method name. */
-      byMethod: z.record(z.string().min(1), z.number().int().positive()).default({}),
+      byMethod: z
+        .record(
+          z.string().min(1).regex(/^[^*?[\]{}]+$/, 'byMethod keys are exact method names, not globs'),
+          z.number().int().positive(),
+        )
+        .default(() => ({})),
       /** When the store fails: `closed` answers 503, `open` lets the message through. */
       storeFailure: z.enum(['closed', 'open']).default('closed'),
     })
-    .default({ keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' }),
+    .prefault({}),
 
   /** Who may call what. Deny by default. */
   policy: z
@@ -179,9 +194,9 @@ export const gatewayOptionsSchema = z.strictObject({
       /** Decision when no rule allows or denies. */
       default: z.enum(['deny', 'allow']).default('deny'),
       /** Rules; every rule whose subject matches applies, and a deny wins. */
-      rules: z.array(policyRuleSchema).default([]),
+      rules: z.array(policyRuleSchema).default(() => []),
     })
-    .default({ default: 'deny', rules: [] }),
+    .prefault({}),
 
   /** The MCP servers behind the gateway. */
   upstreams: z.array(upstreamSchema).min(1, 'declare at least one upstream'),
@@ -190,12 +205,12 @@ export const gatewayOptionsSchema = z.strictObject({
   upstreamHeaders: z
     .strictObject({
       /** Header names (case-insensitive). Credentials and hop-by-hop headers are refused. */
-      forward: z.array(headerName.transform((name) => name.toLowerCase())).default([...DEFAULT_FORWARD_HEADERS]),
+      forward: z.array(headerName.transform((name) => name.toLowerCase())).default(() => [...DEFAULT_FORWARD_HEADERS]),
     })
-    .default({ forward: [...DEFAULT_FORWARD_HEADERS] }),
+    .prefault({}),
 
   /** First-match routing rules. With one upstream and no rules, everything goes to it. */
-  routing: z.array(routeSchema).default([]),
+  routing: z.array(routeSchema).default(() => []),
 
   /** Audit events. */
   audit: z
@@ -203,9 +218,9 @@ export const gatewayOptionsSchema = z.strictObject({
       /** Whether audit events are written at all. */
       enabled: z.boolean().default(true),
       /** Environments that write them; `["*"]` for all. */
-      environments: z.array(z.string().min(1)).default(['*']),
+      environments: z.array(z.string().min(1)).default(() => ['*']),
     })
-    .default({ enabled: true, environments: ['*'] }),
+    .prefault({}),
 
   /** Operational logs. */
   logging: z
@@ -213,9 +228,9 @@ export const gatewayOptionsSchema = z.strictObject({
       /** Lowest level written. */
       level: z.enum(LOG_LEVELS).default('info'),
       /** Keys whose values are replaced by `[REDACTED]`, case-insensitively, at any depth. */
-      redactKeys: z.array(z.string().min(1)).default([...DEFAULT_REDACT_KEYS]),
+      redactKeys: z.array(z.string().min(1)).default(() => [...DEFAULT_REDACT_KEYS]),
     })
-    .default({ level: 'info', redactKeys: [...DEFAULT_REDACT_KEYS] }),
+    .prefault({}),
 });
 
 /** Gateway options as users write them (YAML or TypeScript): defaults may be omitted. */

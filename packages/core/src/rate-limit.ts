@@ -53,6 +53,7 @@ export interface RateLimiter {
 // Key parts are separated by ':'; escaping ':' and '%' in each part keeps two different
 // tenant/client pairs from ever sharing a key, while ordinary names stay readable.
 function keyPart(text: string): string {
+  if (!text.includes(':') && !text.includes('%')) return text;
   return text.replace(/%/g, '%25').replace(/:/g, '%3A');
 }
 

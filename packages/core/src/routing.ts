@@ -34,19 +34,44 @@ export function createRouter(routes: readonly ResolvedRoute[]): Router {
     };
   });
 
+  const scan = (method: string, target: Target | null): RouteResult => {
+    for (let i = 0; i < compiled.length; i++) {
+      const rule = compiled[i]!;
+      if (rule.method && !rule.method.matches(method)) continue;
+      if (rule.target && !(target && target.kind === rule.targetKind && rule.target.matches(target.name))) continue;
+      return { ok: true, upstream: rule.upstream, rule: i };
+    }
+    const what = target ? ` (${target.kind} "${target.name}")` : '';
+    return deny('NO_ROUTE', `no upstream serves ${method}${what}`);
+  };
+
+  // A route depends only on (method, target), and clients repeat the same few: remember the
+  // answers so a long table is scanned once per distinct call. Bounded, because names come from
+  // clients; when full it starts over, which costs a scan per call, never memory.
+  const memo = new Map<string, Map<string, RouteResult>>();
+  let remembered = 0;
   return {
     route(method, target) {
-      for (let i = 0; i < compiled.length; i++) {
-        const rule = compiled[i]!;
-        if (rule.method && !rule.method.matches(method)) continue;
-        if (rule.target && !(target && target.kind === rule.targetKind && rule.target.matches(target.name))) continue;
-        return { ok: true, upstream: rule.upstream, rule: i };
+      const targetKey = target ? `${target.kind[0]}${target.name}` : '';
+      let byTarget = memo.get(method);
+      const known = byTarget?.get(targetKey);
+      if (known) return known;
+      const result = scan(method, target);
+      if (remembered >= ROUTE_MEMO_LIMIT) {
+        memo.clear();
+        remembered = 0;
+        byTarget = undefined;
       }
-      const what = target ? ` (${target.kind} "${target.name}")` : '';
-      return deny('NO_ROUTE', `no upstream serves ${method}${what}`);
+      if (!byTarget) memo.set(method, (byTarget = new Map()));
+      byTarget.set(targetKey, result);
+      remembered++;
+      return result;
     },
   };
 }
+
+/** How many distinct (method, target) answers a router remembers. */
+export const ROUTE_MEMO_LIMIT = 10_000;
 
 function targetOf(match: ResolvedRoute['match']): [TargetKind | null, string | undefined] {
   if (match.tool !== undefined) return ['tool', match.tool];

@@ -17,46 +17,102 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
+const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19] as const;
+
+/**
+ * A SHA-256 hasher that reuses its buffers between calls: authentication hashes one short key
+ * per request, and allocation dominated the cost of a fresh hasher. Not re-entrant, which is
+ * fine for synchronous use; each owner (e.g. an authenticator) has its own.
+ */
+export class Sha256 {
+  private readonly h = new Uint32Array(8);
+  private readonly w = new Uint32Array(64);
+  private block = new Uint8Array(128);
+  private ascii = new Uint8Array(64);
+  private readonly encoder = new TextEncoder();
+
+  /** The digest of a string's UTF-8 bytes, as the eight 32-bit words of the hash. */
+  words(text: string): Uint32Array {
+    // Keys are nearly always ASCII: copy the characters straight in, skipping TextEncoder's allocation.
+    if (text.length <= 4096) {
+      if (this.ascii.length < text.length) this.ascii = new Uint8Array(Math.max(64, text.length));
+      const ascii = this.ascii;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) break;
+        ascii[i] = code;
+      }
+      if (i === text.length) {
+        const digest = this.wordsOf(ascii.subarray(0, i));
+        ascii.fill(0, 0, i);
+        return digest;
+      }
+    }
+    return this.wordsOf(this.encoder.encode(text));
+  }
+
+  /** The digest of `data` as the eight 32-bit words of the hash (a view into the hasher: copy to keep). */
+  wordsOf(data: Uint8Array): Uint32Array {
+    // Message + 0x80 + zero padding + 64-bit big-endian length, in whole 64-byte blocks.
+    const total = ((data.length + 9 + 63) >> 6) << 6;
+    if (this.block.length < total) this.block = new Uint8Array(total);
+    const m = this.block;
+    m.set(data);
+    m[data.length] = 0x80;
+    m.fill(0, data.length + 1, total);
+    const bits = data.length * 8;
+    const high = Math.floor(bits / 0x100000000);
+    const low = bits >>> 0;
+    m[total - 8] = high >>> 24; m[total - 7] = high >>> 16; m[total - 6] = high >>> 8; m[total - 5] = high;
+    m[total - 4] = low >>> 24; m[total - 3] = low >>> 16; m[total - 2] = low >>> 8; m[total - 1] = low;
+
+    const h = this.h;
+    const w = this.w;
+    h.set(INITIAL);
+    for (let offset = 0; offset < total; offset += 64) {
+      for (let i = 0; i < 16; i++) {
+        const j = offset + i * 4;
+        w[i] = (m[j]! << 24) | (m[j + 1]! << 16) | (m[j + 2]! << 8) | m[j + 3]!;
+      }
+      for (let i = 16; i < 64; i++) {
+        const w15 = w[i - 15]!;
+        const w2 = w[i - 2]!;
+        const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+        const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+        w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+      }
+      let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+      for (let i = 0; i < 64; i++) {
+        const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+        const ch = (e & f) ^ (~e & g);
+        const t1 = (hh + S1 + ch + K[i]! + w[i]!) | 0;
+        const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+        const maj = (a & b) ^ (a & c) ^ (b & c);
+        const t2 = (S0 + maj) | 0;
+        hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+      }
+      h[0] = h[0]! + a; h[1] = h[1]! + b; h[2] = h[2]! + c; h[3] = h[3]! + d;
+      h[4] = h[4]! + e; h[5] = h[5]! + f; h[6] = h[6]! + g; h[7] = h[7]! + hh;
+    }
+    // Do not leave the last secret in the scratch buffer.
+    m.fill(0, 0, total);
+    return h;
+  }
+}
+
 /** Returns the 32-byte SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
-  const bitLength = data.length * 8;
-  // Message + 0x80 + zero padding + 64-bit length, rounded up to whole 64-byte blocks.
-  const padded = new Uint8Array((((data.length + 9 + 63) >> 6) << 6));
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
+  return wordsToBytes(new Sha256().wordsOf(data));
+}
 
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  const w = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const w15 = w[i - 15]!;
-      const w2 = w[i - 2]!;
-      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
-    }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (hh + S1 + ch + K[i]! + w[i]!) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
-    }
-    h[0] = h[0]! + a; h[1] = h[1]! + b; h[2] = h[2]! + c; h[3] = h[3]! + d;
-    h[4] = h[4]! + e; h[5] = h[5]! + f; h[6] = h[6]! + g; h[7] = h[7]! + hh;
+/** Big-endian bytes of digest words. */
+export function wordsToBytes(words: Uint32Array): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i]!;
+    out[i * 4] = v >>> 24; out[i * 4 + 1] = v >>> 16; out[i * 4 + 2] = v >>> 8; out[i * 4 + 3] = v;
   }
-  const out = new Uint8Array(32);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i]!);
   return out;
 }
 
@@ -75,6 +131,6 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** SHA-256 of a string's UTF-8 bytes, as lower-case hex. */
-export function sha256Hex(text: string, encoder: { encode(input: string): Uint8Array } = new TextEncoder()): string {
-  return toHex(sha256(encoder.encode(text)));
+export function sha256Hex(text: string): string {
+  return toHex(wordsToBytes(new Sha256().words(text)));
 }

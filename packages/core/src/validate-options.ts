@@ -2,15 +2,10 @@ import type { z } from 'zod';
 import type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
 import { resolvePlaceholders, type EnvMap } from './env-placeholders.js';
 import { gatewayOptionsSchema, type ResolvedOptions } from './options.js';
-import { sha256Hex } from './sha256.js';
+import { Sha256, toHex, wordsToBytes } from './sha256.js';
 
-/** Request headers the gateway never forwards: gateway credentials and hop-by-hop headers. */
-export const NEVER_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'x-api-key',
-  'api-key',
-  'cookie',
-  'proxy-authorization',
+/** Connection-level headers the HTTP client sets itself; neither forwarded nor configurable. */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'host',
   'connection',
   'keep-alive',
@@ -20,6 +15,17 @@ export const NEVER_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
   'upgrade',
   'content-length',
   'expect',
+  'proxy-connection',
+]);
+
+/** Request headers the gateway never forwards: gateway credentials and hop-by-hop headers. */
+export const NEVER_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'proxy-authorization',
+  ...HOP_BY_HOP_HEADERS,
 ]);
 
 /** What validation needs from the outside world. */
@@ -45,8 +51,7 @@ export function validateOptions(input: unknown, context: ValidateContext = {}): 
   if (!parsed.success || issues.length) return { ok: false, issues: dedupe(issues) };
 
   const options = parsed.data;
-  const resolved = resolveOptionPlaceholders(options, env);
-  if (resolved.length) return { ok: false, issues: resolved };
+  resolveOptionPlaceholders(options, env);
   if (options.routing.length === 0 && options.upstreams.length === 1) {
     options.routing.push({ match: { method: '*' }, upstream: options.upstreams[0]!.name });
   }
@@ -122,6 +127,20 @@ function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
     }
   }
 
+  // What only makes sense once placeholders are resolved: checked here, in the same pass.
+  for (const [i, upstream] of entries(input['upstreams'])) {
+    const url = typeof upstream['url'] === 'string' ? resolvePlaceholders(upstream['url'], env) : undefined;
+    if (url?.ok && !isHttpUrl(url.value)) add('ERR_GW_INVALID_VALUE', ['upstreams', i, 'url'], 'expected an absolute http:// or https:// URL');
+    const auth = isRecord(upstream['auth']) && isRecord(upstream['auth']['apiKey']) ? upstream['auth']['apiKey'] : {};
+    if (typeof auth['header'] === 'string' && HOP_BY_HOP_HEADERS.has(auth['header'].toLowerCase())) {
+      add('ERR_GW_INVALID_VALUE', ['upstreams', i, 'auth', 'apiKey', 'header'], `"${auth['header']}" is a connection header, not a credential header`);
+    }
+    const value = typeof auth['value'] === 'string' ? resolvePlaceholders(auth['value'], env) : undefined;
+    if (value?.ok && /[\r\n\0]/.test(value.value)) {
+      add('ERR_GW_INVALID_VALUE', ['upstreams', i, 'auth', 'apiKey', 'value'], 'a header value cannot contain CR, LF or NUL');
+    }
+  }
+
   const upstreamNames = new Map<string, number>();
   for (const [i, upstream] of entries(input['upstreams'])) {
     const name = upstream['name'];
@@ -138,7 +157,8 @@ function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
       add('ERR_GW_UNKNOWN_UPSTREAM', ['routing', i, 'upstream'], `upstream "${target}" is not declared (declared: ${known})`);
     }
     const match = route['match'];
-    if (isRecord(match) && Object.keys(match).length === 0) {
+    // Count fields that are set: `{ tool: undefined }` (say, from an unset variable) is as empty as `{}`.
+    if (isRecord(match) && Object.values(match).every((v) => v === undefined)) {
       add('ERR_GW_EMPTY_MATCH', ['routing', i, 'match'], 'give at least one of method, tool, resource, prompt (use method: "*" for a catch-all)');
     }
     if (isRecord(match) && ['tool', 'resource', 'prompt'].filter((k) => match[k] !== undefined).length > 1) {
@@ -164,7 +184,7 @@ function apiKeyIssues(input: Record<string, unknown>, env: EnvMap): ConfigIssue[
   const issues: ConfigIssue[] = [];
   const ids = new Map<string, number>();
   const secrets = new Map<string, number>();
-  const encoder = new TextEncoder();
+  const hasher = new Sha256();
   for (const [i, entry] of entries(isRecord(input['auth']) ? input['auth']['apiKeys'] : undefined)) {
     const id = entry['id'];
     if (typeof id === 'string') {
@@ -179,7 +199,7 @@ function apiKeyIssues(input: Record<string, unknown>, env: EnvMap): ConfigIssue[
       continue;
     }
     // Compare by hash so a plain key that equals another entry's keyHash is caught too.
-    const hash = secretHash(hasKey ? entry['key'] : entry['keyHash'], hasKey, env, encoder);
+    const hash = secretHash(hasKey ? entry['key'] : entry['keyHash'], hasKey, env, hasher);
     if (hash === undefined) continue;
     const first = secrets.get(hash);
     if (first !== undefined) issues.push({ code: 'ERR_GW_DUPLICATE_API_KEY', path: ['auth', 'apiKeys', i, hasKey ? 'key' : 'keyHash'], message: `the same key as auth.apiKeys[${first}]` });
@@ -188,42 +208,29 @@ function apiKeyIssues(input: Record<string, unknown>, env: EnvMap): ConfigIssue[
   return issues;
 }
 
-function secretHash(raw: unknown, plain: boolean, env: EnvMap, encoder: { encode(input: string): Uint8Array }): string | undefined {
+function secretHash(raw: unknown, plain: boolean, env: EnvMap, hasher: Sha256): string | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
   const resolved = resolvePlaceholders(raw, env);
   if (!resolved.ok) return undefined;
-  if (plain) return sha256Hex(resolved.value, encoder);
+  if (plain) return toHex(wordsToBytes(hasher.words(resolved.value)));
   const match = /^sha256:([0-9a-fA-F]{64})$/.exec(raw);
   return match ? match[1]!.toLowerCase() : undefined;
 }
 
-/**
- * Resolves placeholders in the validated options, in place, then checks what only makes sense
- * after resolution: the URL is http(s), the credential value has no line breaks.
- */
-function resolveOptionPlaceholders(options: ResolvedOptions, env: EnvMap): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+/** Resolves placeholders in the validated options, in place; crossFieldIssues has vetted them. */
+function resolveOptionPlaceholders(options: ResolvedOptions, env: EnvMap): void {
   const resolve = (value: string) => {
     const result = resolvePlaceholders(value, env);
     return result.ok ? result.value : value;
   };
-  options.upstreams.forEach((upstream, i) => {
+  for (const upstream of options.upstreams) {
     upstream.url = resolve(upstream.url);
-    if (!isHttpUrl(upstream.url)) {
-      issues.push({ code: 'ERR_GW_INVALID_VALUE', path: ['upstreams', i, 'url'], message: 'expected an absolute http:// or https:// URL' });
-    }
-    if (upstream.auth) {
-      upstream.auth.apiKey.value = resolve(upstream.auth.apiKey.value);
-      if (/[\r\n\0]/.test(upstream.auth.apiKey.value)) {
-        issues.push({ code: 'ERR_GW_INVALID_VALUE', path: ['upstreams', i, 'auth', 'apiKey', 'value'], message: 'a header value cannot contain CR, LF or NUL' });
-      }
-    }
-  });
+    if (upstream.auth) upstream.auth.apiKey.value = resolve(upstream.auth.apiKey.value);
+  }
   for (const entry of options.auth.apiKeys) {
     if (entry.key !== undefined) entry.key = resolve(entry.key);
     if (entry.keyHash !== undefined) entry.keyHash = entry.keyHash.toLowerCase();
   }
-  return issues;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -116,3 +116,39 @@ describe('policy', () => {
     expect(p.authorize({ tenant: 'a\u0000b', client: 'c', apiKeyId: null }, 'x', null).ok).toBe(false);
   });
 });
+
+describe('GlobSet', () => {
+  it('matches literals exactly and agrees with minimatch on globs, over a generated corpus', async () => {
+    const { Minimatch } = await import('minimatch');
+    const { GlobSet } = await import('../src/index.js');
+    const options = { dot: true, nonegate: true, nocomment: true, preserveMultipleSlashes: true };
+    const patterns = ['a/*', 'a/**', '**/b', 'file:///docs/**', 'file:///docs/*', 'x.*', '*.md', 'a/**/b', '{a,b}/c', 'a?c', '[ab]/*', 'kb://**', 'a/', 'a//b', 'x.md', 'docs'];
+    const alphabet = ['a', 'b', 'c', '.', '..', '/', ':', 'x', 'md', 'docs', 'file:///', 'kb://'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+    for (let i = 0; i < 4_000; i++) {
+      const value = Array.from({ length: 1 + Math.floor(next() * 6) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      for (const pattern of patterns) {
+        // A pattern without glob syntax is an exact string; everything else is minimatch's answer.
+        const literal = !/[*?[\]{}()!+@\\]/.test(pattern);
+        const expected = literal ? value === pattern : new Minimatch(pattern, options).match(value);
+        expect(new GlobSet([pattern]).matches(value), `${pattern} vs ${value}`).toBe(expected);
+      }
+    }
+  });
+
+  it('refuses patterns with dot segments, which minimatch would normalize', async () => {
+    const { isValidGlob } = await import('../src/index.js');
+    for (const pattern of ['a/../b', './a', 'a/.', '..', 'file:///docs/../**']) expect(isValidGlob(pattern), pattern).toBe(false);
+    for (const pattern of ['v1.0', '.hidden', 'a..b', 'file:///docs/**']) expect(isValidGlob(pattern), pattern).toBe(true);
+  });
+
+  it('never lets ** climb out of its directory', async () => {
+    const { GlobSet } = await import('../src/index.js');
+    const docs = new GlobSet(['file:///docs/**']);
+    expect(docs.matches('file:///docs/a/b.md')).toBe(true);
+    for (const escape of ['file:///docs/../etc/passwd', 'file:///docs/a/../../etc', 'file:///docs/./../x', 'file:///docs/..']) {
+      expect(docs.matches(escape), escape).toBe(false);
+    }
+  });
+});

@@ -103,3 +103,19 @@ describe('readTarget', () => {
     }
   });
 });
+
+describe('the routing memo', () => {
+  it('gives the same answers as the table, before and after it fills up and starts over', async () => {
+    const { ROUTE_MEMO_LIMIT } = await import('../src/index.js');
+    const r = routerOf({
+      upstreams: [{ name: 'a', url: 'http://127.0.0.1:1/mcp' }, { name: 'b', url: 'http://127.0.0.1:2/mcp' }],
+      routing: [{ match: { tool: 'a.*' }, upstream: 'a' }, { match: { method: 'tools/*' }, upstream: 'b' }],
+    });
+    const expectRoute = (name: string) => expect(r.route('tools/call', tool(name))).toMatchObject({ ok: true, upstream: name.startsWith('a.') ? 'a' : 'b' });
+    for (let i = 0; i < ROUTE_MEMO_LIMIT + 50; i++) expectRoute(i % 2 ? `a.${i}` : `z.${i}`);
+    for (let i = 0; i < 100; i++) expectRoute(i % 2 ? `a.${i}` : `z.${i}`);
+    // The same name as a different kind of target is a different question.
+    expect(r.route('tools/call', { kind: 'prompt', name: 'a.1' })).toMatchObject({ upstream: 'b' });
+    expect(r.route('tools/call', tool('a.1'))).toMatchObject({ upstream: 'a' });
+  });
+});

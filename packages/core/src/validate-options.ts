@@ -74,8 +74,32 @@ function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
       const gwCode = (issue.params as { gwCode?: ConfigErrorCode } | undefined)?.gwCode;
       return [{ code: gwCode ?? 'ERR_GW_INVALID_VALUE', path, message: text }];
     }
+    case 'invalid_key':
+      // A record key failed its own schema; report that schema's findings at the key's path.
+      return issue.issues.flatMap((inner) => fromZodIssue({ ...inner, path: issue.path }));
+    case 'too_small':
+    case 'too_big':
+      return [{ code: 'ERR_GW_INVALID_VALUE', path, message: rangeMessage(issue) }];
+    case 'invalid_value':
+      return [{ code: 'ERR_GW_INVALID_VALUE', path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     default:
       return [{ code: 'ERR_GW_INVALID_VALUE', path, message: text }];
+  }
+}
+
+/** Range messages in an operator's words; a schema's own message (e.g. "declare at least one upstream") is kept. */
+function rangeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  switch (issue.origin) {
+    case 'string':
+      return small && bound === 1 ? 'must not be empty' : `must be ${small ? 'at least' : 'at most'} ${bound} characters long`;
+    case 'array':
+      return `must have ${small ? 'at least' : 'at most'} ${bound} entr${bound === 1 ? 'y' : 'ies'}`;
+    default:
+      if (small && bound === 0 && issue.inclusive === false) return 'must be greater than 0';
+      return `must be ${small ? 'at least' : 'at most'} ${bound}`;
   }
 }
 

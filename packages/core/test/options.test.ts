@@ -406,7 +406,14 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'credential value with CR LF after env substitution', input: headerUpstream('Api-Key ${UPSTREAM_KEY}'), env: { UPSTREAM_KEY: 'k\r\nX-Injected: 1' }, issues: [['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'auth', 'apiKey', 'value']]] },
   { name: 'credential value with a bare LF after env substitution', input: headerUpstream('${UPSTREAM_KEY}'), env: { UPSTREAM_KEY: 'a\nb' }, issues: [['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'auth', 'apiKey', 'value']]] },
   { name: 'routing match with both tool and resource', input: withMinimal({ routing: [{ match: { tool: 't', resource: 'r' }, upstream: 'a' }] }), issues: [['ERR_GW_INVALID_VALUE', ['routing', 0, 'match']]] },
+  { name: 'byMethod key with glob characters', input: withMinimal({ rateLimit: { byMethod: { 'tools/*': 10 } } }), issues: [['ERR_GW_INVALID_VALUE', ['rateLimit', 'byMethod', 'tools/*']]] },
+  { name: 'plain key with a space', input: withMinimal({ auth: { apiKeys: [{ key: 'my key', tenant: 't' }] } }), issues: [['ERR_GW_INVALID_VALUE', ['auth', 'apiKeys', 0, 'key']]] },
+  { name: 'plain key with a trailing newline', input: withMinimal({ auth: { apiKeys: [{ key: 'k\n', tenant: 't' }] } }), issues: [['ERR_GW_INVALID_VALUE', ['auth', 'apiKeys', 0, 'key']]] },
+  { name: 'plain key longer than 4096 characters', input: withMinimal({ auth: { apiKeys: [{ key: 'k'.repeat(4097), tenant: 't' }] } }), issues: [['ERR_GW_INVALID_VALUE', ['auth', 'apiKeys', 0, 'key']]] },
+  { name: 'upstream credential sent in the Host header', input: { upstreams: [{ name: 'a', url: UPSTREAM_URL, auth: { type: 'apiKey', apiKey: { header: 'Host', value: 'v' } } }] }, issues: [['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'auth', 'apiKey', 'header']]] },
+  { name: 'empty glob (reported once, as empty)', input: withMinimal({ policy: { rules: [{ allow: { tools: [''] } }] } }), issues: [['ERR_GW_INVALID_VALUE', ['policy', 'rules', 0, 'allow', 'tools', 0]]] },
   // ERR_GW_INVALID_GLOB
+  { name: 'glob with a .. segment', input: withMinimal({ policy: { rules: [{ allow: { resources: ['file:///docs/../**'] } }] } }), issues: [['ERR_GW_INVALID_GLOB', ['policy', 'rules', 0, 'allow', 'resources', 0]]] },
   { name: 'over-long glob in a policy rule', input: withMinimal({ policy: { rules: [{ allow: { tools: ['ok.*', LONG_GLOB] } }] } }), issues: [['ERR_GW_INVALID_GLOB', ['policy', 'rules', 0, 'allow', 'tools', 1]]] },
   { name: 'over-long glob in a routing match', input: withMinimal({ routing: [{ match: { method: LONG_GLOB }, upstream: 'a' }] }), issues: [['ERR_GW_INVALID_GLOB', ['routing', 0, 'match', 'method']]] },
   { name: 'over-long glob in a rule subject', input: withMinimal({ policy: { rules: [{ subject: { tenant: LONG_GLOB } }] } }), issues: [['ERR_GW_INVALID_GLOB', ['policy', 'rules', 0, 'subject', 'tenant']]] },
@@ -504,6 +511,21 @@ describe('reporting every problem at once', () => {
         ['ERR_GW_UNKNOWN_UPSTREAM', ['routing', 0, 'upstream']],
       ]),
     );
+  });
+
+  it('reports a URL that is not http(s) together with schema problems elsewhere', () => {
+    const issues = issuesOf({ upstreams: [{ name: 'a', url: 'ftp://x/mcp' }], bogus: 1 });
+    expect(codesAndPaths(issues)).toEqual(
+      expect.arrayContaining([
+        ['ERR_GW_UNKNOWN_KEY', ['bogus']],
+        ['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'url']],
+      ]),
+    );
+  });
+
+  it('words range and choice problems for operators, not in the schema library\'s terms', () => {
+    const messages = issuesOf({ server: { port: 70000, maxBodyBytes: 0 }, auth: { mode: 'jwt' }, upstreams: [{ name: 'a', url: UPSTREAM_URL }] }).map((i) => i.message);
+    expect(messages).toEqual(expect.arrayContaining(['must be at most 65535', 'must be greater than 0', 'expected one of "apiKey", "none"']));
   });
 
   it('runs cross-field checks even where the schema failed elsewhere', () => {

@@ -49,6 +49,14 @@ export { readTarget } from './target.js';
 export type { Target, TargetKind } from './target.js';
 export { GlobSet, isValidGlob } from './glob.js';
 export { PROTOCOL_METHODS } from './protocol-methods.js';
+export { checkOrigin } from './origin.js';
+export {
+  SESSION_PROTOCOL_VERSIONS,
+  DEFAULT_PROTOCOL_VERSION,
+  negotiateProtocolVersion,
+  checkProtocolVersionHeader,
+  allowsBatches,
+} from './protocol-versions.js';
 export { createPolicy } from './policy.js';
 export type { AuthorizeResult, Policy } from './policy.js';
 export { createRouter, ROUTE_MEMO_LIMIT } from './routing.js';

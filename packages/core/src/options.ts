@@ -198,6 +198,16 @@ export const gatewayOptionsSchema = z.strictObject({
     })
     .prefault({}),
 
+  /** Client sessions the gateway holds (the upstream sessions behind each one go with it). */
+  sessions: z
+    .strictObject({
+      /** A session unused this long is closed, here and on its upstreams. */
+      idleTimeoutMs: z.number().int().positive().default(30 * 60_000),
+      /** Most sessions held at once; initialize beyond it is answered 503. */
+      maxSessions: z.number().int().positive().default(100_000),
+    })
+    .prefault({}),
+
   /** The MCP servers behind the gateway. */
   upstreams: z.array(upstreamSchema).min(1, 'declare at least one upstream'),
 

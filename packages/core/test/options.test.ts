@@ -230,6 +230,7 @@ describe('defaults of a minimal programmatic configuration', () => {
       auth: { mode: 'apiKey', apiKeys: [] },
       rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' },
       policy: { default: 'deny', rules: [] },
+      sessions: { idleTimeoutMs: 30 * 60_000, maxSessions: 100_000 },
       upstreams: [{ name: 'a', type: 'http', url: UPSTREAM_URL, timeoutMs: 30000 }],
       upstreamHeaders: { forward: [...DEFAULT_FORWARD_HEADERS] },
       routing: [{ match: { method: '*' }, upstream: 'a' }],

@@ -1,0 +1,63 @@
+import { deny, type Denial, type ResolvedUpstream } from '@gw/core';
+import { Pool, type Dispatcher } from 'undici';
+
+/** What the gateway sends one upstream. */
+export interface UpstreamRequest {
+  method: 'POST' | 'GET' | 'DELETE';
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Aborted when the client goes away, so the upstream stops working for no one. */
+  signal?: AbortSignal;
+  /** Overrides the upstream's timeoutMs (health checks use a short one). */
+  timeoutMs?: number;
+}
+
+/** One upstream: its connection pool and how to reach it. */
+export interface UpstreamClient {
+  readonly name: string;
+  readonly timeoutMs: number;
+  /** The gateway's own credential for this upstream, as a header pair. */
+  readonly credential: readonly [string, string] | undefined;
+  request(request: UpstreamRequest): Promise<Dispatcher.ResponseData>;
+  close(): Promise<void>;
+}
+
+/**
+ * A keep-alive pool per upstream, created once: the URL in the configuration is the only
+ * place the gateway ever connects to. timeoutMs bounds the wait for response headers and
+ * every silence between body chunks (a stalled stream), not a stream's total length.
+ */
+export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient {
+  const url = new URL(upstream.url);
+  const pool = new Pool(url.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
+  const path = `${url.pathname}${url.search}`;
+  const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
+  return {
+    name: upstream.name,
+    timeoutMs: upstream.timeoutMs,
+    credential,
+    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs }) {
+      const options: Dispatcher.RequestOptions = {
+        path,
+        method,
+        headers,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      };
+      if (body !== undefined) options.body = body;
+      if (signal) options.signal = signal;
+      return pool.request(options);
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Maps a failed upstream exchange to the wire error: 504 for a timeout, 502 for the rest. */
+export function upstreamFailure(name: string, error: unknown): Denial {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return deny('UPSTREAM_TIMEOUT', `upstream "${name}" did not answer in time`);
+  }
+  const reason = code || (error instanceof Error ? error.message : 'unknown error');
+  return deny('UPSTREAM_UNREACHABLE', `upstream "${name}" could not be reached (${reason})`);
+}

@@ -33,6 +33,8 @@ export const GATEWAY_ERRORS = {
   FORBIDDEN: { code: -40300, status: 403, message: 'Forbidden' },
   /** The Origin header is not in server.allowedOrigins. */
   ORIGIN_NOT_ALLOWED: { code: -40301, status: 403, message: 'Origin not allowed' },
+  /** No endpoint at this path (the MCP endpoint and the health endpoints are the only ones). */
+  NOT_FOUND: { code: -40401, status: 404, message: 'Not found' },
   /** The session is unknown, expired, deleted, or belongs to another subject. */
   SESSION_NOT_FOUND: { code: -40400, status: 404, message: 'Session not found' },
   /** The HTTP method is not one the endpoint serves. */

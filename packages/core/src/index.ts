@@ -50,6 +50,10 @@ export type { Target, TargetKind } from './target.js';
 export { GlobSet, isValidGlob } from './glob.js';
 export { PROTOCOL_METHODS } from './protocol-methods.js';
 export { checkOrigin } from './origin.js';
+export { mergeCapabilities } from './capabilities.js';
+export type { ServerCapabilities } from './capabilities.js';
+export { readAccept, checkAccept, checkContentType } from './accept.js';
+export type { AcceptedFormats } from './accept.js';
 export {
   SESSION_PROTOCOL_VERSIONS,
   DEFAULT_PROTOCOL_VERSION,

@@ -1,4 +1,10 @@
-// @gw/node-http: the gateway's data plane for node:http. The handler itself arrives with the
-// data-plane work; for now this package re-exports the core decisions it will be built on.
+// @gw/node-http: the gateway's data plane for node:http.
+
+export { createGateway } from './create-gateway.js';
+export type { Gateway, GatewayContext } from './create-gateway.js';
+export type { HealthReport, UpstreamHealth } from './health.js';
+export { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
+
+// The options and decisions the handler is built on, so one import serves most users.
 export { compileGateway, GatewayConfigError } from '@gw/core';
-export type { GatewayOptions, CompiledGateway } from '@gw/core';
+export type { GatewayOptions, ResolvedOptions, CompiledGateway } from '@gw/core';

@@ -12,6 +12,21 @@ export interface UpstreamSession {
   instructions?: string;
 }
 
+/** Where a server-to-client request relayed to the client came from. */
+export interface ServerRequestOrigin {
+  upstream: string;
+  /** The id the upstream gave it; the client sees a gateway id instead, so two upstreams never collide. */
+  id: JsonRpcId;
+}
+
+/** The client's standalone stream (its GET), into which every upstream's GET stream is merged. */
+export interface StandaloneStream {
+  /** Starts relaying one upstream's GET stream into this one. */
+  attach(upstream: string): void;
+  /** Ends the stream. */
+  close(): void;
+}
+
 /** One client-facing session and the upstream sessions behind it. */
 export interface Session {
   readonly id: string;
@@ -24,8 +39,12 @@ export interface Session {
   readonly upstreams: Map<string, Promise<UpstreamSession>>;
   /** Requests being answered, by id key: which upstream has them (for notifications/cancelled). */
   readonly inFlight: Map<string, string>;
-  /** Server-to-client requests seen on streams, by id key: which upstream asked. */
-  readonly serverRequests: Map<string, string>;
+  /** Server-to-client requests relayed to the client and not yet answered, by gateway id key. */
+  readonly serverRequests: Map<string, ServerRequestOrigin>;
+  /** The next gateway id for a relayed server-to-client request. */
+  nextServerRequestId: number;
+  /** The client's GET stream, while one is open. */
+  stream: StandaloneStream | undefined;
   /** Aborted when the session ends, which ends its streams. */
   readonly closed: AbortController;
   lastSeen: number;
@@ -74,6 +93,8 @@ export class SessionStore {
       upstreams: new Map(),
       inFlight: new Map(),
       serverRequests: new Map(),
+      nextServerRequestId: 0,
+      stream: undefined,
       closed: new AbortController(),
       lastSeen: Date.now(),
     };
@@ -94,6 +115,7 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (!session) return undefined;
     this.sessions.delete(id);
+    session.stream?.close();
     session.closed.abort();
     return session;
   }

@@ -10,6 +10,8 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Overrides the upstream's timeoutMs (health checks use a short one). */
   timeoutMs?: number;
+  /** A long-lived stream (the GET stream): silence between events is normal, so only the headers are timed. */
+  stream?: boolean;
 }
 
 /** One upstream: its connection pool and how to reach it. */
@@ -36,13 +38,13 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
     name: upstream.name,
     timeoutMs: upstream.timeoutMs,
     credential,
-    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs }) {
+    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false }) {
       const options: Dispatcher.RequestOptions = {
         path,
         method,
         headers,
         headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        bodyTimeout: stream ? 0 : timeoutMs,
       };
       if (body !== undefined) options.body = body;
       if (signal) options.signal = signal;

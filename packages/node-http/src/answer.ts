@@ -1,0 +1,117 @@
+import type { ServerResponse } from 'node:http';
+import { jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
+import { sendDenial, sendJson } from './respond.js';
+import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
+
+/**
+ * Where the messages answering one POST go. The client may take SSE (events leave as they
+ * arrive) or only JSON (responses are collected and sent once all are in); the code that
+ * relays upstream answers does not need to know which.
+ */
+export interface Answer {
+  /** One message for the client: the event's data is its JSON text, `message` the parsed value. */
+  event(event: SseEvent, message: unknown): void;
+  /** The gateway's own error for a request; before anything was written it becomes the HTTP status. */
+  fail(id: JsonRpcId | null, denial: Denial): void;
+  /** Everything is in: send what is held and end the response. */
+  end(): void;
+  /** True once the client has gone. */
+  readonly gone: boolean;
+  /** True when the client receives events as they come (and so can resume a stream). */
+  readonly streams: boolean;
+}
+
+function isResponse(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && 'id' in message && !('method' in message);
+}
+
+/** Answers as an event stream, opened when the first event is ready, so an early failure can still set the status. */
+export class SseAnswer implements Answer {
+  readonly streams = true;
+  private started = false;
+  private readonly pending: { id: JsonRpcId | null; denial: Denial }[] = [];
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: Record<string, string>,
+    /** With one request in the POST, a failure before any event is answered with its HTTP status. */
+    private readonly single: boolean,
+  ) {}
+
+  get gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  event(event: SseEvent): void {
+    if (this.gone) return;
+    if (!this.started) {
+      this.started = true;
+      this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
+      this.res.flushHeaders();
+    }
+    this.res.write(formatSseEvent(event));
+  }
+
+  fail(id: JsonRpcId | null, denial: Denial): void {
+    if (this.single && !this.started) this.pending.push({ id, denial });
+    else this.event({ data: JSON.stringify(jsonRpcError(denial, id)) });
+  }
+
+  end(): void {
+    const first = this.pending[0];
+    if (first && !this.started) {
+      sendDenial(this.res, first.denial, first.id, this.headers);
+      return;
+    }
+    if (!this.started) {
+      // Every request was cancelled or the stream held nothing: still a valid, empty stream.
+      this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
+    }
+    if (!this.gone) this.res.end();
+  }
+}
+
+/**
+ * Answers with JSON: the responses are held and sent at the end, one object for a single
+ * message, an array for a batch. Notifications and server requests on an upstream's stream
+ * cannot reach a client that takes no streams, so they are not kept.
+ */
+export class JsonAnswer implements Answer {
+  readonly streams = false;
+  private readonly responses: unknown[] = [];
+  private firstFailure: Denial | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: Record<string, string>,
+    private readonly batch: boolean,
+  ) {}
+
+  get gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  event(_event: SseEvent, message: unknown): void {
+    if (isResponse(message)) this.responses.push(message);
+  }
+
+  fail(id: JsonRpcId | null, denial: Denial): void {
+    this.firstFailure ??= denial;
+    this.failures++;
+    this.responses.push(jsonRpcError(denial, id));
+  }
+
+  end(): void {
+    if (this.gone) return;
+    if (this.responses.length === 0) {
+      this.res.writeHead(202, this.headers);
+      this.res.end();
+      return;
+    }
+    // When every answer is the gateway's own failure of one kind, the HTTP status says so too.
+    const status = this.firstFailure && this.failures === this.responses.length && !this.batch ? this.firstFailure.status : 200;
+    const headers = status === 200 || !this.firstFailure?.headers ? this.headers : { ...this.headers, ...this.firstFailure.headers };
+    sendJson(this.res, status, this.batch ? this.responses : this.responses[0], headers);
+  }
+}

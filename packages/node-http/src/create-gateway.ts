@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compileGateway, createBodyDecoder, deny, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { handleDelete } from './delete-session.js';
+import { handleGet } from './get-stream.js';
+import { answerLiveness, createHealthProbe } from './health.js';
+import { handlePost } from './post.js';
+import { sendDenial } from './respond.js';
+import type { GatewayRuntime } from './runtime.js';
+import { SessionStore } from './sessions.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
+import { closeSessionUpstreams } from './upstream-sessions.js';
+
+/** What createGateway needs besides the options. */
+export interface GatewayContext extends CompileContext {
+  /**
+   * Path of the MCP endpoint as `req.url` shows it. Defaults to `server.path`; a framework that
+   * strips its mount path (Express) passes `/`. `/healthz` and `/health` are served beside it.
+   */
+  endpointPath?: string;
+  /** Called with errors the gateway could not answer as a JSON-RPC error (bugs). Defaults to console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/** A request handler for node:http (and anything that speaks its req/res), plus its lifecycle. */
+export interface Gateway {
+  /** Handles one request. Requests for other paths go to `next` when given, else get 404. */
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** The validated options. */
+  readonly options: ResolvedOptions;
+  /** Client sessions currently held. */
+  readonly sessionCount: number;
+  /**
+   * Stops serving: new requests get 503, sessions end (on the upstreams too, bounded in time),
+   * pools and the rate-limit store close. Close the HTTP server first so no new connections come.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway's request handler. Options are validated and compiled here, once; a bad
+ * option throws GatewayConfigError before anything listens.
+ *
+ * ```ts
+ * http.createServer(createGateway(options)).listen(8080);
+ * ```
+ */
+export function createGateway(options: GatewayOptions, context: GatewayContext = {}): Gateway {
+  const core = compileGateway(options, context);
+  const resolved = core.options;
+  const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
+  const runtime: GatewayRuntime = {
+    core,
+    options: resolved,
+    upstreams,
+    sessions: new SessionStore(resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
+    profiles: new Map(),
+    decoder: createBodyDecoder(),
+    closing: false,
+  };
+  const endpointPath = context.endpointPath ?? resolved.server.path;
+  const onError = context.onError ?? ((error: unknown) => console.error('mcp-gateway: unexpected error', error));
+  const health = createHealthProbe(runtime);
+
+  const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | 'next' => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return Promise.resolve(answerLiveness(runtime, res));
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return health(res);
+    if (path !== endpointPath) return 'next';
+    if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
+    switch (req.method) {
+      case 'POST':
+        return handlePost(runtime, req, res);
+      case 'GET':
+        return handleGet(runtime, req, res);
+      case 'DELETE':
+        return handleDelete(runtime, req, res);
+      default:
+        return Promise.resolve(sendDenial(res, deny('METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not served; use POST, GET or DELETE`), null, { allow: 'GET, POST, DELETE' }));
+    }
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
+    let outcome: Promise<void> | 'next';
+    try {
+      outcome = route(req, res);
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    if (outcome === 'next') {
+      if (next) next();
+      else sendDenial(res, deny('NOT_FOUND', `no endpoint at this path; the MCP endpoint is ${endpointPath}`), null);
+      return;
+    }
+    outcome.catch((error: unknown) => {
+      onError(error);
+      if (!res.headersSent) sendDenial(res, deny('INTERNAL_ERROR'), null);
+      else res.destroy();
+    });
+  };
+
+  return Object.defineProperties(handler, {
+    options: { value: resolved, enumerable: true },
+    sessionCount: { get: () => runtime.sessions.size, enumerable: true },
+    close: {
+      value: async () => {
+        if (runtime.closing) return;
+        runtime.closing = true;
+        await Promise.all(runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session)));
+        await Promise.all([...upstreams.values()].map((client) => client.close()));
+        await core.close();
+      },
+    },
+  }) as Gateway;
+}

@@ -1,0 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkRequest, findSession } from './request-checks.js';
+import { sendDenial } from './respond.js';
+import type { GatewayRuntime } from './runtime.js';
+import { closeSessionUpstreams } from './upstream-sessions.js';
+
+/** DELETE: the client ends its session, here and on every upstream it touched. */
+export async function handleDelete(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const checked = checkRequest(gw, req.headers);
+  if (!checked.ok) return sendDenial(res, checked, null);
+  const found = findSession(gw, req.headers, checked.subject);
+  if (!found.ok) return sendDenial(res, found, null);
+  gw.sessions.remove(found.session.id);
+  await closeSessionUpstreams(gw, found.session);
+  res.writeHead(200);
+  res.end();
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkAccept, deny } from '@gw/core';
+import { relayEventStream, splitEventId } from './relay.js';
+import { checkRequest, findSession, header } from './request-checks.js';
+import { sendDenial } from './respond.js';
+import type { GatewayRuntime } from './runtime.js';
+import type { Session, StandaloneStream } from './sessions.js';
+import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
+import { mediaType } from './upstream-answer.js';
+import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
+import { upstreamHeaders } from './forward-headers.js';
+
+/**
+ * GET: the client's stream of messages its upstreams send outside any request. The gateway
+ * merges the GET stream of every upstream session the client's session has (and of each one
+ * that opens later) into one. With Last-Event-ID it instead resumes the one upstream stream
+ * that event came from. A newer GET replaces an older one of the same session.
+ */
+export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const accept = checkAccept(header(req.headers, 'accept'), 'stream');
+  if (!accept.ok) return sendDenial(res, accept, null);
+  const checked = checkRequest(gw, req.headers);
+  if (!checked.ok) return sendDenial(res, checked, null);
+  const found = findSession(gw, req.headers, checked.subject);
+  if (!found.ok) return sendDenial(res, found, null);
+  const { session } = found;
+
+  const lastEventId = header(req.headers, 'last-event-id');
+  const resume = lastEventId === undefined ? undefined : splitEventId(lastEventId);
+  if (resume && !session.upstreams.has(resume.upstream)) {
+    return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID names no stream of this session'), null);
+  }
+
+  res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': session.id });
+  res.flushHeaders();
+  const stream = new MergedStream(gw, session, req, res, resume?.id);
+  if (resume) {
+    stream.attach(resume.upstream);
+    return;
+  }
+  session.stream?.close();
+  session.stream = stream;
+  for (const [name, opening] of session.upstreams) opening.then(() => stream.attach(name), () => undefined);
+}
+
+/** The client's GET response, fed by one GET per upstream session. */
+class MergedStream implements StandaloneStream {
+  private readonly attached = new Set<string>();
+  private readonly abort = new AbortController();
+  private live = 0;
+
+  constructor(
+    private readonly gw: GatewayRuntime,
+    private readonly session: Session,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    /** When resuming: the upstream's own event id to resume after; the stream ends with that upstream's. */
+    private readonly lastEventId: string | undefined,
+  ) {
+    res.on('close', () => this.close());
+  }
+
+  attach(name: string): void {
+    if (this.attached.has(name) || this.abort.signal.aborted) return;
+    this.attached.add(name);
+    this.live++;
+    void this.relay(name).finally(() => {
+      this.live--;
+      if (this.lastEventId !== undefined && this.live === 0) this.close();
+    });
+  }
+
+  close(): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    if (this.session.stream === this) this.session.stream = undefined;
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  private async relay(name: string): Promise<void> {
+    const client = this.gw.upstreams.get(name)!;
+    try {
+      const upstream = await this.session.upstreams.get(name);
+      if (!upstream) return;
+      const response = await client.request({
+        method: 'GET',
+        headers: upstreamHeaders(this.req.headers, this.gw.options.upstreamHeaders.forward, client, {
+          sessionId: upstream.sessionId,
+          protocolVersion: upstream.protocolVersion,
+          accept: UPSTREAM_ACCEPT,
+          ...(this.lastEventId === undefined ? {} : { lastEventId: this.lastEventId }),
+        }),
+        signal: this.abort.signal,
+        stream: true,
+      });
+      // 405: this upstream offers no stream of its own, which the protocol allows.
+      if (response.statusCode !== 200 || mediaType(response) !== 'text/event-stream') {
+        await response.body.dump();
+        return;
+      }
+      const res = this.res;
+      await relayEventStream(this.session, name, response.body, {
+        event: (event: SseEvent) => {
+          if (!res.writableEnded) res.write(formatSseEvent(event));
+        },
+        fail: () => undefined,
+        end: () => undefined,
+        get gone() {
+          return res.writableEnded || res.destroyed;
+        },
+        streams: true,
+      });
+    } catch {
+      // The upstream's stream broke or was aborted with ours; the others carry on.
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deny, mergeCapabilities, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcRequest, type ServerCapabilities, type Subject } from '@gw/core';
+import { sendDenial, sendJson } from './respond.js';
+import type { GatewayRuntime } from './runtime.js';
+import { formatSseEvent, SSE_HEADERS } from './sse.js';
+import { upstreamSession } from './upstream-sessions.js';
+import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
+
+/**
+ * What an upstream that could not be asked contributes: the three server features, so the
+ * client still tries them and gets a clear 502 per call rather than a session that can do nothing.
+ */
+const UNKNOWN_UPSTREAM: ServerCapabilities = { tools: {}, resources: {}, prompts: {} };
+
+/**
+ * The gateway answers initialize itself: it opens the client's session, and declares the
+ * capabilities of all its upstreams merged. Upstreams whose capabilities it has not learned yet
+ * are opened now for this session (their sessions are kept, not wasted); the others open lazily,
+ * on the first message routed to them.
+ */
+export async function answerInitialize(
+  gw: GatewayRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  subject: Subject,
+  request: JsonRpcRequest,
+  formats: AcceptedFormats,
+): Promise<void> {
+  const params = request.params ?? {};
+  const version = negotiateProtocolVersion(params['protocolVersion']);
+  const session = gw.sessions.create(subject, version, params);
+  if (!session) return sendDenial(res, deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later'), request.id);
+
+  const unknown = [...gw.upstreams.keys()].filter((name) => !gw.profiles.has(name));
+  await Promise.all(unknown.map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
+
+  const profiles = [...gw.upstreams.keys()].map((name) => gw.profiles.get(name));
+  const instructions = profiles.flatMap((profile) => (profile?.instructions ? [profile.instructions] : []));
+  const result: Record<string, unknown> = {
+    protocolVersion: version,
+    capabilities: mergeCapabilities(profiles.map((profile) => profile?.capabilities ?? UNKNOWN_UPSTREAM)),
+    serverInfo: { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+  };
+  if (instructions.length > 0) result['instructions'] = instructions.join('\n\n');
+
+  const body = { jsonrpc: '2.0', id: request.id, result };
+  const headers = { 'mcp-session-id': session.id };
+  if (formats.json) return sendJson(res, 200, body, headers);
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
+  res.end(formatSseEvent({ data: JSON.stringify(body) }));
+}

@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  allowsBatches,
+  checkAccept,
+  checkContentType,
+  deny,
+  parseBody,
+  parseEnvelope,
+  type AcceptedFormats,
+  type ClientMessage,
+  type Decision,
+  type Denial,
+  type JsonRpcId,
+  type MessageResult,
+} from '@gw/core';
+import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
+import { readBody } from './body.js';
+import { forward } from './forward.js';
+import { answerInitialize } from './initialize.js';
+import { sendDenial } from './respond.js';
+import { checkRequest, findSession, header } from './request-checks.js';
+import type { GatewayRuntime } from './runtime.js';
+import { idKey, type Session } from './sessions.js';
+
+/** The id to answer a denial with: the request's, when the body is one readable request. */
+function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null {
+  if (items?.length !== 1) return null;
+  const item = items[0]!;
+  if (!item.ok) return item.id;
+  return item.message.kind === 'request' ? item.message.id : null;
+}
+
+/**
+ * POST: the client sends one message (or, in 2025-03-26, a batch). The body is read once with a
+ * limit and parsed once; then Origin, credential and session are checked, each message is
+ * decided (policy, rate limit, route) and sent where it goes, and the answers stream back.
+ */
+export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const contentType = checkContentType(header(req.headers, 'content-type'));
+  if (!contentType.ok) return sendDenial(res, contentType, null);
+  const accept = checkAccept(header(req.headers, 'accept'), 'answer');
+  if (!accept.ok) return sendDenial(res, accept, null);
+
+  const read = await readBody(req, gw.options.server.maxBodyBytes);
+  // Refused unread: close the connection rather than drain a body the gateway will not take.
+  if (!read.ok) return sendDenial(res, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
+  const body = read.body;
+  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
+  if (!envelope.ok) return sendDenial(res, envelope, null);
+  const items = envelope.items;
+
+  const checked = checkRequest(gw, req.headers);
+  if (!checked.ok) return sendDenial(res, checked, replyId(items));
+  const { subject } = checked;
+
+  const initialize = items.find((item) => item.ok && item.message.kind === 'request' && item.message.method === 'initialize');
+  if (initialize?.ok && initialize.message.kind === 'request') {
+    if (items.length > 1) return sendDenial(res, deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
+    if (header(req.headers, 'mcp-session-id') !== undefined) {
+      return sendDenial(res, deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
+    }
+    const decision = await gw.core.decide(subject, initialize.message);
+    if (!decision.ok) return sendDenial(res, decision, initialize.message.id);
+    return answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
+  }
+
+  const found = findSession(gw, req.headers, subject);
+  if (!found.ok) return sendDenial(res, found, replyId(items));
+  const { session } = found;
+  const version = checked.version ?? session.protocolVersion;
+  if (envelope.batch && !allowsBatches(version)) {
+    return sendDenial(res, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
+  }
+
+  const decisions = await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const forwardsAny = decisions.some((decision) => decision.ok && decision.upstream !== null);
+  const headers = { 'mcp-session-id': session.id };
+  const answer: Answer =
+    accept.formats.sse && (forwardsAny || !accept.formats.json)
+      ? new SseAnswer(res, headers, items.length === 1)
+      : new JsonAnswer(res, headers, envelope.batch);
+
+  const jobs = items.map((item, index) =>
+    dispatch(gw, { req, res, session, answer, signal: abort.signal, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined }, item, decisions[index]!),
+  );
+  await Promise.all(jobs);
+  answer.end();
+}
+
+/** What dispatching one message of a POST needs to know about the request. */
+interface PostContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  session: Session;
+  answer: Answer;
+  signal: AbortSignal;
+  formats: AcceptedFormats;
+  /** The body is this one message, so its bytes can be forwarded as they came. */
+  single: boolean;
+  rawBody: Uint8Array | undefined;
+}
+
+async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<void> {
+  if (!item.ok) return post.answer.fail(item.id, item);
+  const message = item.message;
+  if (!decision.ok) return post.answer.fail(message.kind === 'request' ? message.id : null, decision);
+  if (decision.upstream !== null) {
+    return send(gw, post, message, decision.upstream, post.single && post.rawBody ? post.rawBody : JSON.stringify(message.message));
+  }
+  switch (message.kind) {
+    case 'request':
+      // ping is the one protocol request left once initialize is handled.
+      post.answer.event({ data: JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} }) }, { id: message.id, result: {} });
+      return;
+    case 'response':
+      return sendResponse(gw, post, message);
+    case 'notification':
+      return sendSessionNotification(gw, post, message);
+  }
+}
+
+function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<void> {
+  const requestId = message.kind === 'request' ? message.id : undefined;
+  return forward(gw, {
+    session: post.session,
+    upstream,
+    clientHeaders: post.req.headers,
+    body,
+    requestId,
+    answer: post.answer,
+    signal: post.signal,
+    ...(post.single && requestId !== undefined && post.formats.json
+      ? { direct: { res: post.res, headers: { 'mcp-session-id': post.session.id } } }
+      : {}),
+  });
+}
+
+/** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
+async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<void> {
+  const key = message.id === null ? undefined : idKey(message.id);
+  const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
+  if (key === undefined || origin === undefined) {
+    return post.answer.fail(null, deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`));
+  }
+  post.session.serverRequests.delete(key);
+  await send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
+}
+
+/**
+ * The client's session notifications: initialized was already sent to each upstream when its
+ * session opened; cancelled goes to the upstream working on that request; progress and
+ * roots/list_changed concern every upstream session that is open.
+ */
+async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<void> {
+  if (message.method === 'notifications/initialized') return;
+  const body = JSON.stringify(message.message);
+  if (message.method === 'notifications/cancelled') {
+    const requestId = message.params?.['requestId'];
+    const upstream = typeof requestId === 'string' || typeof requestId === 'number' ? post.session.inFlight.get(idKey(requestId)) : undefined;
+    // A cancel that crossed its request's answer finds nothing in flight; the protocol says to ignore it.
+    if (upstream !== undefined) await send(gw, post, message, upstream, body);
+    return;
+  }
+  await Promise.all([...post.session.upstreams.keys()].map((upstream) => send(gw, post, message, upstream, body)));
+}

@@ -1,0 +1,103 @@
+import { deny, type JsonRpcId } from '@gw/core';
+import type { Answer } from './answer.js';
+import { idKey, type Session } from './sessions.js';
+import { parseJson, readEvents } from './upstream-answer.js';
+import type { Dispatcher } from 'undici';
+import type { SseEvent } from './sse.js';
+
+/**
+ * Event ids an upstream gives its SSE events are prefixed with the upstream's name, so a
+ * client resuming with Last-Event-ID reaches the upstream whose stream it was (names cannot
+ * contain ':').
+ */
+export function gatewayEventId(upstream: string, id: string): string {
+  return `${upstream}:${id}`;
+}
+
+/** The upstream and its own event id inside a gateway event id. */
+export function splitEventId(id: string): { upstream: string; id: string } | undefined {
+  const colon = id.indexOf(':');
+  return colon > 0 ? { upstream: id.slice(0, colon), id: id.slice(colon + 1) } : undefined;
+}
+
+/**
+ * Hands one upstream message to the client. A server-to-client request gets a gateway id (two
+ * upstreams both number their requests from 0) and is remembered, so the client's response can
+ * go back to the upstream that asked; everything else passes unchanged. Returns the id of the
+ * response it carried, if any.
+ */
+export function relayMessage(
+  session: Session,
+  upstream: string,
+  event: SseEvent,
+  message: unknown,
+  answer: Pick<Answer, 'event'>,
+): JsonRpcId | undefined {
+  const out: SseEvent = event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) };
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    answer.event(out, message);
+    return undefined;
+  }
+  const record = message as { id?: unknown; method?: unknown };
+  if (typeof record.method === 'string' && (typeof record.id === 'string' || typeof record.id === 'number')) {
+    const gatewayId = session.nextServerRequestId++;
+    session.serverRequests.set(idKey(gatewayId), { upstream, id: record.id });
+    const rewritten = { ...record, id: gatewayId };
+    answer.event({ ...out, data: JSON.stringify(rewritten) }, rewritten);
+    return undefined;
+  }
+  answer.event(out, message);
+  return typeof record.method !== 'string' && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : undefined;
+}
+
+/** What reading an upstream event stream ended with. */
+export interface StreamOutcome {
+  /** Ids of responses the stream carried. */
+  answered: Set<string>;
+  /** Whether any event had an id: the client can resume such a stream, so its end is not a failure. */
+  resumable: boolean;
+}
+
+/** Relays an upstream's SSE answer event by event as it arrives. */
+export async function relayEventStream(
+  session: Session,
+  upstream: string,
+  body: Dispatcher.ResponseData['body'],
+  answer: Answer,
+): Promise<StreamOutcome> {
+  const outcome: StreamOutcome = { answered: new Set(), resumable: false };
+  await readEvents(body, (event) => {
+    if (event.id !== undefined) outcome.resumable = true;
+    const parsed = event.data === '' ? undefined : parseJson(event.data);
+    if (!parsed?.ok) {
+      // A priming event (id and retry, no data) lets the client resume; data that is not JSON is
+      // the upstream's to explain. Both pass as they are.
+      answer.event(event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) }, undefined);
+      return answer.gone;
+    }
+    for (const message of Array.isArray(parsed.value) ? parsed.value : [parsed.value]) {
+      const answered = relayMessage(session, upstream, Array.isArray(parsed.value) ? { ...event, data: JSON.stringify(message) } : event, message, answer);
+      if (answered !== undefined) outcome.answered.add(idKey(answered));
+    }
+    return answer.gone;
+  });
+  return outcome;
+}
+
+/** Relays an upstream's JSON answer (one message or a batch). */
+export function relayJson(session: Session, upstream: string, text: string, answer: Answer): Set<string> {
+  const answered = new Set<string>();
+  const parsed = parseJson(text);
+  if (!parsed.ok) return answered;
+  const batch = Array.isArray(parsed.value);
+  for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
+    const id = relayMessage(session, upstream, { data: batch ? JSON.stringify(message) : text }, message, answer);
+    if (id !== undefined) answered.add(idKey(id));
+  }
+  return answered;
+}
+
+/** The error for requests an upstream stream ended without answering. */
+export function unanswered(upstream: string) {
+  return deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" ended its answer without responding`);
+}

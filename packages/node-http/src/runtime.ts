@@ -1,0 +1,25 @@
+import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { SessionStore } from './sessions.js';
+import type { UpstreamClient } from './upstream-client.js';
+
+/** What an upstream declared in its last successful initialize. */
+export interface UpstreamProfile {
+  capabilities: ServerCapabilities;
+  instructions?: string;
+}
+
+/**
+ * Everything one gateway holds, created by createGateway and passed to each handler, so two
+ * gateways in one process share nothing.
+ */
+export interface GatewayRuntime {
+  readonly core: CompiledGateway;
+  readonly options: ResolvedOptions;
+  readonly upstreams: ReadonlyMap<string, UpstreamClient>;
+  readonly sessions: SessionStore;
+  /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
+  readonly profiles: Map<string, UpstreamProfile>;
+  readonly decoder: BodyDecoder;
+  /** Set by close(): new requests get 503 while open streams finish. */
+  closing: boolean;
+}

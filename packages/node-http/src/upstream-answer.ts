@@ -1,0 +1,69 @@
+import type { Dispatcher } from 'undici';
+import { SseParser, type SseEvent } from './sse.js';
+
+/** A header of an upstream response as one string. */
+export function responseHeader(response: Dispatcher.ResponseData, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The media type of an upstream response, lower case, without parameters. */
+export function mediaType(response: Dispatcher.ResponseData): string {
+  return (responseHeader(response, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/** Parses JSON without throwing. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Calls `onEvent` for each SSE event of an upstream body as it arrives; resolves when the body
+ * ends, rejects if it breaks. `onEvent` returns true to stop reading (the body is then dropped).
+ */
+export async function readEvents(body: Dispatcher.ResponseData['body'], onEvent: (event: SseEvent) => boolean | void): Promise<void> {
+  let stop = false;
+  const parser = new SseParser((event) => {
+    if (!stop && onEvent(event) === true) stop = true;
+  });
+  body.setEncoding('utf8');
+  for await (const chunk of body as AsyncIterable<string>) {
+    parser.feed(chunk);
+    if (stop) {
+      body.destroy();
+      return;
+    }
+  }
+}
+
+/**
+ * Reads an upstream's answer to one request the gateway sent on its own behalf (initialize):
+ * a JSON body, or the SSE event carrying the response with that id.
+ */
+export async function readOwnAnswer(response: Dispatcher.ResponseData, id: string): Promise<unknown> {
+  const type = mediaType(response);
+  if (type === 'application/json') {
+    const parsed = parseJson(await response.body.text());
+    return parsed.ok ? findResponse(parsed.value, id) : undefined;
+  }
+  if (type === 'text/event-stream') {
+    let found: unknown;
+    await readEvents(response.body, (event) => {
+      const parsed = parseJson(event.data);
+      found = parsed.ok ? findResponse(parsed.value, id) : undefined;
+      return found !== undefined;
+    });
+    return found;
+  }
+  await response.body.dump();
+  return undefined;
+}
+
+function findResponse(value: unknown, id: string): unknown {
+  const list = Array.isArray(value) ? value : [value];
+  return list.find((message) => typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && !('method' in message));
+}

@@ -1,0 +1,141 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { deny, type Denial } from '@gw/core';
+import { upstreamHeaders } from './forward-headers.js';
+import type { GatewayRuntime } from './runtime.js';
+import type { Session, UpstreamSession } from './sessions.js';
+import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
+import { readOwnAnswer, responseHeader } from './upstream-answer.js';
+
+/** What every upstream is sent as Accept: it may answer in either format, the gateway reads both. */
+export const UPSTREAM_ACCEPT = 'application/json, text/event-stream';
+
+/** The id of the initialize the gateway sends upstream; it never reaches the client. */
+const INITIALIZE_ID = 'mcp-gateway-initialize';
+
+/** How long closing an upstream session may take before the gateway stops waiting. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** Thrown inside the opening promise so every waiter sees the same denial. */
+export class UpstreamSessionError extends Error {
+  constructor(readonly denial: Denial) {
+    super(denial.error.message);
+  }
+}
+
+/**
+ * The session of `session` on upstream `name`, opened now if it is not open yet: the client's
+ * initialize is replayed there, then notifications/initialized, as a client would. Concurrent
+ * callers share one opening; a failed opening is forgotten so the next message tries again.
+ */
+export function upstreamSession(
+  gw: GatewayRuntime,
+  session: Session,
+  name: string,
+  clientHeaders: IncomingHttpHeaders,
+): Promise<UpstreamSession> {
+  const existing = session.upstreams.get(name);
+  if (existing) return existing;
+  const client = gw.upstreams.get(name)!;
+  const opening = openUpstreamSession(gw, client, session, clientHeaders);
+  session.upstreams.set(name, opening);
+  opening.then(
+    (opened) => {
+      if (session.closed.signal.aborted) void closeUpstreamSession(client, opened);
+      else session.stream?.attach(name);
+    },
+    () => {
+      if (session.upstreams.get(name) === opening) session.upstreams.delete(name);
+    },
+  );
+  return opening;
+}
+
+/** Forgets an upstream session the upstream no longer knows (it answered 404), so the next use reopens it. */
+export function forgetUpstreamSession(session: Session, name: string, stale: Promise<UpstreamSession>): void {
+  if (session.upstreams.get(name) === stale) session.upstreams.delete(name);
+}
+
+async function openUpstreamSession(
+  gw: GatewayRuntime,
+  client: UpstreamClient,
+  session: Session,
+  clientHeaders: IncomingHttpHeaders,
+): Promise<UpstreamSession> {
+  const forward = gw.options.upstreamHeaders.forward;
+  const post = async (body: unknown, context: { sessionId?: string; protocolVersion?: string }) => {
+    try {
+      return await client.request({
+        method: 'POST',
+        headers: upstreamHeaders(clientHeaders, forward, client, { ...context, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+        body: JSON.stringify(body),
+        signal: session.closed.signal,
+      });
+    } catch (error) {
+      throw new UpstreamSessionError(upstreamFailure(client.name, error));
+    }
+  };
+
+  const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params: session.initializeParams }, {});
+  if (response.statusCode !== 200) {
+    await response.body.dump();
+    throw new UpstreamSessionError(badStatus(client.name, response.statusCode, 'initialize'));
+  }
+  const sessionId = responseHeader(response, 'mcp-session-id');
+  let answer: unknown;
+  try {
+    answer = await readOwnAnswer(response, INITIALIZE_ID);
+  } catch (error) {
+    throw new UpstreamSessionError(upstreamFailure(client.name, error));
+  }
+  const result = (answer as { result?: unknown } | undefined)?.result;
+  if (typeof result !== 'object' || result === null) {
+    const error = (answer as { error?: { message?: unknown } } | undefined)?.error;
+    const detail = typeof error?.message === 'string' ? `it refused initialize: ${error.message.slice(0, 200)}` : 'no initialize result';
+    throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}": ${detail}`));
+  }
+  const { protocolVersion, capabilities, instructions } = result as { protocolVersion?: unknown; capabilities?: unknown; instructions?: unknown };
+  const opened: UpstreamSession = {
+    sessionId,
+    protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : session.protocolVersion,
+    capabilities: typeof capabilities === 'object' && capabilities !== null ? (capabilities as Record<string, unknown>) : {},
+  };
+  if (typeof instructions === 'string') opened.instructions = instructions;
+  gw.profiles.set(client.name, opened.instructions === undefined ? { capabilities: opened.capabilities } : { capabilities: opened.capabilities, instructions: opened.instructions });
+
+  const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { sessionId, protocolVersion: opened.protocolVersion });
+  await initialized.body.dump();
+  if (initialized.statusCode >= 300) throw new UpstreamSessionError(badStatus(client.name, initialized.statusCode, 'notifications/initialized'));
+  return opened;
+}
+
+/** An upstream HTTP status the gateway cannot pass on as it is. */
+export function badStatus(name: string, status: number, what: string): Denial {
+  const why = status === 401 || status === 403 ? ' (check upstreams[].auth: the gateway\'s credential for it)' : '';
+  return deny('UPSTREAM_BAD_RESPONSE', `upstream "${name}" answered ${what} with HTTP ${status}${why}`);
+}
+
+/** Ends an upstream session (DELETE with its id), best effort and bounded in time. */
+export async function closeUpstreamSession(client: UpstreamClient, upstream: UpstreamSession): Promise<void> {
+  if (!upstream.sessionId) return;
+  try {
+    const response = await client.request({
+      method: 'DELETE',
+      headers: upstreamHeaders({}, [], client, { sessionId: upstream.sessionId, protocolVersion: upstream.protocolVersion, accept: UPSTREAM_ACCEPT }),
+      timeoutMs: Math.min(client.timeoutMs, CLOSE_TIMEOUT_MS),
+    });
+    await response.body.dump();
+  } catch {
+    // The upstream is gone or slow; its own idle timeout will end the session.
+  }
+}
+
+/** Ends every upstream session behind a client session. */
+export async function closeSessionUpstreams(gw: GatewayRuntime, session: Session): Promise<void> {
+  const closing = [...session.upstreams].map(async ([name, opening]) => {
+    const upstream = await opening.catch(() => undefined);
+    const client = gw.upstreams.get(name);
+    if (upstream && client) await closeUpstreamSession(client, upstream);
+  });
+  session.upstreams.clear();
+  await Promise.all(closing);
+}

@@ -58,6 +58,8 @@ export class SseAnswer implements Answer {
   }
 
   end(): void {
+    // Already answered: the client left, or the answer went out directly as JSON bytes.
+    if (this.gone || (!this.started && this.res.headersSent)) return;
     const first = this.pending[0];
     if (first && !this.started) {
       sendDenial(this.res, first.denial, first.id, this.headers);
@@ -67,7 +69,7 @@ export class SseAnswer implements Answer {
       // Every request was cancelled or the stream held nothing: still a valid, empty stream.
       this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
     }
-    if (!this.gone) this.res.end();
+    this.res.end();
   }
 }
 
@@ -103,7 +105,7 @@ export class JsonAnswer implements Answer {
   }
 
   end(): void {
-    if (this.gone) return;
+    if (this.gone || this.res.headersSent) return;
     if (this.responses.length === 0) {
       this.res.writeHead(202, this.headers);
       this.res.end();

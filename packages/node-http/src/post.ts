@@ -114,8 +114,11 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
   switch (message.kind) {
     case 'request':
       // ping is the one protocol request left once initialize is handled.
-      post.answer.event({ data: JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} }) }, { id: message.id, result: {} });
+    {
+      const pong = { jsonrpc: '2.0', id: message.id, result: {} };
+      post.answer.event({ data: JSON.stringify(pong) }, pong);
       return;
+    }
     case 'response':
       return sendResponse(gw, post, message);
     case 'notification':

@@ -63,6 +63,8 @@ export interface UpstreamFixture {
   deletedSessionIds: string[];
   /** `${name}.slow` once per slow call that was cancelled (notifications/cancelled) or whose HTTP request closed early. */
   aborted: string[];
+  /** Forgets every session, as a restarted server would: their ids now get 404. */
+  dropSessions(): Promise<void>;
   /** Closes every server and transport, then the HTTP server, cutting any sockets still open. */
   close(): Promise<void>;
 }
@@ -123,7 +125,7 @@ function createMcpServer(name: string, connection: Pick<Connection, 'httpSignals
   const server = new McpServer(
     { name, version: '1.0.0' },
     // Declared up front because tools and prompts are served by low-level handlers (see the file comment).
-    { capabilities: { tools: {}, prompts: {} }, instructions: `upstream ${name}` },
+    { capabilities: { tools: {}, prompts: {}, logging: {} }, instructions: `upstream ${name}` },
   );
   // Lives in this closure, so it is per McpServer: per session when stateful, per request when stateless.
   let counter = 0;
@@ -141,6 +143,7 @@ function createMcpServer(name: string, connection: Pick<Connection, 'httpSignals
     },
     { name: `${name}.slow`, description: 'waits ms unless cancelled', inputSchema: objectSchema({ ms: { type: 'number' } }) },
     { name: `${name}.sample`, description: 'asks the client for sampling/createMessage and returns its text', inputSchema: objectSchema({}) },
+    { name: `${name}.broadcast`, description: 'sends a log message outside this call (on the GET stream)', inputSchema: objectSchema({ text: { type: 'string' } }) },
   ];
 
   const calls: Record<string, (args: Record<string, unknown> | undefined, extra: Extra) => Promise<CallToolResult>> = {
@@ -171,6 +174,11 @@ function createMcpServer(name: string, connection: Pick<Connection, 'httpSignals
       const signal = httpSignal ? AbortSignal.any([extra.signal, httpSignal]) : extra.signal;
       if (!(await sleep(ms, signal))) recorder.aborted.push(`${name}.slow`);
       return text('slow done');
+    },
+    broadcast: async (args) => {
+      // No related request id: the SDK sends it on the session's standalone (GET) stream.
+      await server.server.sendLoggingMessage({ level: 'info', logger: name, data: stringArg(args, 'text') });
+      return text('sent');
     },
     sample: async (_args, extra) => {
       // extra.sendRequest ties the request to this call, so it goes out on the call's SSE stream.
@@ -357,6 +365,11 @@ export async function startUpstream(options: UpstreamFixtureOptions): Promise<Up
     sessionIds: () => [...sessions.keys()],
     deletedSessionIds,
     aborted: recorder.aborted,
+    async dropSessions() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(open.map((connection) => connection.server.close()));
+    },
     async close() {
       await Promise.allSettled([...live].map((connection) => connection.server.close()));
       await new Promise<void>((resolve) => {

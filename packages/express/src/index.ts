@@ -11,8 +11,8 @@ export interface McpGatewayMiddleware {
   readonly options: Gateway['options'];
   /** Client sessions currently held. */
   readonly sessionCount: number;
-  /** Ends sessions and closes upstream pools; call it when the app shuts down. */
-  close(): Promise<void>;
+  /** Lets POSTs in progress finish (up to drainMs, default 10 s), ends sessions, closes upstream pools; call it when the app shuts down. */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 /** What mcpGateway needs besides the options; the endpoint is wherever the middleware is mounted. */
@@ -34,7 +34,7 @@ export function mcpGateway(options: GatewayOptions, context: McpGatewayContext =
   return Object.defineProperties(middleware, {
     options: { value: gateway.options, enumerable: true },
     sessionCount: { get: () => gateway.sessionCount, enumerable: true },
-    close: { value: () => gateway.close() },
+    close: { value: (closeOptions?: { drainMs?: number }) => gateway.close(closeOptions) },
   }) as McpGatewayMiddleware;
 }
 

@@ -30,10 +30,11 @@ export interface Gateway {
   /** Client sessions currently held. */
   readonly sessionCount: number;
   /**
-   * Stops serving: new requests get 503, sessions end (on the upstreams too, bounded in time),
+   * Stops serving: new requests get 503; POSTs in progress (streams included) may finish for up
+   * to `drainMs` (default 10 s); then sessions end (on the upstreams too, bounded in time), and
    * pools and the rate-limit store close. Close the HTTP server first so no new connections come.
    */
-  close(): Promise<void>;
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -60,6 +61,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   const endpointPath = context.endpointPath ?? resolved.server.path;
   const onError = context.onError ?? ((error: unknown) => console.error('mcp-gateway: unexpected error', error));
   const health = createHealthProbe(runtime);
+  // POSTs being answered, so close() can let them finish before it ends their sessions.
+  const answering = new Set<Promise<void>>();
 
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | 'next' => {
     const url = req.url ?? '/';
@@ -70,8 +73,13 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     if (path !== endpointPath) return 'next';
     if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
     switch (req.method) {
-      case 'POST':
-        return handlePost(runtime, req, res);
+      case 'POST': {
+        const answer = handlePost(runtime, req, res);
+        const tracked = answer.catch(() => undefined);
+        answering.add(tracked);
+        void tracked.finally(() => answering.delete(tracked));
+        return answer;
+      }
       case 'GET':
         return handleGet(runtime, req, res);
       case 'DELETE':
@@ -104,9 +112,17 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     options: { value: resolved, enumerable: true },
     sessionCount: { get: () => runtime.sessions.size, enumerable: true },
     close: {
-      value: async () => {
+      value: async ({ drainMs = 10_000 }: { drainMs?: number } = {}) => {
         if (runtime.closing) return;
         runtime.closing = true;
+        if (answering.size > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          const deadline = new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, drainMs);
+          });
+          await Promise.race([Promise.all(answering), deadline]);
+          clearTimeout(timer);
+        }
         await Promise.all(runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session)));
         await Promise.all([...upstreams.values()].map((client) => client.close()));
         await core.close();

@@ -108,3 +108,24 @@ describe('session lifetime in the gateway', () => {
     }
   });
 });
+
+describe('closing with a call in progress', () => {
+  it('lets the call finish before it ends the sessions', async () => {
+    const upstream = await startUpstream({ name: 'up' });
+    const gw = await startGateway({ auth: { mode: 'none' }, policy: { default: 'allow' }, upstreams: [{ name: 'up', url: upstream.url }] });
+    try {
+      const session = await openSession(gw.url, {});
+      const call = post(gw.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'up.slow', arguments: { ms: 300 } } }, { 'mcp-session-id': session, accept: 'application/json' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const closing = gw.gateway.close();
+      const refused = await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'mcp-session-id': session });
+      expect(refused.status).toBe(503);
+      expect((await call).body).toMatchObject({ id: 1, result: { content: [{ text: 'slow done' }] } });
+      await closing;
+      expect(upstream.deletedSessionIds).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});

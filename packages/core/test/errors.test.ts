@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deny, errorNameForCode, GATEWAY_ERRORS, jsonRpcError, type GatewayErrorName } from '../src/index.js';
 
@@ -70,5 +71,16 @@ describe('rendering a denial', () => {
   it('looks names up by code', () => {
     expect(errorNameForCode(-42900)).toBe('RATE_LIMITED');
     expect(errorNameForCode(12345)).toBeUndefined();
+  });
+});
+
+describe('docs/errors.md', () => {
+  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+
+  it('documents every wire error with its code, status and message, as the table has them', () => {
+    for (const name of names) {
+      const { code, status, message } = GATEWAY_ERRORS[name];
+      expect(doc, name).toContain(`| \`${name}\` | ${code} | ${status} | \`${message}\` |`);
+    }
   });
 });

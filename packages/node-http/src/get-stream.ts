@@ -66,7 +66,12 @@ class MergedStream implements StandaloneStream {
     this.live++;
     void this.relay(name).finally(() => {
       this.live--;
-      if (this.lastEventId !== undefined && this.live === 0) this.close();
+      // A resumed stream ends with its upstream's; a merged one lets a reopened upstream session attach again.
+      if (this.lastEventId !== undefined) {
+        if (this.live === 0) this.close();
+      } else {
+        this.attached.delete(name);
+      }
     });
   }
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { upstreamHeaders } from '../src/forward-headers.js';
+import { gatewayEventId, splitEventId } from '../src/relay.js';
+import { formatSseEvent, SseParser, type SseEvent } from '../src/sse.js';
+import { createUpstreamClient, upstreamFailure } from '../src/upstream-client.js';
+import { GATEWAY_VERSION } from '../src/version.js';
+import { readFileSync } from 'node:fs';
+
+function parse(chunks: string[]): SseEvent[] {
+  const events: SseEvent[] = [];
+  const parser = new SseParser((event) => events.push(event));
+  for (const chunk of chunks) parser.feed(chunk);
+  return events;
+}
+
+describe('SseParser', () => {
+  it('dispatches events whatever the chunk boundaries and line endings', () => {
+    const text = 'event: message\r\nid: 7\r\ndata: {"a":1}\r\n\r\n: comment\n\ndata: line one\ndata: line two\n\nretry: 3000\rid: 8\r\r\n';
+    const whole = parse([text]);
+    expect(whole).toEqual([
+      { event: 'message', id: '7', data: '{"a":1}' },
+      { data: 'line one\nline two' },
+      { id: '8', retry: 3000, data: '' },
+    ]);
+    // Split between every character, CR and LF of a CRLF included.
+    expect(parse([...text])).toEqual(whole);
+  });
+
+  it('waits for the blank line before dispatching, and ignores a field-less block', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((event) => events.push(event));
+    parser.feed('data: partial');
+    expect(events).toHaveLength(0);
+    parser.feed('\n\n: only a comment\n\n');
+    expect(events).toEqual([{ data: 'partial' }]);
+  });
+
+  it('round-trips through formatSseEvent, newlines in data included', () => {
+    const event: SseEvent = { event: 'message', id: 'up:1', retry: 10, data: 'a\nb\r\nc' };
+    expect(parse([formatSseEvent(event)])).toEqual([{ ...event, data: 'a\nb\nc' }]);
+  });
+});
+
+describe('event ids', () => {
+  it('carry the upstream name so a resumption finds its stream', () => {
+    expect(splitEventId(gatewayEventId('math', 'abc:def'))).toEqual({ upstream: 'math', id: 'abc:def' });
+    expect(splitEventId('no-upstream')).toBeUndefined();
+  });
+});
+
+describe('upstream request headers', () => {
+  const client = createUpstreamClient({ name: 'u', type: 'http', url: 'http://127.0.0.1:1/mcp', timeoutMs: 1000, auth: { type: 'apiKey', apiKey: { header: 'X-Upstream-Key', value: 'secret' } } });
+
+  it('copies only allowlisted headers and sets the session, version and credential itself', () => {
+    const headers = upstreamHeaders(
+      {
+        'x-trace-id': 't-1',
+        'x-api-key': 'gateway-key',
+        authorization: 'Bearer gateway-key',
+        cookie: 'c=1',
+        'mcp-session-id': 'client-facing-id',
+        'x-upstream-key': 'forged',
+        accept: 'text/html',
+      },
+      ['x-trace-id', 'mcp-session-id', 'accept'],
+      client,
+      { sessionId: 'upstream-id', protocolVersion: '2025-06-18', accept: 'application/json, text/event-stream', contentType: 'application/json' },
+    );
+    expect(headers).toEqual({
+      'x-trace-id': 't-1',
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      'mcp-session-id': 'upstream-id',
+      'mcp-protocol-version': '2025-06-18',
+      'x-upstream-key': 'secret',
+    });
+    void client.close();
+  });
+});
+
+describe('upstream failures', () => {
+  it('maps timeouts to 504 and everything else to 502', () => {
+    expect(upstreamFailure('u', Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).status).toBe(504);
+    expect(upstreamFailure('u', Object.assign(new Error('x'), { code: 'UND_ERR_BODY_TIMEOUT' })).status).toBe(504);
+    const refused = upstreamFailure('u', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    expect(refused.status).toBe(502);
+    expect(refused.error.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('GATEWAY_VERSION', () => {
+  it('is the package version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(GATEWAY_VERSION).toBe(pkg.version);
+  });
+});

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { deny, type Denial, type JsonRpcId } from '@gw/core';
 import type { Dispatcher } from 'undici';
 import type { Answer } from './answer.js';
@@ -7,7 +6,7 @@ import { upstreamHeaders } from './forward-headers.js';
 import { relayEventStream, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
-import { mediaType, parseJson, responseHeader } from './upstream-answer.js';
+import { mediaType, parseJson } from './upstream-answer.js';
 import { upstreamFailure } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
 
@@ -22,7 +21,7 @@ export interface Forwarding {
   answer: Answer;
   /** Aborted when the client goes away: the upstream request is aborted with it. */
   signal: AbortSignal;
-  /** When set, a JSON answer is piped to this response byte for byte (one request, client takes JSON). */
+  /** When set, a JSON answer goes to this response byte for byte (one request, client takes JSON). */
   direct?: { res: ServerResponse; headers: Record<string, string> };
 }
 
@@ -86,7 +85,7 @@ async function relayAnswer(job: Forwarding, response: Dispatcher.ResponseData, f
       return;
     }
     if (status === 200 && type === 'application/json') {
-      if (job.direct) return await pipeJson(response, job.direct);
+      if (job.direct) return await sendJsonBytes(response, job.direct);
       const answered = relayJson(session, upstream, await response.body.text(), answer);
       if (job.requestId !== undefined && !answered.has(idKey(job.requestId))) fail(unanswered(upstream));
       return;
@@ -107,7 +106,10 @@ async function relayAnswer(job: Forwarding, response: Dispatcher.ResponseData, f
     }
     fail(status === 200 ? deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with content type "${type}"`) : badStatus(upstream, status, 'the request'));
   } catch (error) {
-    if (!job.signal.aborted) fail(upstreamFailure(upstream, error));
+    // The upstream answered, then broke off: a timeout is still 504, anything else a bad answer.
+    if (job.signal.aborted) return;
+    const failure = upstreamFailure(upstream, error);
+    fail(failure.name === 'UPSTREAM_TIMEOUT' ? failure : deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" broke off its answer (${(error as { code?: string }).code ?? 'stream error'})`));
   }
 }
 
@@ -122,10 +124,14 @@ function upstreamRefusal(text: string, status: number): Denial | undefined {
   return { ok: false, name: 'BAD_REQUEST', status, error: error as Denial['error'] };
 }
 
-async function pipeJson(response: Dispatcher.ResponseData, direct: { res: ServerResponse; headers: Record<string, string> }): Promise<void> {
-  const headers: Record<string, string> = { ...direct.headers, 'content-type': 'application/json' };
-  const length = responseHeader(response, 'content-length');
-  if (length !== undefined) headers['content-length'] = length;
-  direct.res.writeHead(200, headers);
-  await pipeline(response.body, direct.res);
+/**
+ * Sends a JSON answer on unchanged, byte for byte. It is read whole first: a JSON answer is one
+ * message, useless in part, and an upstream that breaks off mid-body must become a JSON-RPC
+ * error rather than a truncated 200.
+ */
+async function sendJsonBytes(response: Dispatcher.ResponseData, direct: { res: ServerResponse; headers: Record<string, string> }): Promise<void> {
+  const bytes = new Uint8Array(await response.body.arrayBuffer());
+  if (direct.res.headersSent || direct.res.destroyed) return;
+  direct.res.writeHead(200, { ...direct.headers, 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
+  direct.res.end(bytes);
 }

@@ -15,6 +15,8 @@ const JSON_ONLY = 'application/json';
 const BOTH = 'application/json, text/event-stream';
 /** Upper bound of every single HTTP exchange in this file, so nothing can hang. */
 const EXCHANGE_TIMEOUT_MS = 5_000;
+/** timeoutMs of the upstreams that are meant to time out. */
+const TIGHT_TIMEOUT_MS = 300;
 
 type Id = string | number | null;
 type UpstreamEntry = GatewayOptions['upstreams'][number];
@@ -130,6 +132,16 @@ async function expectStillServes(gw: RunningGateway, session: string): Promise<v
   expect(again.status, again.text).toBe(200);
   const messages = again.headers.get('content-type')?.startsWith('text/event-stream') ? sseMessages(again.text) : [again.body];
   expect(messages).toContainEqual({ jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: '2' }] } });
+}
+
+/**
+ * A 504 came from timeoutMs, not from the upstream finishing (its 5 s) nor the test's own bound.
+ * undici times headers and body with coarse timers (ticks of about 500 ms), so a 300 ms timeout
+ * fires after 0.5 to 1 s: the upper bound leaves room for that, and stays far below 5 s.
+ */
+function expectAboutTimeout(elapsedMs: number): void {
+  expect(elapsedMs).toBeGreaterThanOrEqual(TIGHT_TIMEOUT_MS - 50);
+  expect(elapsedMs).toBeLessThan(TIGHT_TIMEOUT_MS + 1_300);
 }
 
 /** Polls until `check` holds or the time is up; returns whether it held. */
@@ -280,11 +292,12 @@ describe('an upstream that is down', () => {
 
 describe('an upstream slower than its timeoutMs', () => {
   let gw: RunningGateway;
+  let tight: UpstreamFixture;
 
   beforeAll(async () => {
-    const slow = await startUpstream({ name: 'tight' });
-    closers.push(() => slow.close());
-    gw = await gateway([{ name: 'tight', url: slow.url, timeoutMs: 300 }]);
+    tight = await startUpstream({ name: 'tight' });
+    closers.push(() => tight.close());
+    gw = await gateway([{ name: 'tight', url: tight.url, timeoutMs: TIGHT_TIMEOUT_MS }]);
   });
 
   it.each([
@@ -292,11 +305,12 @@ describe('an upstream slower than its timeoutMs', () => {
     ['application/json and text/event-stream', BOTH],
   ])('is answered 504 -50400 after about timeoutMs (client accepts %s)', async (_label, accept) => {
     const session = await openSession(gw.url);
-    const reply = await callTool(gw.url, session, 21, 'tight.slow', { ms: 2_000 }, accept);
+    const before = tight.aborted.length;
+    const reply = await callTool(gw.url, session, 21, 'tight.slow', { ms: 5_000 }, accept);
     expectErrorReply(reply, 504, -50400, 21);
-    console.log("ELAPSED", reply.elapsedMs);
-    expect(reply.elapsedMs).toBeGreaterThanOrEqual(250);
-    expect(reply.elapsedMs).toBeLessThan(1_500);
+    expectAboutTimeout(reply.elapsedMs);
+    // Timing out also ends the upstream's request: it does not keep working for no one.
+    expect(await waitFor(() => tight.aborted.length > before, 2_000)).toBe(true);
     // The same upstream still answers what it can answer in time.
     const quick = await callTool(gw.url, session, 22, 'tight.add', { a: 3, b: 4 });
     expect(quick.body).toMatchObject({ id: 22, result: { content: [{ text: '7' }] } });
@@ -314,6 +328,14 @@ describe('an upstream that misbehaves mid-answer (hand-written fake)', () => {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         const progress = { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: call.progressToken ?? 'none', progress: 1, total: 2 } };
         res.write(`event: message\ndata: ${JSON.stringify(progress)}\n\n`);
+        setTimeout(() => req.socket.destroy(), 50);
+        return;
+      }
+      if (call.name === 'fake.truncated') {
+        // A JSON answer that announces more bytes than it sends before the connection dies.
+        const body = JSON.stringify({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: 'never complete' }] } });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        res.write(body.slice(0, 20));
         setTimeout(() => req.socket.destroy(), 50);
         return;
       }
@@ -355,6 +377,22 @@ describe('an upstream that misbehaves mid-answer (hand-written fake)', () => {
     await expectStillServes(gw, session);
   });
 
+  // The JSON counterpart of the case above: a single request whose client takes JSON has its
+  // upstream's JSON answer passed through; a break in it must still end in a JSON-RPC error.
+  it.each([
+    ['application/json', JSON_ONLY],
+    ['application/json and text/event-stream', BOTH],
+  ])('closing a JSON answer mid-body: a complete JSON-RPC error for the id, not a truncated body (client accepts %s)', async (_label, accept) => {
+    const session = await openSession(gw.url);
+    const reply = await callTool(gw.url, session, 'trunc-1', 'fake.truncated', {}, accept).catch((error: unknown) => error);
+    expect(reply, 'the HTTP exchange with the gateway itself must complete').not.toBeInstanceOf(Error);
+    const answer = reply as Reply;
+    const message = answer.headers.get('content-type')?.startsWith('text/event-stream') ? sseMessages(answer.text).at(-1) : answer.body;
+    if (answer.headers.get('content-type')?.startsWith('application/json')) expect(answer.status).toBe(502);
+    expectRpcError(message, -50201, 'trunc-1');
+    await expectStillServes(gw, session);
+  });
+
   it('answering HTTP 500: 502 -50201 with the request id', async () => {
     const session = await openSession(gw.url);
     for (const accept of [JSON_ONLY, BOTH]) {
@@ -375,7 +413,7 @@ describe('a stalled upstream that never sends response headers', () => {
   beforeAll(async () => {
     const stalled = await listen(() => undefined);
     closers.push(() => stalled.close());
-    gw = await gateway([{ name: 'stall', url: stalled.url, timeoutMs: 300 }]);
+    gw = await gateway([{ name: 'stall', url: stalled.url, timeoutMs: TIGHT_TIMEOUT_MS }]);
   });
 
   it.each([
@@ -385,9 +423,7 @@ describe('a stalled upstream that never sends response headers', () => {
     const session = await openSession(gw.url);
     const reply = await callTool(gw.url, session, 81, 'stall.add', { a: 1, b: 2 }, accept);
     expectErrorReply(reply, 504, -50400, 81);
-    console.log("ELAPSED", reply.elapsedMs);
-    expect(reply.elapsedMs).toBeGreaterThanOrEqual(250);
-    expect(reply.elapsedMs).toBeLessThan(1_500);
+    expectAboutTimeout(reply.elapsedMs);
     await expectStillServes(gw, session);
   });
 });

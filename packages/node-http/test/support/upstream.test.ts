@@ -59,6 +59,7 @@ describe('upstream fixture', () => {
       'math.progress',
       'math.slow',
       'math.sample',
+      'math.broadcast',
     ]);
     expect(await call(client, 'math.add', { a: 2, b: 3 })).toBe('5');
     expect(await call(client, 'math.echo', { text: 'hi' })).toBe('hi');

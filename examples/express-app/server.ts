@@ -1,0 +1,109 @@
+/**
+ * An existing Express 5 app that gains an MCP endpoint: its own routes and global body parser
+ * stay as they are, and `app.use('/mcp', mcpGateway(options))` puts the gateway in front of
+ * the bundled demo MCP server. `main.ts` runs it; tests import start().
+ */
+import { createServer } from 'node:http';
+import { mcpGateway, type GatewayOptions, type McpGatewayMiddleware } from '@gw/express';
+import express, { type Express } from 'express';
+import { startDemoUpstream } from '../demo-upstream/server.js';
+import { listen, stopListening } from '../shared/run.js';
+
+/** The API key the example accepts (tenant `demo`, client `cli`). */
+export const DEMO_API_KEY = 'demo-key';
+
+/** Where the gateway is mounted; `/mcp/healthz` and `/mcp/health` come with it. */
+export const MCP_PATH = '/mcp';
+
+/** The gateway configuration: the same object you would write as YAML for the CLI. */
+export function gatewayOptions(upstreamUrl: string): GatewayOptions {
+  return {
+    auth: {
+      mode: 'apiKey',
+      apiKeys: [{ id: 'demo-cli', key: DEMO_API_KEY, tenant: 'demo', client: 'cli' }],
+    },
+    policy: {
+      default: 'deny',
+      rules: [
+        {
+          description: 'the demo tenant may do everything',
+          subject: { tenant: 'demo' },
+          // A pattern that is exactly `*` matches every name, `/` and `://` included.
+          allow: { methods: ['*'], tools: ['*'], resources: ['*'], prompts: ['*'] },
+        },
+      ],
+    },
+    // Counters live in memory (the default store), per tenant, client and method.
+    rateLimit: { defaultRpm: 600, byMethod: { 'tools/call': 120 } },
+    upstreams: [{ name: 'demo', url: upstreamUrl, timeoutMs: 10_000 }],
+  };
+}
+
+/**
+ * The app: what an existing service already has (a global JSON body parser, its own API),
+ * plus the gateway mounted at {@link MCP_PATH}.
+ */
+export function createApp(gateway: McpGatewayMiddleware): Express {
+  const app = express();
+  // Global on purpose: the gateway still gets the MCP body even after a parser consumed the stream.
+  app.use(express.json());
+
+  app.get('/api/status', (_req, res) => {
+    res.json({ status: 'ok', mcpSessions: gateway.sessionCount });
+  });
+  app.post('/api/echo', (req, res) => {
+    res.json({ received: req.body as unknown });
+  });
+
+  app.use(MCP_PATH, gateway);
+  return app;
+}
+
+/** Where to listen. */
+export interface StartOptions {
+  /** TCP port of the app; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+}
+
+/** A running example. */
+export interface RunningExample {
+  /** The gateway's MCP endpoint, e.g. `http://127.0.0.1:3000/mcp`. */
+  url: string;
+  /** The app's origin, for its own routes. */
+  origin: string;
+  /** The demo upstream's own endpoint (clients should not call it directly). */
+  upstreamUrl: string;
+  /** Stops listening, ends the gateway's sessions, then stops the upstream. */
+  close(): Promise<void>;
+}
+
+/** Starts the demo upstream, then the Express app with the gateway in front of it. */
+export async function start({ port = 3000, host = '127.0.0.1' }: StartOptions = {}): Promise<RunningExample> {
+  const upstream = await startDemoUpstream({ port: 0 });
+  let gateway: McpGatewayMiddleware | undefined;
+  try {
+    // mcpGateway validates the options and throws GatewayConfigError before anything listens.
+    const gw = (gateway = mcpGateway(gatewayOptions(upstream.url)));
+    const server = createServer(createApp(gw));
+    const origin = `http://${host}:${await listen(server, port, host)}`;
+    return {
+      url: `${origin}${MCP_PATH}`,
+      origin,
+      upstreamUrl: upstream.url,
+      async close() {
+        // Same order as any app: stop taking connections, end the gateway's sessions (and their
+        // streams), then stop the upstream, which the session DELETEs still need.
+        const stopped = stopListening(server);
+        await gw.close();
+        await stopped;
+        await upstream.close();
+      },
+    };
+  } catch (error) {
+    await gateway?.close();
+    await upstream.close();
+    throw error;
+  }
+}

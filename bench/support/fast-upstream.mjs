@@ -1,0 +1,54 @@
+// The FAST upstream: a minimal MCP Streamable HTTP server on bare node:http, so that the upstream
+// costs as little as possible and the proxy in front of it is what the benchmark measures.
+// No session checks, no SDK: initialize gets a session id, notifications 202, tools/call "ok".
+// Started by gateway-throughput.mjs with fork(); reports its port over IPC.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+function reply(res, status, body, extra) {
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'DELETE') return void res.writeHead(200, { 'content-length': '0' }).end();
+  if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST, DELETE', 'content-length': '0' }).end();
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    let message;
+    try {
+      message = JSON.parse(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    } catch {
+      return reply(res, 400, '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}');
+    }
+    // Notifications (and the client's responses) carry no id that expects an answer.
+    if (message.id === undefined || message.method === undefined) return void res.writeHead(202, { 'content-length': '0' }).end();
+    const id = JSON.stringify(message.id);
+    if (message.method === 'tools/call') {
+      return reply(res, 200, `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"ok"}]}}`);
+    }
+    if (message.method === 'initialize') {
+      return reply(
+        res,
+        200,
+        `{"jsonrpc":"2.0","id":${id},"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"fast","version":"1"}}}`,
+        { 'mcp-session-id': randomBytes(16).toString('hex') },
+      );
+    }
+    reply(res, 200, `{"jsonrpc":"2.0","id":${id},"result":{}}`);
+  });
+});
+// Longer than every client pool's idle timeout, so the server never closes a socket a pool is about to reuse.
+server.keepAliveTimeout = 60_000;
+
+server.listen(0, '127.0.0.1', () => process.send({ ready: 'fast-upstream', port: server.address().port }));
+process.on('message', (msg) => {
+  // CPU time used so far, so the parent can charge it per request of a measured window.
+  if (msg?.cmd === 'cpu') process.send({ seq: msg.seq, cpu: process.cpuUsage() });
+  else if (msg?.cmd === 'stop') process.exit(0);
+});
+// The parent died without stopping us: do not linger.
+process.on('disconnect', () => process.exit(0));

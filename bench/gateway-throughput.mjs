@@ -10,7 +10,8 @@
 //   BENCH_ROUNDS          rounds, alternating the order of the targets (default 4)
 //   BENCH_WARMUP_SECONDS  warm-up per target before measuring (default 2)
 //   BENCH_CONCURRENCY     requests in flight under load (default 32)
-//   BENCH_FLOOR_RELAY     how the floor sends the answer back: buffer (default: read it whole, then
+//   BENCH_FLOOR_RELAY     how the floor sends the answer back: one-write (head and body in one
+//                         socket write, as the gateway does), buffer (default: read it whole, then
 //                         end(), as the gateway does with JSON answers) or pipeline (stream/promises)
 //   BENCH_PROFILE_DIR     run the floor and gateway with --cpu-prof, writing profiles there; read
 //                         them with `node bench/support/cpuprofile-top.mjs <file.cpuprofile>`
@@ -35,7 +36,7 @@ const ROUNDS = Math.floor(numberFromEnv('BENCH_ROUNDS', 4, 1));
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2, 0);
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 32, 1));
 const FLOOR_RELAY = process.env.BENCH_FLOOR_RELAY ?? 'buffer';
-if (FLOOR_RELAY !== 'pipeline' && FLOOR_RELAY !== 'buffer') throw new Error('BENCH_FLOOR_RELAY must be pipeline or buffer');
+if (!['pipeline', 'buffer', 'one-write'].includes(FLOOR_RELAY)) throw new Error('BENCH_FLOOR_RELAY must be buffer, one-write or pipeline');
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 // Latency with one request in flight: the hop's own cost, without the queueing that dominates
 // latency under load (where, by Little's law, latency is just concurrency / throughput).

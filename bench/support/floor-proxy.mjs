@@ -39,10 +39,12 @@ const server = createServer((req, res) => {
         res.writeHead(response.statusCode, out);
         await pipeline(response.body, res);
       } else {
-        const bytes = new Uint8Array(await response.body.arrayBuffer());
+        const bytes = Buffer.from(await response.body.arrayBuffer());
         out['content-length'] = String(bytes.byteLength);
         res.writeHead(response.statusCode, out);
-        res.end(bytes);
+        // one-write: head and body in one socket write, as the gateway sends JSON answers.
+        if (relay === 'one-write') res.end(bytes.toString('latin1'), 'latin1');
+        else res.end(bytes);
       }
     } catch (error) {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(String(error?.code ?? error));

@@ -13,7 +13,9 @@ export interface AcceptedFormats {
  * Media ranges with q=0 are refusals.
  */
 export function readAccept(accept: string | undefined): AcceptedFormats {
-  if (accept === undefined || accept.trim() === '') return { json: true, sse: true };
+  // What every MCP client sends, answered without parsing.
+  if (accept === undefined || accept === 'application/json, text/event-stream') return { json: true, sse: true };
+  if (accept.trim() === '') return { json: true, sse: true };
   const formats: AcceptedFormats = { json: false, sse: false };
   for (const part of accept.split(',')) {
     const [rawType = '', ...params] = part.split(';');
@@ -43,6 +45,7 @@ export function checkAccept(accept: string | undefined, need: 'answer' | 'stream
 
 /** POST bodies are JSON: `application/json`, any charset parameter allowed (UTF-8 is what is read). */
 export function checkContentType(contentType: string | undefined): { ok: true } | Denial {
+  if (contentType === 'application/json') return { ok: true };
   const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (type === 'application/json') return { ok: true };
   return deny('UNSUPPORTED_MEDIA_TYPE', `send the body as application/json${contentType ? `, not ${JSON.stringify(contentType.slice(0, 100))}` : ''}`);

@@ -19,6 +19,10 @@ export interface Answer {
   readonly gone: boolean;
   /** True when the client receives events as they come (and so can resume a stream). */
   readonly streams: boolean;
+  /** True while the client's socket has more queued than it should: stop reading upstream. */
+  readonly congested: boolean;
+  /** Runs `resume` once the client has taken what was queued. */
+  onceDrained(resume: () => void): void;
 }
 
 function isResponse(message: unknown): boolean {
@@ -40,6 +44,14 @@ export class SseAnswer implements Answer {
 
   get gone(): boolean {
     return this.res.destroyed || this.res.writableEnded;
+  }
+
+  get congested(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  onceDrained(resume: () => void): void {
+    this.res.once('drain', resume);
   }
 
   event(event: SseEvent): void {
@@ -92,6 +104,13 @@ export class JsonAnswer implements Answer {
 
   get gone(): boolean {
     return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Nothing is written before the end, so nothing queues up. */
+  readonly congested = false;
+
+  onceDrained(resume: () => void): void {
+    resume();
   }
 
   event(_event: SseEvent, message: unknown): void {

@@ -1,13 +1,13 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { deny, type Denial, type JsonRpcId } from '@gw/core';
-import type { Dispatcher } from 'undici';
 import type { Answer } from './answer.js';
+import type { Departure } from './departure.js';
 import { upstreamHeaders } from './forward-headers.js';
-import { relayEventStream, relayJson, unanswered } from './relay.js';
+import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
-import { mediaType, parseJson } from './upstream-answer.js';
-import { upstreamFailure } from './upstream-client.js';
+import { parseJson } from './upstream-answer.js';
+import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
 
 /** One message (or the original bytes of one) on its way to an upstream. */
@@ -19,8 +19,8 @@ export interface Forwarding {
   /** The id of the request in the body, if it is a request; its answer is awaited and relayed. */
   requestId: JsonRpcId | undefined;
   answer: Answer;
-  /** Aborted when the client goes away: the upstream request is aborted with it. */
-  signal: AbortSignal;
+  /** The client going away: the upstream request is aborted with it. */
+  departure: Departure;
   /** When set, a JSON answer goes to this response byte for byte (one request, client takes JSON). */
   direct?: { res: ServerResponse; headers: Record<string, string> };
 }
@@ -31,85 +31,135 @@ export interface Forwarding {
  * and the message sent once more. Failures become JSON-RPC errors for the request.
  */
 export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<void> {
-  const client = gw.upstreams.get(job.upstream)!;
   const key = job.requestId === undefined ? undefined : idKey(job.requestId);
   if (key) job.session.inFlight.set(key, job.upstream);
-  const fail = (denial: Denial) => {
-    if (!job.signal.aborted) job.answer.fail(job.requestId ?? null, denial);
-  };
   try {
-    let response: Dispatcher.ResponseData | undefined;
-    for (let attempt = 0; response === undefined; attempt++) {
-      const opening = upstreamSession(gw, job.session, job.upstream, job.clientHeaders);
-      let upstream: UpstreamSession;
-      try {
-        upstream = await opening;
-      } catch (error) {
-        return fail(error instanceof UpstreamSessionError ? error.denial : upstreamFailure(job.upstream, error));
+    for (let attempt = 0; ; attempt++) {
+      // An open upstream session is used as it is, without a promise hop.
+      let upstream = job.session.ready.get(job.upstream);
+      const opening = upstream ? undefined : upstreamSession(gw, job.session, job.upstream, job.clientHeaders);
+      if (opening) {
+        try {
+          upstream = await opening;
+        } catch (error) {
+          return fail(job, error instanceof UpstreamSessionError ? error.denial : upstreamFailure(job.upstream, error));
+        }
       }
-      try {
-        response = await client.request({
-          method: 'POST',
-          headers: upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
-            sessionId: upstream.sessionId,
-            protocolVersion: upstream.protocolVersion,
-            accept: UPSTREAM_ACCEPT,
-            contentType: 'application/json',
-          }),
-          body: job.body,
-          signal: job.signal,
-        });
-      } catch (error) {
-        return fail(upstreamFailure(job.upstream, error));
-      }
-      if (response.statusCode === 404 && upstream.sessionId !== undefined && attempt === 0) {
-        // The upstream ended its session (restart, its own idle timeout): open a new one, retry once.
-        await response.body.dump();
-        forgetUpstreamSession(job.session, job.upstream, opening);
-        response = undefined;
-      }
+      const outcome = await send(gw, job, upstream!);
+      if (outcome !== 'session-gone') return;
+      // The upstream ended its session (restart, its own idle timeout): open a new one, retry once.
+      forgetUpstreamSession(job.session, job.upstream, upstream!);
+      if (attempt > 0) return fail(job, badStatus(job.upstream, 404, 'the request in a session it had just opened'));
     }
-    await relayAnswer(job, response, fail);
   } finally {
     if (key && job.session.inFlight.get(key) === job.upstream) job.session.inFlight.delete(key);
   }
 }
 
-async function relayAnswer(job: Forwarding, response: Dispatcher.ResponseData, fail: (denial: Denial) => void): Promise<void> {
-  const { session, upstream, answer } = job;
-  const status = response.statusCode;
-  const type = mediaType(response);
-  try {
-    if (status === 202 || (status === 200 && job.requestId === undefined && type !== 'text/event-stream')) {
-      await response.body.dump();
+function fail(job: Forwarding, denial: Denial): void {
+  if (!job.departure.gone) job.answer.fail(job.requestId ?? null, denial);
+}
+
+/** How the answer's bytes are handled, chosen from its status and content type. */
+type Mode = 'discard' | 'json' | 'sse' | 'refusal' | 'bad';
+
+/** One exchange with the upstream; resolves when the answer is relayed (or the client left). */
+function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
+  const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
+  const { session, answer } = job;
+  return new Promise((resolve) => {
+    let mode: Mode = 'discard';
+    let status = 0;
+    let type = '';
+    let chunks: Buffer[] = [];
+    let relay: EventRelay | undefined;
+    let sessionGone = false;
+    const finish = () => {
+      stopWatching();
+      resolve(sessionGone ? 'session-gone' : 'done');
+    };
+    const exchange = client.exchange(
+      {
+        method: 'POST',
+        headers: upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
+          sessionId: upstream.sessionId,
+          protocolVersion: upstream.protocolVersion,
+          accept: UPSTREAM_ACCEPT,
+          contentType: 'application/json',
+        }),
+        body: job.body,
+      },
+      {
+        start(statusCode, headers) {
+          status = statusCode;
+          const contentType = headers['content-type'];
+          type = (Array.isArray(contentType) ? contentType[0] : contentType)?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+          if (status === 404 && upstream.sessionId !== undefined) sessionGone = true;
+          else if (status === 200 && type === 'text/event-stream') {
+            mode = 'sse';
+            relay = new EventRelay(session, job.upstream, answer);
+          } else if (status === 200 && type === 'application/json') mode = job.requestId === undefined ? 'discard' : 'json';
+          else if (status === 202 || (status === 200 && job.requestId === undefined)) mode = 'discard';
+          else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404) mode = 'refusal';
+          else mode = 'bad';
+        },
+        data(chunk) {
+          if (mode === 'sse') {
+            relay!.feed(chunk);
+            // The client reads slower than the upstream writes: stop reading until it catches up.
+            if (answer.congested) {
+              exchange.pause();
+              answer.onceDrained(() => exchange.resume());
+            }
+          } else if (mode !== 'discard' && mode !== 'bad') chunks.push(chunk);
+        },
+        end() {
+          if (!sessionGone) complete(job, { mode, status, type, body: chunks, relay });
+          chunks = [];
+          finish();
+        },
+        error(error) {
+          // Before any answer, the exchange failed (refused, timed out); after, the upstream broke off.
+          const failure = upstreamFailure(job.upstream, error);
+          fail(job, status === 0 || failure.name === 'UPSTREAM_TIMEOUT' ? failure : deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" broke off its answer (${(error as { code?: string }).code ?? 'stream error'})`));
+          sessionGone = false;
+          finish();
+        },
+      },
+    );
+    const stopWatching = job.departure.on(() => {
+      exchange.abort();
+      finish();
+    });
+  });
+}
+
+/** Delivers a complete answer according to its mode. */
+function complete(job: Forwarding, { mode, status, type, body, relay }: { mode: Mode; status: number; type: string; body: Buffer[]; relay: EventRelay | undefined }): void {
+  const { upstream, answer } = job;
+  switch (mode) {
+    case 'discard':
+      return;
+    case 'json': {
+      const bytes = body.length === 1 ? body[0]! : Buffer.concat(body);
+      if (job.direct) return sendJsonBytes(bytes, job.direct);
+      const answered = relayJson(job.session, upstream, bytes.toString('utf8'), answer);
+      if (!answered.has(idKey(job.requestId!))) fail(job, unanswered(upstream));
       return;
     }
-    if (status === 200 && type === 'application/json') {
-      if (job.direct) return await sendJsonBytes(response, job.direct);
-      const answered = relayJson(session, upstream, await response.body.text(), answer);
-      if (job.requestId !== undefined && !answered.has(idKey(job.requestId))) fail(unanswered(upstream));
-      return;
-    }
-    if (status === 200 && type === 'text/event-stream') {
-      const outcome = await relayEventStream(session, upstream, response.body, answer);
-      const done = job.requestId === undefined || outcome.answered.has(idKey(job.requestId));
+    case 'sse': {
+      const done = job.requestId === undefined || relay!.answered.has(idKey(job.requestId));
       // A resumable stream may end early on purpose (SSE polling): the client resumes with GET.
-      if (!done && !job.signal.aborted && !(outcome.resumable && answer.streams)) fail(unanswered(upstream));
+      if (!done && !(relay!.resumable && answer.streams)) fail(job, unanswered(upstream));
       return;
     }
-    if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404) {
+    case 'refusal': {
       // The upstream refused the message itself (bad params, say): the client gets its words and status.
-      const refusal = upstreamRefusal(await response.body.text(), status);
-      if (refusal) return fail(refusal);
-    } else {
-      await response.body.dump();
+      const refusal = upstreamRefusal(Buffer.concat(body).toString('utf8'), status);
+      return fail(job, refusal ?? badStatus(upstream, status, 'the request'));
     }
-    fail(status === 200 ? deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with content type "${type}"`) : badStatus(upstream, status, 'the request'));
-  } catch (error) {
-    // The upstream answered, then broke off: a timeout is still 504, anything else a bad answer.
-    if (job.signal.aborted) return;
-    const failure = upstreamFailure(upstream, error);
-    fail(failure.name === 'UPSTREAM_TIMEOUT' ? failure : deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" broke off its answer (${(error as { code?: string }).code ?? 'stream error'})`));
+    case 'bad':
+      return fail(job, status === 200 ? deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with content type "${type}"`) : badStatus(upstream, status, 'the request'));
   }
 }
 
@@ -125,13 +175,16 @@ function upstreamRefusal(text: string, status: number): Denial | undefined {
 }
 
 /**
- * Sends a JSON answer on unchanged, byte for byte. It is read whole first: a JSON answer is one
+ * Sends a JSON answer on unchanged, byte for byte, once it is whole: a JSON answer is one
  * message, useless in part, and an upstream that breaks off mid-body must become a JSON-RPC
  * error rather than a truncated 200.
  */
-async function sendJsonBytes(response: Dispatcher.ResponseData, direct: { res: ServerResponse; headers: Record<string, string> }): Promise<void> {
-  const bytes = new Uint8Array(await response.body.arrayBuffer());
+function sendJsonBytes(bytes: Buffer, direct: { res: ServerResponse; headers: Record<string, string> }): void {
   if (direct.res.headersSent || direct.res.destroyed) return;
-  direct.res.writeHead(200, { ...direct.headers, 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
-  direct.res.end(bytes);
+  direct.res.setHeader('content-type', 'application/json');
+  direct.res.setHeader('content-length', bytes.byteLength);
+  direct.res.writeHead(200, direct.headers);
+  // As a latin1 string (each byte one character, so the bytes are unchanged) node:http sends the
+  // head and the body in one write instead of a writev of two buffers.
+  direct.res.end(bytes.toString('latin1'), 'latin1');
 }

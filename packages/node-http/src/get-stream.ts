@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAccept, deny } from '@gw/core';
-import { relayEventStream, splitEventId } from './relay.js';
+import { EventRelay, splitEventId } from './relay.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session, StandaloneStream } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
-import { mediaType } from './upstream-answer.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
 
@@ -82,41 +81,57 @@ class MergedStream implements StandaloneStream {
     if (!this.res.writableEnded) this.res.end();
   }
 
+  /** Relays one upstream's GET stream until it ends, fails or this stream closes. */
   private async relay(name: string): Promise<void> {
+    const upstream = await this.session.upstreams.get(name)?.catch(() => undefined);
+    if (!upstream || this.abort.signal.aborted) return;
     const client = this.gw.upstreams.get(name)!;
-    try {
-      const upstream = await this.session.upstreams.get(name);
-      if (!upstream) return;
-      const response = await client.request({
-        method: 'GET',
-        headers: upstreamHeaders(this.req.headers, this.gw.options.upstreamHeaders.forward, client, {
-          sessionId: upstream.sessionId,
-          protocolVersion: upstream.protocolVersion,
-          accept: UPSTREAM_ACCEPT,
-          ...(this.lastEventId === undefined ? {} : { lastEventId: this.lastEventId }),
-        }),
-        signal: this.abort.signal,
-        stream: true,
-      });
-      // 405: this upstream offers no stream of its own, which the protocol allows.
-      if (response.statusCode !== 200 || mediaType(response) !== 'text/event-stream') {
-        await response.body.dump();
-        return;
-      }
-      const res = this.res;
-      await relayEventStream(this.session, name, response.body, {
-        event: (event: SseEvent) => {
-          if (!res.writableEnded) res.write(formatSseEvent(event));
+    const { res, session } = this;
+    const writer = {
+      event: (event: SseEvent) => {
+        if (!res.writableEnded) res.write(formatSseEvent(event));
+      },
+    };
+    await new Promise<void>((resolve) => {
+      let relay: EventRelay | undefined;
+      const exchange = client.exchange(
+        {
+          method: 'GET',
+          headers: upstreamHeaders(this.req.headers, this.gw.options.upstreamHeaders.forward, client, {
+            sessionId: upstream.sessionId,
+            protocolVersion: upstream.protocolVersion,
+            accept: UPSTREAM_ACCEPT,
+            ...(this.lastEventId === undefined ? {} : { lastEventId: this.lastEventId }),
+          }),
+          stream: true,
         },
-        fail: () => undefined,
-        end: () => undefined,
-        get gone() {
-          return res.writableEnded || res.destroyed;
+        {
+          start(status, headers) {
+            // 405: this upstream offers no stream of its own, which the protocol allows.
+            const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+            if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer);
+          },
+          data(chunk) {
+            relay?.feed(chunk);
+            if (relay && res.writableNeedDrain) {
+              exchange.pause();
+              res.once('drain', () => exchange.resume());
+            }
+          },
+          end: () => done(),
+          // The upstream's stream broke; the others carry on.
+          error: () => done(),
         },
-        streams: true,
-      });
-    } catch {
-      // The upstream's stream broke or was aborted with ours; the others carry on.
-    }
+      );
+      const onClose = () => {
+        exchange.abort();
+        resolve();
+      };
+      const done = () => {
+        this.abort.signal.removeEventListener('abort', onClose);
+        resolve();
+      };
+      this.abort.signal.addEventListener('abort', onClose, { once: true });
+    });
   }
 }

@@ -16,6 +16,7 @@ import {
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward } from './forward.js';
+import { Departure } from './departure.js';
 import { answerInitialize } from './initialize.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
@@ -72,10 +73,11 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     return sendDenial(res, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
 
-  const decisions = await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
+  // One message (nearly every POST) is decided without the array and Promise.all of a batch.
+  const decisions = items.length === 1 ? [items[0]!.ok ? await gw.core.decide(subject, items[0]!.message) : items[0]!] : await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
+  const departure = new Departure();
+  res.once('close', () => {
+    if (!res.writableFinished) departure.leave();
   });
   const forwardsAny = decisions.some((decision) => decision.ok && decision.upstream !== null);
   const headers = { 'mcp-session-id': session.id };
@@ -84,10 +86,9 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
       ? new SseAnswer(res, headers, items.length === 1)
       : new JsonAnswer(res, headers, envelope.batch);
 
-  const jobs = items.map((item, index) =>
-    dispatch(gw, { req, res, session, answer, signal: abort.signal, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined }, item, decisions[index]!),
-  );
-  await Promise.all(jobs);
+  const post: PostContext = { req, res, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
+  if (items.length === 1) await dispatch(gw, post, items[0]!, decisions[0]!);
+  else await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
   answer.end();
 }
 
@@ -97,7 +98,7 @@ interface PostContext {
   res: ServerResponse;
   session: Session;
   answer: Answer;
-  signal: AbortSignal;
+  departure: Departure;
   formats: AcceptedFormats;
   /** The body is this one message, so its bytes can be forwarded as they came. */
   single: boolean;
@@ -135,7 +136,7 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
     body,
     requestId,
     answer: post.answer,
-    signal: post.signal,
+    departure: post.departure,
     ...(post.single && requestId !== undefined && post.formats.json
       ? { direct: { res: post.res, headers: { 'mcp-session-id': post.session.id } } }
       : {}),

@@ -1,9 +1,8 @@
 import { deny, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import { idKey, type Session } from './sessions.js';
-import { parseJson, readEvents } from './upstream-answer.js';
-import type { Dispatcher } from 'undici';
-import type { SseEvent } from './sse.js';
+import { parseJson } from './upstream-answer.js';
+import { SseParser, type SseEvent } from './sse.js';
 
 /**
  * Event ids an upstream gives its SSE events are prefixed with the upstream's name, so a
@@ -50,38 +49,47 @@ export function relayMessage(
   return typeof record.method !== 'string' && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : undefined;
 }
 
-/** What reading an upstream event stream ended with. */
-export interface StreamOutcome {
-  /** Ids of responses the stream carried. */
-  answered: Set<string>;
-  /** Whether any event had an id: the client can resume such a stream, so its end is not a failure. */
-  resumable: boolean;
-}
+/**
+ * Relays an upstream's SSE answer event by event, as its bytes arrive, and keeps track of what
+ * the stream carried: the responses (to know which requests were answered) and whether its
+ * events had ids (a stream the client can resume may end early on purpose).
+ */
+export class EventRelay {
+  /** Ids (as keys) of the responses the stream carried. */
+  readonly answered = new Set<string>();
+  /** Whether any event had an id. */
+  resumable = false;
+  private readonly decoder = new TextDecoder();
+  private readonly parser: SseParser;
 
-/** Relays an upstream's SSE answer event by event as it arrives. */
-export async function relayEventStream(
-  session: Session,
-  upstream: string,
-  body: Dispatcher.ResponseData['body'],
-  answer: Answer,
-): Promise<StreamOutcome> {
-  const outcome: StreamOutcome = { answered: new Set(), resumable: false };
-  await readEvents(body, (event) => {
-    if (event.id !== undefined) outcome.resumable = true;
+  constructor(
+    private readonly session: Session,
+    private readonly upstream: string,
+    private readonly answer: Pick<Answer, 'event'>,
+  ) {
+    this.parser = new SseParser((event) => this.relay(event));
+  }
+
+  /** Feeds bytes as they come; a character split across chunks is decoded when complete. */
+  feed(chunk: Uint8Array): void {
+    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+  }
+
+  private relay(event: SseEvent): void {
+    if (event.id !== undefined) this.resumable = true;
     const parsed = event.data === '' ? undefined : parseJson(event.data);
     if (!parsed?.ok) {
       // A priming event (id and retry, no data) lets the client resume; data that is not JSON is
       // the upstream's to explain. Both pass as they are.
-      answer.event(event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) }, undefined);
-      return answer.gone;
+      this.answer.event(event.id === undefined ? event : { ...event, id: gatewayEventId(this.upstream, event.id) }, undefined);
+      return;
     }
-    for (const message of Array.isArray(parsed.value) ? parsed.value : [parsed.value]) {
-      const answered = relayMessage(session, upstream, Array.isArray(parsed.value) ? { ...event, data: JSON.stringify(message) } : event, message, answer);
-      if (answered !== undefined) outcome.answered.add(idKey(answered));
+    const batch = Array.isArray(parsed.value);
+    for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
+      const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer);
+      if (answered !== undefined) this.answered.add(idKey(answered));
     }
-    return answer.gone;
-  });
-  return outcome;
+  }
 }
 
 /** Relays an upstream's JSON answer (one message or a batch). */

@@ -37,6 +37,8 @@ export interface Session {
   readonly initializeParams: JsonRpcParams;
   /** Upstream sessions, opening or open, by upstream name. */
   readonly upstreams: Map<string, Promise<UpstreamSession>>;
+  /** The open ones among them, for use without waiting on a promise. */
+  readonly ready: Map<string, UpstreamSession>;
   /** Requests being answered, by id key: which upstream has them (for notifications/cancelled). */
   readonly inFlight: Map<string, string>;
   /** Server-to-client requests relayed to the client and not yet answered, by gateway id key. */
@@ -91,6 +93,7 @@ export class SessionStore {
       protocolVersion,
       initializeParams,
       upstreams: new Map(),
+      ready: new Map(),
       inFlight: new Map(),
       serverRequests: new Map(),
       nextServerRequestId: 0,

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { deny, type Denial, type ResolvedUpstream } from '@gw/core';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -14,6 +15,23 @@ export interface UpstreamRequest {
   stream?: boolean;
 }
 
+/** Receives an upstream's answer as it arrives: exactly one of end() and error() ends it. */
+export interface ExchangeSink {
+  start(status: number, headers: IncomingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(): void;
+  error(error: Error): void;
+}
+
+/** An upstream request in progress. */
+export interface Exchange {
+  /** Stops it (the client went away): the sink hears nothing more. */
+  abort(): void;
+  /** Stops reading the answer while the client cannot take more. */
+  pause(): void;
+  resume(): void;
+}
+
 /** One upstream: its connection pool and how to reach it. */
 export interface UpstreamClient {
   readonly name: string;
@@ -21,6 +39,11 @@ export interface UpstreamClient {
   /** The gateway's own credential for this upstream, as a header pair. */
   readonly credential: readonly [string, string] | undefined;
   request(request: UpstreamRequest): Promise<Dispatcher.ResponseData>;
+  /**
+   * The same request with the answer delivered to callbacks as it arrives: the data plane's
+   * path, which needs neither a body stream nor an AbortSignal per request.
+   */
+  exchange(request: Omit<UpstreamRequest, 'signal'>, sink: ExchangeSink): Exchange;
   close(): Promise<void>;
 }
 
@@ -49,6 +72,40 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       if (body !== undefined) options.body = body;
       if (signal) options.signal = signal;
       return pool.request(options);
+    },
+    exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
+      let controller: Dispatcher.DispatchController | undefined;
+      let stopped = false;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(started) {
+          controller = started;
+          if (stopped) started.abort(new Error('the client went away'));
+        },
+        onResponseStart(_controller, status, responseHeaders) {
+          if (!stopped && status >= 200) sink.start(status, responseHeaders);
+        },
+        onResponseData(_controller, chunk) {
+          if (!stopped) sink.data(chunk);
+        },
+        onResponseEnd() {
+          if (!stopped) sink.end();
+        },
+        onResponseError(_controller, error) {
+          if (!stopped) sink.error(error);
+        },
+      };
+      const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
+      if (body !== undefined) options.body = body;
+      pool.dispatch(options, handler);
+      return {
+        abort() {
+          if (stopped) return;
+          stopped = true;
+          controller?.abort(new Error('the client went away'));
+        },
+        pause: () => controller?.pause(),
+        resume: () => controller?.resume(),
+      };
     },
     close: () => pool.close(),
   };

@@ -40,8 +40,12 @@ export function upstreamSession(
   session.upstreams.set(name, opening);
   opening.then(
     (opened) => {
-      if (session.closed.signal.aborted) void closeUpstreamSession(client, opened);
-      else session.stream?.attach(name);
+      if (session.closed.signal.aborted) {
+        void closeUpstreamSession(client, opened);
+        return;
+      }
+      session.ready.set(name, opened);
+      session.stream?.attach(name);
     },
     () => {
       if (session.upstreams.get(name) === opening) session.upstreams.delete(name);
@@ -51,8 +55,11 @@ export function upstreamSession(
 }
 
 /** Forgets an upstream session the upstream no longer knows (it answered 404), so the next use reopens it. */
-export function forgetUpstreamSession(session: Session, name: string, stale: Promise<UpstreamSession>): void {
-  if (session.upstreams.get(name) === stale) session.upstreams.delete(name);
+export function forgetUpstreamSession(session: Session, name: string, stale: UpstreamSession): void {
+  // Another request may have reopened it already; that newer session stays.
+  if (session.ready.get(name) !== stale) return;
+  session.ready.delete(name);
+  session.upstreams.delete(name);
 }
 
 async function openUpstreamSession(
@@ -137,5 +144,6 @@ export async function closeSessionUpstreams(gw: GatewayRuntime, session: Session
     if (upstream && client) await closeUpstreamSession(client, upstream);
   });
   session.upstreams.clear();
+  session.ready.clear();
   await Promise.all(closing);
 }

@@ -1,0 +1,32 @@
+/**
+ * The client going away, as a flag and a list of things to stop. An AbortController per
+ * request costs more than the rest of the gateway's bookkeeping together (EventTarget
+ * machinery), and nothing here needs more than this.
+ */
+export class Departure {
+  private callbacks: (() => void)[] | undefined;
+  /** True once the client has gone. */
+  gone = false;
+
+  /** Runs `callback` when the client goes (at once if it has); returns a function that cancels it. */
+  on(callback: () => void): () => void {
+    if (this.gone) {
+      callback();
+      return () => undefined;
+    }
+    (this.callbacks ??= []).push(callback);
+    return () => {
+      const index = this.callbacks?.indexOf(callback) ?? -1;
+      if (index !== -1) this.callbacks!.splice(index, 1);
+    };
+  }
+
+  /** The client has gone: stop everything done for it. */
+  leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const callbacks = this.callbacks ?? [];
+    this.callbacks = undefined;
+    for (const callback of callbacks) callback();
+  }
+}

@@ -41,7 +41,7 @@ export type { HeaderMap } from './headers.js';
 export { readCredential, MAX_CREDENTIAL_LENGTH } from './credentials.js';
 export type { PresentedCredential } from './credentials.js';
 export { createAuthenticator } from './api-keys.js';
-export type { AuthResult, Authenticator } from './api-keys.js';
+export type { AuthResult, Authenticator, KeyDigest } from './api-keys.js';
 export { ANONYMOUS_SUBJECT } from './subject.js';
 export type { Subject } from './subject.js';
 

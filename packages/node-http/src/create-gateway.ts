@@ -3,6 +3,7 @@ import { compileGateway, createBodyDecoder, deny, type CompileContext, type Gate
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { answerLiveness, createHealthProbe } from './health.js';
+import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -46,7 +47,7 @@ export interface Gateway {
  * ```
  */
 export function createGateway(options: GatewayOptions, context: GatewayContext = {}): Gateway {
-  const core = compileGateway(options, context);
+  const core = compileGateway(options, { keyDigest: createNodeKeyDigest(), ...context });
   const resolved = core.options;
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
   const runtime: GatewayRuntime = {

@@ -94,3 +94,14 @@ describe('GATEWAY_VERSION', () => {
     expect(GATEWAY_VERSION).toBe(pkg.version);
   });
 });
+
+describe('the node:crypto key digest', () => {
+  it('gives the same words as core\'s portable SHA-256', async () => {
+    const { Sha256 } = await import('@gw/core');
+    const { createNodeKeyDigest } = await import('../src/key-digest.js');
+    const digest = createNodeKeyDigest();
+    for (const key of ['k', 'bench-key-0123456789abcdef', 'clé-✓', 'x'.repeat(4096)]) {
+      expect(Array.from(digest(key))).toEqual(Array.from(new Sha256().words(key)));
+    }
+  });
+});

@@ -40,13 +40,35 @@ export function relayMessage(
   const record = message as { id?: unknown; method?: unknown };
   if (typeof record.method === 'string' && (typeof record.id === 'string' || typeof record.id === 'number')) {
     const gatewayId = session.nextServerRequestId++;
-    session.serverRequests.set(idKey(gatewayId), { upstream, id: record.id });
+    session.serverRequests.set(idKey(gatewayId), { upstream, id: record.id, gatewayId });
     const rewritten = { ...record, id: gatewayId };
     answer.event({ ...out, data: JSON.stringify(rewritten) }, rewritten);
     return undefined;
   }
+  if (record.method === 'notifications/cancelled') {
+    const cancelled = cancelledServerRequest(session, upstream, message as { params?: { requestId?: unknown } });
+    if (cancelled) {
+      answer.event({ ...out, data: JSON.stringify(cancelled) }, cancelled);
+      return undefined;
+    }
+  }
   answer.event(out, message);
   return typeof record.method !== 'string' && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : undefined;
+}
+
+/**
+ * An upstream withdrawing one of its own requests names it by its own id; the client knows it by
+ * the gateway's. Returns the notification with the id the client knows, or undefined if it names
+ * no relayed request.
+ */
+function cancelledServerRequest(session: Session, upstream: string, notification: { params?: { requestId?: unknown } }): unknown {
+  const requestId = notification.params?.requestId;
+  for (const [key, origin] of session.serverRequests) {
+    if (origin.upstream !== upstream || origin.id !== requestId) continue;
+    session.serverRequests.delete(key);
+    return { ...notification, params: { ...notification.params, requestId: origin.gatewayId } };
+  }
+  return undefined;
 }
 
 /**

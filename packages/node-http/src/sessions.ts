@@ -17,6 +17,8 @@ export interface ServerRequestOrigin {
   upstream: string;
   /** The id the upstream gave it; the client sees a gateway id instead, so two upstreams never collide. */
   id: JsonRpcId;
+  /** The id the client sees. */
+  gatewayId: number;
 }
 
 /** The client's standalone stream (its GET), into which every upstream's GET stream is merged. */

@@ -18,6 +18,7 @@ function options(): GatewayOptions {
   return {
     server: { allowedOrigins: ['http://app.example'] },
     auth: { apiKeys: [{ id: 'k1', key: 'k1', tenant: 't', client: 'c' }] },
+    rateLimit: { byMethod: { 'resources/templates/list': 1 } },
     policy: { rules: [{ subject: { tenant: 't' }, allow: { methods: ['*'], tools: ['*'], resources: ['*'], prompts: ['*'] }, deny: { tools: ['sse.slow'] } }] },
     upstreams: [
       { name: 'sse', url: sse.url },
@@ -105,6 +106,16 @@ describe('request checks', () => {
     const answer = await post(gw.url, { jsonrpc: '2.0', id: 7, method: 'ping' }, { ...KEY, 'mcp-session-id': session, 'mcp-protocol-version': '1999-01-01' });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ id: 7, error: { code: -32022 } });
+  });
+
+  it('answers a message over its rate limit with 429, Retry-After and the request id', async () => {
+    const session = await openSession(gw.url, KEY);
+    const headers = { ...KEY, 'mcp-session-id': session, accept: 'application/json' };
+    expect((await post(gw.url, { jsonrpc: '2.0', id: 1, method: 'resources/templates/list' }, headers)).status).toBe(200);
+    const limited = await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'resources/templates/list' }, headers);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.body).toMatchObject({ jsonrpc: '2.0', id: 2, error: { code: -42900, data: { limit: 1 } } });
   });
 
   it('answers other HTTP methods with 405 and Allow, and other paths with 404', async () => {

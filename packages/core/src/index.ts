@@ -73,3 +73,7 @@ export type { RateLimiter, RateLimitInfo, RateLimitOutcome, RateLimitResult, Rat
 export { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 
 export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
+
+export { auditDecisionFor, auditSubject } from './audit.js';
+export type { AuditDecision, AuditEvent } from './audit.js';
+export { createRedactor, REDACTED } from './redact.js';

@@ -21,6 +21,8 @@ export interface RateLimitStore {
   consume(key: string, limitPerMinute: number): Promise<RateLimitOutcome>;
   /** Releases timers and connections. */
   close?(): Promise<void>;
+  /** Whether the store can answer now, for /health (a store without it is taken to be fine). */
+  health?(): { ok: boolean; detail?: string };
 }
 
 /** What a rate-limit decision tells the caller and the response headers. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileGateway, createBodyDecoder, deny, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { compileGateway, createBodyDecoder, deny, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { createAuditSink } from './audit-trail.js';
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { answerLiveness, createHealthProbe } from './health.js';
@@ -18,9 +19,29 @@ export interface GatewayContext extends CompileContext {
    * strips its mount path (Express) passes `/`. `/healthz` and `/health` are served beside it.
    */
   endpointPath?: string;
-  /** Called with errors the gateway could not answer as a JSON-RPC error (bugs). Defaults to console.error. */
-  onError?: (error: unknown) => void;
+  /** Where the gateway logs (upstream failures, bugs). Defaults to warnings and errors on the console. */
+  logger?: GatewayLogger;
+  /**
+   * Receives one audit event per decided message, after its answer ended. Called outside the
+   * request's path: a slow or throwing audit sink never delays or fails a request.
+   */
+  onAudit?: (event: AuditEvent) => void;
 }
+
+/** The logging the gateway needs; winston's logger is one. */
+export interface GatewayLogger {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+const CONSOLE_LOGGER: GatewayLogger = {
+  error: (message, meta) => console.error(`mcp-gateway: ${message}`, meta ?? ''),
+  warn: (message, meta) => console.warn(`mcp-gateway: ${message}`, meta ?? ''),
+  info: () => undefined,
+  debug: () => undefined,
+};
 
 /** A request handler for node:http (and anything that speaks its req/res), plus its lifecycle. */
 export interface Gateway {
@@ -49,6 +70,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions, context: GatewayContext = {}): Gateway {
   const core = compileGateway(options, { keyDigest: createNodeKeyDigest(), ...context });
   const resolved = core.options;
+  const logger = context.logger ?? CONSOLE_LOGGER;
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
   const runtime: GatewayRuntime = {
     core,
@@ -57,10 +79,12 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     sessions: new SessionStore(resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     profiles: new Map(),
     decoder: createBodyDecoder(),
+    logger,
+    audit: createAuditSink(context.onAudit, logger),
+    storeHealth: () => context.rateLimitStore?.health?.(),
     closing: false,
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;
-  const onError = context.onError ?? ((error: unknown) => console.error('mcp-gateway: unexpected error', error));
   const health = createHealthProbe(runtime);
   // POSTs being answered, so close() can let them finish before it ends their sessions.
   const answering = new Set<Promise<void>>();
@@ -103,7 +127,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
       return;
     }
     outcome.catch((error: unknown) => {
-      onError(error);
+      logger.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (!res.headersSent) sendDenial(res, deny('INTERNAL_ERROR'), null);
       else res.destroy();
     });

@@ -23,6 +23,8 @@ export interface Forwarding {
   departure: Departure;
   /** When set, a JSON answer goes to this response byte for byte (one request, client takes JSON). */
   direct?: { res: ServerResponse; headers: Record<string, string> };
+  /** How the message failed, once it has: for the audit trail. */
+  failure?: Denial;
 }
 
 /**
@@ -30,7 +32,14 @@ export interface Forwarding {
  * upstream session opens on first use; if the upstream has forgotten it (404), it is reopened
  * and the message sent once more. Failures become JSON-RPC errors for the request.
  */
-export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<void> {
+export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
+  await forwardOnce(gw, job);
+  const failure = job.failure;
+  if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
+  return failure;
+}
+
+async function forwardOnce(gw: GatewayRuntime, job: Forwarding): Promise<void> {
   const key = job.requestId === undefined ? undefined : idKey(job.requestId);
   if (key) job.session.inFlight.set(key, job.upstream);
   try {
@@ -57,6 +66,7 @@ export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<void
 }
 
 function fail(job: Forwarding, denial: Denial): void {
+  job.failure = denial;
   if (!job.departure.gone) job.answer.fail(job.requestId ?? null, denial);
 }
 

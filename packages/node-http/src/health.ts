@@ -24,6 +24,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   sessions: number;
   upstreams: Record<string, UpstreamHealth>;
+  /** Present when the rate-limit store reports its health (Redis does); not ok makes the gateway degraded. */
+  rateLimitStore?: { ok: boolean; detail?: string };
 }
 
 /** /healthz: liveness. 200 while the gateway serves, 503 once it is closing. */
@@ -41,8 +43,11 @@ export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => 
     const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, await probe(client)] as const));
     const upstreams = Object.fromEntries(entries);
     const fine = entries.filter(([, health]) => health.ok).length;
-    const status = gw.closing || fine === 0 ? 'down' : fine === entries.length ? 'ok' : 'degraded';
-    return { status, sessions: gw.sessions.size, upstreams };
+    const store = gw.storeHealth();
+    const status = gw.closing || fine === 0 ? 'down' : fine === entries.length && store?.ok !== false ? 'ok' : 'degraded';
+    const report: HealthReport = { status, sessions: gw.sessions.size, upstreams };
+    if (store) report.rateLimitStore = store;
+    return report;
   };
   return async (res) => {
     round ??= probeAll().finally(() => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deny, mergeCapabilities, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcRequest, type ServerCapabilities, type Subject } from '@gw/core';
+import { deny, mergeCapabilities, type Denial, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcRequest, type ServerCapabilities, type Subject } from '@gw/core';
 import { sendDenial, sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { formatSseEvent, SSE_HEADERS } from './sse.js';
@@ -25,11 +25,15 @@ export async function answerInitialize(
   subject: Subject,
   request: JsonRpcRequest,
   formats: AcceptedFormats,
-): Promise<void> {
+): Promise<Denial | undefined> {
   const params = request.params ?? {};
   const version = negotiateProtocolVersion(params['protocolVersion']);
   const session = gw.sessions.create(subject, version, params);
-  if (!session) return sendDenial(res, deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later'), request.id);
+  if (!session) {
+    const full = deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later');
+    sendDenial(res, full, request.id);
+    return full;
+  }
 
   const unknown = [...gw.upstreams.keys()].filter((name) => !gw.profiles.has(name));
   await Promise.all(unknown.map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
@@ -45,7 +49,10 @@ export async function answerInitialize(
 
   const body = { jsonrpc: '2.0', id: request.id, result };
   const headers = { 'mcp-session-id': session.id };
-  if (formats.json) return sendJson(res, 200, body, headers);
-  res.writeHead(200, { ...SSE_HEADERS, ...headers });
-  res.end(formatSseEvent({ data: JSON.stringify(body) }));
+  if (formats.json) sendJson(res, 200, body, headers);
+  else {
+    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    res.end(formatSseEvent({ data: JSON.stringify(body) }));
+  }
+  return undefined;
 }

@@ -16,6 +16,7 @@ import {
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward } from './forward.js';
+import { PostAudit } from './audit-trail.js';
 import { Departure } from './departure.js';
 import { answerInitialize } from './initialize.js';
 import { sendDenial } from './respond.js';
@@ -37,40 +38,50 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
  * decided (policy, rate limit, route) and sent where it goes, and the answers stream back.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
+  let items: readonly MessageResult[] | undefined;
+  const refuse = (denial: Denial, id: JsonRpcId | null, headers: Record<string, string> = {}): void => {
+    sendDenial(res, denial, id, headers);
+    audit?.refused(items, denial);
+  };
+
   const contentType = checkContentType(header(req.headers, 'content-type'));
-  if (!contentType.ok) return sendDenial(res, contentType, null);
+  if (!contentType.ok) return refuse(contentType, null);
   const accept = checkAccept(header(req.headers, 'accept'), 'answer');
-  if (!accept.ok) return sendDenial(res, accept, null);
+  if (!accept.ok) return refuse(accept, null);
 
   const read = await readBody(req, gw.options.server.maxBodyBytes);
   // Refused unread: close the connection rather than drain a body the gateway will not take.
-  if (!read.ok) return sendDenial(res, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
+  if (!read.ok) return refuse(read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
   const body = read.body;
   const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
-  if (!envelope.ok) return sendDenial(res, envelope, null);
-  const items = envelope.items;
+  if (!envelope.ok) return refuse(envelope, null);
+  items = envelope.items;
 
   const checked = checkRequest(gw, req.headers);
-  if (!checked.ok) return sendDenial(res, checked, replyId(items));
+  if (!checked.ok) return refuse(checked, replyId(items));
   const { subject } = checked;
+  if (audit) audit.subject = subject;
 
   const initialize = items.find((item) => item.ok && item.message.kind === 'request' && item.message.method === 'initialize');
   if (initialize?.ok && initialize.message.kind === 'request') {
-    if (items.length > 1) return sendDenial(res, deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
+    if (items.length > 1) return refuse(deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
     if (header(req.headers, 'mcp-session-id') !== undefined) {
-      return sendDenial(res, deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
+      return refuse(deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
     }
     const decision = await gw.core.decide(subject, initialize.message);
-    if (!decision.ok) return sendDenial(res, decision, initialize.message.id);
-    return answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
+    if (!decision.ok) return refuse(decision, initialize.message.id);
+    const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
+    audit?.message(initialize, null, res.statusCode, failure);
+    return;
   }
 
   const found = findSession(gw, req.headers, subject);
-  if (!found.ok) return sendDenial(res, found, replyId(items));
+  if (!found.ok) return refuse(found, replyId(items));
   const { session } = found;
   const version = checked.version ?? session.protocolVersion;
   if (envelope.batch && !allowsBatches(version)) {
-    return sendDenial(res, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
+    return refuse(deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
 
   // One message (nearly every POST) is decided without the array and Promise.all of a batch.
@@ -87,9 +98,16 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
       : new JsonAnswer(res, headers, envelope.batch);
 
   const post: PostContext = { req, res, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
-  if (items.length === 1) await dispatch(gw, post, items[0]!, decisions[0]!);
-  else await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
+  const failures = items.length === 1 ? [await dispatch(gw, post, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
   answer.end();
+  if (audit) {
+    items.forEach((item, index) => {
+      const decision = decisions[index]!;
+      const failure = failures[index];
+      const status = failure?.status ?? (envelope.batch ? 200 : res.statusCode);
+      audit.message(item, decision.ok ? decision.upstream : null, status, failure);
+    });
+  }
 }
 
 /** What dispatching one message of a POST needs to know about the request. */
@@ -105,10 +123,17 @@ interface PostContext {
   rawBody: Uint8Array | undefined;
 }
 
-async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<void> {
-  if (!item.ok) return post.answer.fail(item.id, item);
+/** Sends one message where its decision says; resolves with how it failed, if it did. */
+async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<Denial | undefined> {
+  if (!item.ok) {
+    post.answer.fail(item.id, item);
+    return item;
+  }
   const message = item.message;
-  if (!decision.ok) return post.answer.fail(message.kind === 'request' ? message.id : null, decision);
+  if (!decision.ok) {
+    post.answer.fail(message.kind === 'request' ? message.id : null, decision);
+    return decision;
+  }
   if (decision.upstream !== null) {
     return send(gw, post, message, decision.upstream, post.single && post.rawBody ? post.rawBody : JSON.stringify(message.message));
   }
@@ -118,7 +143,7 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
     {
       const pong = { jsonrpc: '2.0', id: message.id, result: {} };
       post.answer.event({ data: JSON.stringify(pong) }, pong);
-      return;
+      return undefined;
     }
     case 'response':
       return sendResponse(gw, post, message);
@@ -127,7 +152,7 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
   }
 }
 
-function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<void> {
+function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<Denial | undefined> {
   const requestId = message.kind === 'request' ? message.id : undefined;
   return forward(gw, {
     session: post.session,
@@ -144,14 +169,16 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
 }
 
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
-async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<void> {
+async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
   const key = message.id === null ? undefined : idKey(message.id);
   const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
   if (key === undefined || origin === undefined) {
-    return post.answer.fail(null, deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`));
+    const unexpected = deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`);
+    post.answer.fail(null, unexpected);
+    return unexpected;
   }
   post.session.serverRequests.delete(key);
-  await send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
+  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
 }
 
 /**
@@ -159,15 +186,15 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
  * session opened; cancelled goes to the upstream working on that request; progress and
  * roots/list_changed concern every upstream session that is open.
  */
-async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<void> {
-  if (message.method === 'notifications/initialized') return;
+async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<Denial | undefined> {
+  if (message.method === 'notifications/initialized') return undefined;
   const body = JSON.stringify(message.message);
   if (message.method === 'notifications/cancelled') {
     const requestId = message.params?.['requestId'];
     const upstream = typeof requestId === 'string' || typeof requestId === 'number' ? post.session.inFlight.get(idKey(requestId)) : undefined;
     // A cancel that crossed its request's answer finds nothing in flight; the protocol says to ignore it.
-    if (upstream !== undefined) await send(gw, post, message, upstream, body);
-    return;
+    return upstream === undefined ? undefined : send(gw, post, message, upstream, body);
   }
-  await Promise.all([...post.session.upstreams.keys()].map((upstream) => send(gw, post, message, upstream, body)));
+  const failures = await Promise.all([...post.session.upstreams.keys()].map((upstream) => send(gw, post, message, upstream, body)));
+  return failures.find((failure) => failure !== undefined);
 }

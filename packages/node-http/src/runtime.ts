@@ -1,4 +1,6 @@
 import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { AuditSink } from './audit-trail.js';
+import type { GatewayLogger } from './create-gateway.js';
 import type { SessionStore } from './sessions.js';
 import type { UpstreamClient } from './upstream-client.js';
 
@@ -20,6 +22,11 @@ export interface GatewayRuntime {
   /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
   readonly profiles: Map<string, UpstreamProfile>;
   readonly decoder: BodyDecoder;
+  readonly logger: GatewayLogger;
+  /** Undefined when no one listens, so the request path does no audit work at all. */
+  readonly audit: AuditSink | undefined;
+  /** The rate-limit store's own health, when it reports one (Redis does). */
+  readonly storeHealth: () => { ok: boolean; detail?: string } | undefined;
   /** Set by close(): new requests get 503 while open streams finish. */
   closing: boolean;
 }

@@ -247,8 +247,12 @@ function gatewayOptions(faulty: UpstreamEntry[], server: ServerOptions = {}): Ga
   };
 }
 
+/** What the gateway logs as errors: only bugs are logged at that level, so it must stay empty. */
+const bugs: string[] = [];
+const bugLog = { error: (message: string) => void bugs.push(message), warn: () => undefined, info: () => undefined, debug: () => undefined };
+
 async function gateway(faulty: UpstreamEntry[], server: ServerOptions = {}): Promise<RunningGateway> {
-  const running = await startGateway(gatewayOptions(faulty, server), { onError: () => undefined });
+  const running = await startGateway(gatewayOptions(faulty, server), { logger: bugLog });
   closers.push(() => running.close());
   return running;
 }
@@ -582,5 +586,11 @@ describe('client-side faults (one upstream, maxBodyBytes 1024)', () => {
     const reply = await send(gw.url, { jsonrpc: '2.0', id: 'no-session', method: 'tools/call', params: { name: 'good.add', arguments: { a: 1, b: 1 } } });
     expectErrorReply(reply, 400, -40000, 'no-session');
     await expectStillServes(gw, session);
+  });
+});
+
+describe('after every fault', () => {
+  it('the gateway logged no unexpected error (no fault reached a bug path)', () => {
+    expect(bugs).toEqual([]);
   });
 });

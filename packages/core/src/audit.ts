@@ -1,0 +1,75 @@
+import type { GatewayErrorName, JsonRpcId } from './errors.js';
+import type { Subject } from './subject.js';
+import type { Target } from './target.js';
+
+/** How the gateway decided a message. */
+export type AuditDecision =
+  /** Forwarded (or answered by the gateway itself). The upstream may still have failed: see status. */
+  | 'allowed'
+  /** Refused by the policy. */
+  | 'denied'
+  /** Refused by the rate limit (or its store, failing closed). */
+  | 'rate_limited'
+  /** No valid credential. */
+  | 'auth_failed'
+  /** Refused before a decision: malformed, unknown session, no route, body too large and the like. */
+  | 'rejected';
+
+/**
+ * One audit event per decided message: who, what, where it went, and how it ended. Never the
+ * key and never the arguments; every field is safe to store.
+ */
+export interface AuditEvent {
+  /** ISO 8601 time the message arrived. */
+  time: string;
+  /** The JSON-RPC id of the message (null for notifications and unreadable ids). */
+  requestId: JsonRpcId | null;
+  /** null when authentication failed. */
+  tenant: string | null;
+  client: string | null;
+  apiKeyId: string | null;
+  /** The JSON-RPC method, or null when the message could not be read. */
+  method: string | null;
+  /** The tool, resource or prompt it acted on. */
+  target: Target | null;
+  /** Where it went; null when the gateway answered it or refused it. */
+  upstream: string | null;
+  decision: AuditDecision;
+  /** The HTTP status of the answer. */
+  status: number;
+  /** The JSON-RPC error code the client received, if any. */
+  errorCode: number | null;
+  /** The error table entry, if the gateway refused or failed it. */
+  error: GatewayErrorName | null;
+  /** Milliseconds from arrival to the end of the answer (a streamed answer included). */
+  durationMs: number;
+}
+
+/** The decision an error table entry stands for. */
+export function auditDecisionFor(error: GatewayErrorName | null): AuditDecision {
+  switch (error) {
+    case null:
+      return 'allowed';
+    case 'FORBIDDEN':
+      return 'denied';
+    case 'RATE_LIMITED':
+    case 'RATE_LIMIT_STORE_UNAVAILABLE':
+      return 'rate_limited';
+    case 'UNAUTHENTICATED':
+    case 'INVALID_CREDENTIALS':
+    case 'AMBIGUOUS_CREDENTIALS':
+      return 'auth_failed';
+    case 'UPSTREAM_UNREACHABLE':
+    case 'UPSTREAM_BAD_RESPONSE':
+    case 'UPSTREAM_TIMEOUT':
+      // The gateway let it through; the upstream failed it.
+      return 'allowed';
+    default:
+      return 'rejected';
+  }
+}
+
+/** Fields of an audit event known once the subject is (or is not) known. */
+export function auditSubject(subject: Subject | undefined): Pick<AuditEvent, 'tenant' | 'client' | 'apiKeyId'> {
+  return subject ? { tenant: subject.tenant, client: subject.client, apiKeyId: subject.apiKeyId } : { tenant: null, client: null, apiKeyId: null };
+}

@@ -1,0 +1,66 @@
+import { auditDecisionFor, auditSubject, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
+import type { GatewayLogger } from './create-gateway.js';
+
+/** Where audit events go, with the logger that hears about a failing sink. */
+export interface AuditSink {
+  emit(event: AuditEvent): void;
+}
+
+/**
+ * Hands events to the user's sink on a later turn of the event loop, inside a try: writing
+ * audit never delays an answer, and a sink that throws is logged, not propagated.
+ */
+export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefined, logger: GatewayLogger): AuditSink | undefined {
+  if (!onAudit) return undefined;
+  return {
+    emit(event) {
+      setImmediate(() => {
+        try {
+          onAudit(event);
+        } catch (error) {
+          logger.warn('the audit sink failed', { error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+    },
+  };
+}
+
+/** The audit record of one POST: when it began, who sent it, and one event per message at the end. */
+export class PostAudit {
+  private readonly started = performance.now();
+  private readonly time = new Date().toISOString();
+  subject: Subject | undefined;
+
+  constructor(private readonly sink: AuditSink) {}
+
+  /** One event for a message; `failure` is how the gateway or upstream refused it, if it did. */
+  message(item: MessageResult | undefined, upstream: string | null, status: number, failure: Denial | undefined): void {
+    const message = item?.ok ? item.message : undefined;
+    const method = message && message.kind !== 'response' ? message.method : null;
+    let target: Target | null = null;
+    if (message && message.kind !== 'response') {
+      const read = readTarget(message.method, message.params);
+      target = read !== null && !('ok' in read) ? read : null;
+    }
+    const error = failure?.name ?? null;
+    this.sink.emit({
+      time: this.time,
+      requestId: message ? (message.kind === 'notification' ? null : message.id) : (item && !item.ok ? item.id : null),
+      ...auditSubject(this.subject),
+      method,
+      target,
+      upstream: failure && auditDecisionFor(error) !== 'allowed' ? null : upstream,
+      decision: auditDecisionFor(error),
+      status,
+      errorCode: failure?.error.code ?? null,
+      error,
+      durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
+    });
+  }
+
+  /** The whole POST was refused before its messages were decided: one event per message (or one for an unreadable body). */
+  refused(items: readonly MessageResult[] | undefined, denial: Denial): void {
+    if (!items || items.length === 0) return this.message(undefined, null, denial.status, denial);
+    for (const item of items) this.message(item, null, denial.status, denial);
+  }
+}

@@ -4,7 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawInitialize, scriptEntry, spawnExample, type ExampleProcess } from '../test-support/child.js';
-import { DEMO_API_KEY, start, type RunningExample } from './server.js';
+import type { RunningExample } from '../shared/run.js';
+import { DEMO_API_KEY, start } from './server.js';
 
 describe('express-app example', () => {
   let running: RunningExample;

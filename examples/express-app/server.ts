@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { mcpGateway, type GatewayOptions, type McpGatewayMiddleware } from '@gw/express';
 import express, { type Express } from 'express';
 import { startDemoUpstream } from '../demo-upstream/server.js';
-import { listen, stopListening } from '../shared/run.js';
+import { listen, stopListening, type RunningExample, type StartOptions } from '../shared/run.js';
 
 /** The API key the example accepts (tenant `demo`, client `cli`). */
 export const DEMO_API_KEY = 'demo-key';
@@ -57,26 +57,6 @@ export function createApp(gateway: McpGatewayMiddleware): Express {
 
   app.use(MCP_PATH, gateway);
   return app;
-}
-
-/** Where to listen. */
-export interface StartOptions {
-  /** TCP port of the app; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** Interface to bind. Default 127.0.0.1. */
-  host?: string;
-}
-
-/** A running example. */
-export interface RunningExample {
-  /** The gateway's MCP endpoint, e.g. `http://127.0.0.1:3000/mcp`. */
-  url: string;
-  /** The app's origin, for its own routes. */
-  origin: string;
-  /** The demo upstream's own endpoint (clients should not call it directly). */
-  upstreamUrl: string;
-  /** Stops listening, ends the gateway's sessions, then stops the upstream. */
-  close(): Promise<void>;
 }
 
 /** Starts the demo upstream, then the Express app with the gateway in front of it. */

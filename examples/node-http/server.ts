@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { createGateway, type Gateway, type GatewayOptions } from '@gw/node-http';
 import { startDemoUpstream } from '../demo-upstream/server.js';
-import { listen, stopListening } from '../shared/run.js';
+import { listen, stopListening, type RunningExample, type StartOptions } from '../shared/run.js';
 
 /** The API key the example accepts (tenant `demo`, client `cli`). */
 export const DEMO_API_KEY = 'demo-key';
@@ -38,26 +38,6 @@ export function gatewayOptions(upstreamUrl: string): GatewayOptions {
     // One upstream needs no rules; this one is spelled out to show where routing goes.
     routing: [{ match: { method: '*' }, upstream: 'demo' }],
   };
-}
-
-/** Where to listen. */
-export interface StartOptions {
-  /** TCP port of the gateway; 0 picks a free one. Default 8080. */
-  port?: number;
-  /** Interface to bind. Default 127.0.0.1. */
-  host?: string;
-}
-
-/** A running example. */
-export interface RunningExample {
-  /** The gateway's MCP endpoint, e.g. `http://127.0.0.1:8080/mcp`. */
-  url: string;
-  /** The gateway's origin, where `/healthz` and `/health` are served. */
-  origin: string;
-  /** The demo upstream's own endpoint (clients should not call it directly). */
-  upstreamUrl: string;
-  /** Stops listening, ends the gateway's sessions, then stops the upstream. */
-  close(): Promise<void>;
 }
 
 /** Starts the demo upstream, then the gateway in front of it. */

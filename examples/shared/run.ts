@@ -3,6 +3,26 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Where an example listens. */
+export interface StartOptions {
+  /** TCP port; 0 picks a free one. Each example has its own default. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+}
+
+/** A running example. */
+export interface RunningExample {
+  /** The gateway's MCP endpoint, e.g. `http://127.0.0.1:8080/mcp`. */
+  url: string;
+  /** The server's origin, for health endpoints and the app's own routes. */
+  origin: string;
+  /** The demo upstream's own endpoint (clients should not call it directly). */
+  upstreamUrl: string;
+  /** Stops listening, ends the gateway's sessions, then stops the upstream. */
+  close(): Promise<void>;
+}
+
 /** Protocol version the printed curl example asks for; any version the upstream speaks works. */
 const CURL_PROTOCOL_VERSION = '2025-06-18';
 

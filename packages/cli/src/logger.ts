@@ -1,0 +1,91 @@
+import { Writable } from 'node:stream';
+import { createRedactor, type LOG_LEVELS } from '@gw/core';
+import type { GatewayContext } from '@gw/node-http';
+import winston from 'winston';
+import type { TextSink } from './io.js';
+
+/** Winston's npm levels, as `logging.level` names them. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The logger the gateway takes (winston's interface, narrowed). */
+export type GatewayLogger = NonNullable<GatewayContext['logger']>;
+
+/** JSON-lines logging for `run`: the gateway's logger plus the CLI's own lines. */
+export interface CliLogger extends GatewayLogger {
+  /** Logs at any npm level, subject to `logging.level`. */
+  log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+  /** Whether lines at `level` are written, so costly metadata is built only when it is. */
+  isLevelEnabled(level: LogLevel): boolean;
+  /**
+   * Writes an info line whatever `logging.level` says: the startup and shutdown lines and audit
+   * events, which an operator must see even with `level: error`.
+   */
+  always(message: string, meta?: Record<string, unknown>): void;
+  /** Waits until every line so far is handed to the sink; lines after it are dropped. */
+  flush(): Promise<void>;
+}
+
+/** What createCliLogger needs. */
+export interface CliLoggerOptions {
+  level: LogLevel;
+  /** Keys whose values become `[REDACTED]`, at any depth, in every line (meta included). */
+  redactKeys: readonly string[];
+  sink: TextSink;
+}
+
+/** A winston transport onto a TextSink; each line is handed over synchronously, so none waits in a buffer at exit. */
+function sinkTransport(sink: TextSink): winston.transport {
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      sink.write(String(chunk));
+      done();
+    },
+  });
+  return new winston.transports.Stream({ stream, eol: '\n' });
+}
+
+/**
+ * Builds the CLI's logger: winston, one JSON object per line, a `timestamp` on each, and every
+ * line (its metadata included) passed through core's redactor before it is serialized.
+ */
+export function createCliLogger(options: CliLoggerOptions): CliLogger {
+  const redact = createRedactor(options.redactKeys);
+  const redaction = winston.format((info) => {
+    // The redactor copies string keys only; winston's own fields live under symbols, so the
+    // redacted copy is written back onto the same object.
+    const copy = redact({ ...info }) as Record<string, unknown>;
+    for (const key of Object.keys(info)) if (key !== 'level' && key !== 'message') info[key] = copy[key];
+    return info;
+  });
+  const format = winston.format.combine(winston.format.timestamp(), redaction(), winston.format.json());
+  const leveled = winston.createLogger({ levels: winston.config.npm.levels, level: options.level, format, transports: [sinkTransport(options.sink)] });
+  const unleveled = winston.createLogger({ levels: winston.config.npm.levels, level: 'silly', format, transports: [sinkTransport(options.sink)] });
+  let flushed: Promise<void> | undefined;
+  const write = (logger: winston.Logger, level: LogLevel, message: string, meta?: Record<string, unknown>): void => {
+    // After flush the loggers are ended; a late line (a second signal) is dropped, not an error.
+    if (!flushed) logger.log(level, message, meta ?? {});
+  };
+  return {
+    error: (message, meta) => write(leveled, 'error', message, meta),
+    warn: (message, meta) => write(leveled, 'warn', message, meta),
+    info: (message, meta) => write(leveled, 'info', message, meta),
+    debug: (message, meta) => write(leveled, 'debug', message, meta),
+    log: (level, message, meta) => write(leveled, level, message, meta),
+    isLevelEnabled: (level) => leveled.isLevelEnabled(level),
+    always: (message, meta) => write(unleveled, 'info', message, meta),
+    flush: () => (flushed ??= Promise.all([leveled, unleveled].map((logger) => endLogger(logger))).then(() => undefined)),
+  };
+}
+
+/** Ends a logger and waits (briefly: a stuck sink must not hold the exit) for its lines to drain. */
+function endLogger(logger: winston.Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    logger.once('finish', () => {
+      clearTimeout(timer);
+      // 'finish' is the logger's; its transports finish on the next turn.
+      setImmediate(resolve);
+    });
+    logger.end();
+  });
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { ResolvedOptions } from '@gw/core';
+import { UsageError } from '../src/args.js';
+import { auditApplies, environmentName } from '../src/audit.js';
+import { healthUrlFrom, healthUrlFromConfig } from '../src/commands/health.js';
+import { main } from '../src/cli.js';
+import { checkConfig, loadConfigFile } from '../src/load-config.js';
+import { createCliLogger } from '../src/logger.js';
+import { hideUrlCredentials } from '../src/url.js';
+import { captureIo, tempDir, writeFile } from './support/cli.js';
+
+describe('logger', () => {
+  it('writes JSON lines with every redact key replaced at any depth, meta included', async () => {
+    let out = '';
+    const logger = createCliLogger({ level: 'info', redactKeys: ['authorization', 'Token'], sink: { write: (text: string) => (out += text) } });
+    logger.info('upstream failed', { headers: { Authorization: 'Bearer k1', accept: 'x' }, nested: [{ token: 't1' }], authorization: 'top' });
+    logger.debug('hidden at info', { token: 't2' });
+    logger.always('shown at any level');
+    await logger.flush();
+    const lines = out.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      message: 'upstream failed',
+      headers: { Authorization: '[REDACTED]', accept: 'x' },
+      nested: [{ token: '[REDACTED]' }],
+      authorization: '[REDACTED]',
+    });
+    expect(typeof lines[0]?.['timestamp']).toBe('string');
+    expect(lines[1]).toMatchObject({ level: 'info', message: 'shown at any level' });
+    expect(out).not.toMatch(/k1|t1|t2|top/);
+  });
+
+  it('drops lines written after flush instead of failing', async () => {
+    let out = '';
+    const logger = createCliLogger({ level: 'info', redactKeys: [], sink: { write: (text: string) => (out += text) } });
+    await logger.flush();
+    logger.always('late');
+    expect(out).toBe('');
+  });
+});
+
+describe('audit environment', () => {
+  it('is MCP_GATEWAY_ENV, then NODE_ENV, then development (empty counts as unset)', () => {
+    expect(environmentName({ MCP_GATEWAY_ENV: 'staging', NODE_ENV: 'production' })).toBe('staging');
+    expect(environmentName({ MCP_GATEWAY_ENV: '', NODE_ENV: 'production' })).toBe('production');
+    expect(environmentName({})).toBe('development');
+  });
+
+  it('writes audit only when enabled and the environment is listed or "*" is', () => {
+    const audit = (enabled: boolean, environments: string[]): ResolvedOptions['audit'] => ({ enabled, environments });
+    expect(auditApplies(audit(true, ['production', 'staging']), 'production')).toBe(true);
+    expect(auditApplies(audit(true, ['production', 'staging']), 'development')).toBe(false);
+    expect(auditApplies(audit(true, ['*']), 'development')).toBe(true);
+    expect(auditApplies(audit(false, ['*']), 'production')).toBe(false);
+  });
+});
+
+describe('environment overrides', () => {
+  it('RATE_LIMIT_KEY_PREFIX replaces rateLimit.keyPrefix, also when the file has no rateLimit', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'a.yml', 'rateLimit:\n  keyPrefix: from-file\n  defaultRpm: 5\nupstreams:\n  - { name: a, url: "http://127.0.0.1:1/mcp" }\n');
+    writeFile(dir, 'b.yml', 'upstreams:\n  - { name: a, url: "http://127.0.0.1:1/mcp" }\n');
+    for (const [file, rpm] of [['a.yml', 5], ['b.yml', 600]] as const) {
+      const loaded = await loadConfigFile(file, dir);
+      if (!loaded.ok) throw new Error(loaded.message);
+      const checked = checkConfig(loaded.config, { RATE_LIMIT_KEY_PREFIX: 'mcp:prod' });
+      if (!checked.ok) throw new Error('invalid');
+      expect(checked.options.rateLimit).toMatchObject({ keyPrefix: 'mcp:prod', defaultRpm: rpm });
+      const unset = checkConfig(loaded.config, { RATE_LIMIT_KEY_PREFIX: '' });
+      expect(unset.ok && unset.options.rateLimit.keyPrefix).toBe(file === 'a.yml' ? 'from-file' : 'mcp-gateway');
+    }
+  });
+});
+
+describe('URLs', () => {
+  it('hides user info and credential-looking query values', () => {
+    expect(hideUrlCredentials('redis://:pw@redis:6379/0')).toBe('redis://***@redis:6379/0');
+    expect(hideUrlCredentials('https://user:pw@h/mcp?api_key=1&x=2')).toBe('https://***@h/mcp?api_key=***&x=2');
+    expect(hideUrlCredentials('http://h:9000/mcp')).toBe('http://h:9000/mcp');
+  });
+
+  it('health URLs: --url gets /health; a config gives host and port, 0.0.0.0 becoming loopback', () => {
+    expect(healthUrlFrom('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/health');
+    expect(healthUrlFrom('http://h/mcp/')).toBe('http://h/mcp/health');
+    expect(healthUrlFrom('http://h:1/health')).toBe('http://h:1/health');
+    expect(() => healthUrlFrom('ftp://h')).toThrow(UsageError);
+    expect(healthUrlFromConfig({ server: { host: '0.0.0.0', port: 8080 } })).toEqual({ ok: true, url: 'http://127.0.0.1:8080/health' });
+    expect(healthUrlFromConfig({ server: { host: '::' } })).toEqual({ ok: true, url: 'http://[::1]:8080/health' });
+    expect(healthUrlFromConfig({ upstreams: [] })).toEqual({ ok: true, url: 'http://127.0.0.1:8080/health' });
+    expect(healthUrlFromConfig({ server: { port: 0 } }).ok).toBe(false);
+  });
+});
+
+describe('command line', () => {
+  it('unknown command or option: message and usage on stderr, exit 2', async () => {
+    const unknown = captureIo();
+    expect(await main(['deploy'], unknown.io)).toBe(2);
+    expect(unknown.stderr()).toMatch(/^mcp-gateway: unknown command "deploy"\n\nUsage: mcp-gateway <command>/);
+    const option = captureIo();
+    expect(await main(['routes', '-c', 'x.yml', '--verbose'], option.io)).toBe(2);
+    expect(option.stderr()).toMatch(/^mcp-gateway routes: unknown option --verbose\n\nUsage: mcp-gateway routes/);
+    const stray = captureIo();
+    expect(await main(['validate', 'config.yml'], stray.io)).toBe(2);
+    expect(stray.stderr()).toMatch(/^mcp-gateway validate: unexpected argument "config.yml"/);
+    const noValue = captureIo();
+    expect(await main(['run', '-c'], noValue.io)).toBe(2);
+    expect(noValue.stderr()).toContain("mcp-gateway run: option '-c, --config <value>' argument missing");
+  });
+
+  it('missing -c says so, for each command that needs it', async () => {
+    for (const command of ['run', 'validate', 'routes']) {
+      const capture = captureIo();
+      expect(await main([command], capture.io)).toBe(2);
+      expect(capture.stderr()).toMatch(new RegExp(`^mcp-gateway ${command}: missing -c <config.yml>`));
+    }
+  });
+
+  it('--help on each command and overall, --version', async () => {
+    for (const argv of [['--help'], ['run', '--help'], ['validate', '-h'], ['routes', '--help'], ['health', '--help'], ['help', 'routes']]) {
+      const capture = captureIo();
+      expect(await main(argv, capture.io)).toBe(0);
+      expect(capture.stdout()).toMatch(/^Usage: mcp-gateway /);
+    }
+    const version = captureIo();
+    expect(await main(['--version'], version.io)).toBe(0);
+    expect(version.stdout()).toBe('0.1.0\n');
+  });
+});

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedOptions } from '@gw/core';
 import { createGateway, GatewayConfigError, type Gateway, type GatewayOptions } from '@gw/node-http';
-import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath } from '../args.js';
+import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath, UsageError } from '../args.js';
 import { auditApplies, createAuditWriter, environmentName } from '../audit.js';
 import { createGatewayServer } from '../http-server.js';
 import { EXIT, envValue, type CliIo } from '../io.js';
@@ -30,6 +30,7 @@ Environment:
 
 Options:
   -c, --config <file>  the configuration file (YAML)
+  -p, --port <port>    listen on this port instead of server.port (0 picks a free one)
   -h, --help           show this help
 `;
 
@@ -46,12 +47,14 @@ const REDIS_COMMAND_TIMEOUT_MS = 500;
  * and resolves 0. Resolves 1 without serving when the configuration, Redis or the port fails.
  */
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...CONFIG_OPTION, ...HELP_OPTION });
+  const args = parseCommandArgs(argv, { ...CONFIG_OPTION, ...HELP_OPTION, port: { type: 'string', short: 'p' } });
   if (args.help) {
     io.stdout.write(RUN_USAGE);
     return EXIT.OK;
   }
   const file = requireConfigPath(args.config);
+  const portOverride = args.port === undefined ? undefined : Number(args.port);
+  if (portOverride !== undefined && !(/^\d+$/.test(args.port ?? '') && portOverride <= 65_535)) throw new UsageError(`--port must be a number from 0 to 65535, not "${args.port}"`);
   const loaded = await loadConfigFile(file, io.cwd);
   if (!loaded.ok) return reportLoadFailure(loaded, file, io);
   const checked = checkConfig(loaded.config, io.env);
@@ -94,10 +97,11 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
 
   const server = createGatewayServer(accessLogged(gateway, logger));
-  const listening = await listen(server, options.server.host, options.server.port);
+  const port = portOverride ?? options.server.port;
+  const listening = await listen(server, options.server.host, port);
   if (!listening.ok) {
     await gateway.close({ drainMs: 0 });
-    return fail(`cannot listen on ${authority(options.server.host, options.server.port)}: ${listening.message}`);
+    return fail(`cannot listen on ${authority(options.server.host, port)}: ${listening.message}`);
   }
   server.on('error', (error) => logger.error('server error', { error: error.message }));
 

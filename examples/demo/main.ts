@@ -1,0 +1,37 @@
+// `pnpm demo`: the bundled demo MCP server, and `mcp-gateway run -c examples/demo/config.yml` in
+// front of it (memory rate limits, no Redis), then what to try. PORT changes the gateway's port.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startDemoUpstream } from '../demo-upstream/server.js';
+import { portFromEnv, readyMessage } from '../shared/run.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const upstream = await startDemoUpstream({ port: 0 });
+const port = portFromEnv(8080);
+
+// The CLI reads the YAML as a user would; only the port and the upstream's URL come from here.
+const cli = spawn(process.execPath, ['packages/cli/dist/bin.js', 'run', '-c', 'examples/demo/config.yml', '--port', String(port)], {
+  cwd: root,
+  env: { ...process.env, DEMO_UPSTREAM_URL: upstream.url },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+
+let announced = false;
+cli.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  process.stdout.write(chunk);
+  const listening = /listening on (http:\/\/\S+)/.exec(chunk);
+  if (!announced && listening) {
+    announced = true;
+    console.log(`\n${readyMessage(listening[1]!, 'demo-key')}`);
+  }
+});
+
+// Ctrl-C reaches the CLI too (same process group); it drains and exits, then the upstream stops.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (cli.exitCode === null) cli.kill(signal);
+  });
+}
+cli.on('exit', (code) => {
+  void upstream.close().then(() => process.exit(code ?? 1));
+});

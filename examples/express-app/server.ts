@@ -4,40 +4,16 @@
  * the bundled demo MCP server. `main.ts` runs it; tests import start().
  */
 import { createServer } from 'node:http';
-import { mcpGateway, type GatewayOptions, type McpGatewayMiddleware } from '@gw/express';
+import { mcpGateway, type McpGatewayMiddleware } from '@gw/express';
 import express, { type Express } from 'express';
 import { startDemoUpstream } from '../demo-upstream/server.js';
+import { DEMO_API_KEY, demoGatewayOptions } from '../shared/demo-options.js';
 import { listen, stopListening, type RunningExample, type StartOptions } from '../shared/run.js';
 
-/** The API key the example accepts (tenant `demo`, client `cli`). */
-export const DEMO_API_KEY = 'demo-key';
+export { DEMO_API_KEY };
 
 /** Where the gateway is mounted; `/mcp/healthz` and `/mcp/health` come with it. */
 export const MCP_PATH = '/mcp';
-
-/** The gateway configuration: the same object you would write as YAML for the CLI. */
-export function gatewayOptions(upstreamUrl: string): GatewayOptions {
-  return {
-    auth: {
-      mode: 'apiKey',
-      apiKeys: [{ id: 'demo-cli', key: DEMO_API_KEY, tenant: 'demo', client: 'cli' }],
-    },
-    policy: {
-      default: 'deny',
-      rules: [
-        {
-          description: 'the demo tenant may do everything',
-          subject: { tenant: 'demo' },
-          // A pattern that is exactly `*` matches every name, `/` and `://` included.
-          allow: { methods: ['*'], tools: ['*'], resources: ['*'], prompts: ['*'] },
-        },
-      ],
-    },
-    // Counters live in memory (the default store), per tenant, client and method.
-    rateLimit: { defaultRpm: 600, byMethod: { 'tools/call': 120 } },
-    upstreams: [{ name: 'demo', url: upstreamUrl, timeoutMs: 10_000 }],
-  };
-}
 
 /**
  * The app: what an existing service already has (a global JSON body parser, its own API),
@@ -65,7 +41,7 @@ export async function start({ port = 3000, host = '127.0.0.1' }: StartOptions = 
   let gateway: McpGatewayMiddleware | undefined;
   try {
     // mcpGateway validates the options and throws GatewayConfigError before anything listens.
-    const gw = (gateway = mcpGateway(gatewayOptions(upstream.url)));
+    const gw = (gateway = mcpGateway(demoGatewayOptions(upstream.url)));
     const server = createServer(createApp(gw));
     const origin = `http://${host}:${await listen(server, port, host)}`;
     return {

@@ -70,7 +70,7 @@ export type { Decision } from './decide.js';
 
 export { createRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimitInfo, RateLimitOutcome, RateLimitResult, RateLimitStore } from './rate-limit.js';
-export { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
+export { createMemoryRateLimitStore, consumeOutcome } from './memory-rate-limit-store.js';
 
 export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
 

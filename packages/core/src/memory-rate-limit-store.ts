@@ -16,14 +16,29 @@ export function createMemoryRateLimitStore(): RateLimitStore {
         limiter = new RateLimiterMemory({ points: limitPerMinute, duration: 60, keyPrefix: '' });
         limiters.set(limitPerMinute, limiter);
       }
-      try {
-        const res = await limiter.consume(key, 1);
-        return { allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-      } catch (rejection) {
-        if (rejection instanceof Error) throw rejection;
-        const res = rejection as { remainingPoints: number; msBeforeNext: number };
-        return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-      }
+      return consumeOutcome(limiter.consume(key, 1));
     },
   };
+}
+
+/** rate-limiter-flexible's answer to a consume: its result when allowed, rejected with it when over. */
+interface LimiterResult {
+  remainingPoints: number;
+  msBeforeNext: number;
+}
+
+/**
+ * Turns a rate-limiter-flexible consume into a store outcome. It rejects with its result when
+ * the limit is used up (an answer, not a failure) and with an Error when the store failed,
+ * which is passed on so rateLimit.storeFailure decides.
+ */
+export async function consumeOutcome(consumed: Promise<LimiterResult>): Promise<RateLimitOutcome> {
+  try {
+    const res = await consumed;
+    return { allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection;
+    const res = rejection as LimiterResult;
+    return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+  }
 }

@@ -1,7 +1,7 @@
 /// <reference path="./rate-limiter-flexible.d.ts" />
 // The reference brings the ambient module declaration into every program that compiles this
 // file (the test project includes only its own folder and reaches src through imports).
-import type { RateLimitOutcome, RateLimitStore } from '@gw/core';
+import { consumeOutcome, type RateLimitOutcome, type RateLimitStore } from '@gw/core';
 import { Redis } from 'ioredis';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 
@@ -148,15 +148,8 @@ export async function createRedisRateLimitStore(options: RedisRateLimitStoreOpti
         });
         limiters.set(limitPerMinute, limiter);
       }
-      try {
-        const res = await limiter.consume(key, 1);
-        return { allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-      } catch (rejection) {
-        // rate-limiter-flexible rejects with an Error when Redis failed, with its result when over the limit.
-        if (rejection instanceof Error) throw rejection;
-        const res = rejection as { remainingPoints: number; msBeforeNext: number };
-        return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-      }
+      // An Error (Redis failed) is passed on; over the limit is an answer.
+      return consumeOutcome(limiter.consume(key, 1));
     },
 
     health() {

@@ -33,13 +33,14 @@ export interface Forwarding {
  * and the message sent once more. Failures become JSON-RPC errors for the request.
  */
 export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
-  await forwardOnce(gw, job);
+  await deliver(gw, job);
   const failure = job.failure;
   if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
   return failure;
 }
 
-async function forwardOnce(gw: GatewayRuntime, job: Forwarding): Promise<void> {
+/** Sends the message, reopening a forgotten upstream session once; records any failure on the job. */
+async function deliver(gw: GatewayRuntime, job: Forwarding): Promise<void> {
   const key = job.requestId === undefined ? undefined : idKey(job.requestId);
   if (key) job.session.inFlight.set(key, job.upstream);
   try {

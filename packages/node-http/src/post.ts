@@ -94,7 +94,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
     accept.formats.sse && (forwardsAny || !accept.formats.json)
-      ? new SseAnswer(res, headers, items.length === 1)
+      ? new SseAnswer(res, headers, !envelope.batch)
       : new JsonAnswer(res, headers, envelope.batch);
 
   const post: PostContext = { req, res, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };

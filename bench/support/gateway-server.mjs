@@ -2,7 +2,7 @@
 // fast upstream. Configured as a real deployment would be: API keys (one used, 1,000 more to
 // show that the number of keys does not matter), a deny-by-default policy that allows
 // tools/call for the bench tenant, a rate limit that never triggers, and first-match routing.
-// Usage (by gateway-throughput.mjs, via fork): gateway-server.mjs <upstream url> <api key>
+// Usage (by gateway-throughput.mjs and session-memory.mjs, via fork): gateway-server.mjs <upstream url> <api key>
 import { createServer } from 'node:http';
 import { createGateway } from '../../packages/node-http/dist/index.js';
 
@@ -32,9 +32,30 @@ const server = createServer(gateway);
 server.keepAliveTimeout = 60_000;
 
 server.listen(0, '127.0.0.1', () => process.send({ ready: 'gateway', port: server.address().port }));
+/**
+ * heapUsed once garbage is gone (session-memory.mjs starts this process with --expose-gc).
+ * Several full collections with event-loop turns between them, since closed sockets and settled
+ * promises release what they hold in callbacks that run after a collection; the smallest of the
+ * last readings is kept, as a stray allocation between gc() and a reading can only add.
+ */
+async function settledHeap() {
+  const readings = [];
+  for (let round = 0; round < 6; round++) {
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (round >= 3) readings.push(process.memoryUsage().heapUsed);
+  }
+  return Math.min(...readings);
+}
+
 process.on('message', async (msg) => {
   // CPU time used so far, so the parent can charge it per request of a measured window.
   if (msg?.cmd === 'cpu') return void process.send({ seq: msg.seq, cpu: process.cpuUsage() });
+  if (msg?.cmd === 'heap') {
+    if (typeof globalThis.gc !== 'function') return void process.send({ seq: msg.seq, error: 'started without --expose-gc' });
+    const heapUsed = await settledHeap();
+    return void process.send({ seq: msg.seq, heapUsed, sessionCount: gateway.sessionCount });
+  }
   if (msg?.cmd !== 'stop') return;
   server.close();
   server.closeAllConnections();

@@ -78,6 +78,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     upstreams,
     sessions: new SessionStore(resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     profiles: new Map(),
+    profiling: new Map(),
     decoder: createBodyDecoder(),
     logger,
     audit: createAuditSink(context.onAudit, logger),

@@ -36,7 +36,7 @@ export async function answerInitialize(
   }
 
   const unknown = [...gw.upstreams.keys()].filter((name) => !gw.profiles.has(name));
-  await Promise.all(unknown.map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
+  await Promise.all(unknown.map((name) => learnProfile(gw, name, () => upstreamSession(gw, session, name, req.headers))));
 
   const profiles = [...gw.upstreams.keys()].map((name) => gw.profiles.get(name));
   const instructions = profiles.flatMap((profile) => (profile?.instructions ? [profile.instructions] : []));
@@ -55,4 +55,21 @@ export async function answerInitialize(
     res.end(formatSseEvent({ data: JSON.stringify(body) }));
   }
   return undefined;
+}
+
+/**
+ * Opens an upstream session to learn the upstream's capabilities, unless another initialize is
+ * already doing so: then this one waits for that answer instead of opening a session of its own,
+ * so a burst of clients after a restart does not open one session per client on every upstream.
+ */
+function learnProfile(gw: GatewayRuntime, name: string, open: () => Promise<unknown>): Promise<void> {
+  const pending = gw.profiling.get(name);
+  if (pending) return pending;
+  const learning = open().then(
+    () => undefined,
+    () => undefined,
+  );
+  gw.profiling.set(name, learning);
+  void learning.finally(() => gw.profiling.delete(name));
+  return learning;
 }

@@ -21,6 +21,8 @@ export interface GatewayRuntime {
   readonly sessions: SessionStore;
   /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
   readonly profiles: Map<string, UpstreamProfile>;
+  /** Upstreams whose capabilities an initialize is learning right now, so others wait for it. */
+  readonly profiling: Map<string, Promise<void>>;
   readonly decoder: BodyDecoder;
   readonly logger: GatewayLogger;
   /** Undefined when no one listens, so the request path does no audit work at all. */

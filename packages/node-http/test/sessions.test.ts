@@ -129,3 +129,22 @@ describe('closing with a call in progress', () => {
     }
   });
 });
+
+describe('a burst of initializes before the upstreams are known', () => {
+  it('opens one upstream session to learn capabilities, not one per client', async () => {
+    const upstream = await startUpstream({ name: 'up' });
+    const gw = await startGateway({ auth: { mode: 'none' }, policy: { default: 'allow' }, upstreams: [{ name: 'up', url: upstream.url }] });
+    try {
+      const sessions = await Promise.all(Array.from({ length: 10 }, () => openSession(gw.url, {})));
+      expect(new Set(sessions).size).toBe(10);
+      expect(upstream.sessionIds()).toHaveLength(1);
+      // The others open theirs lazily, on first use.
+      const answer = await post(gw.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'up.counter', arguments: {} } }, { 'mcp-session-id': sessions[9]!, accept: 'application/json' });
+      expect(answer.body).toMatchObject({ result: { content: [{ text: '1' }] } });
+      expect(upstream.sessionIds().length).toBeLessThanOrEqual(2);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});

@@ -26,7 +26,8 @@ export function resolvePlaceholders(
       problems.push({ code: 'ERR_GW_BAD_PLACEHOLDER', message: `${whole} is not a valid placeholder (use \${NAME})` });
       return whole;
     }
-    const resolved = env[name];
+    // Own variables only: `${constructor}` must not find Object.prototype's.
+    const resolved = Object.hasOwn(env, name) ? env[name] : undefined;
     if (resolved === undefined || resolved === '') {
       problems.push({ code: 'ERR_GW_MISSING_ENV', message: `environment variable ${name} is ${resolved === undefined ? 'not set' : 'empty'}` });
       return whole;

@@ -105,11 +105,57 @@ export function validateMessage(value: unknown): MessageResult {
  * message or a non-empty batch. Batch members are validated one by one, as JSON-RPC requires.
  */
 export function parseEnvelope(value: unknown): EnvelopeResult {
+  return validateEnvelope(value, validateBoundedMessage);
+}
+
+function validateEnvelope(value: unknown, validate: (value: unknown) => MessageResult): EnvelopeResult {
   if (Array.isArray(value)) {
     if (value.length === 0) return { ...deny('INVALID_REQUEST', 'an empty batch is not a message'), id: null };
-    return { ok: true, batch: true, items: value.map(validateMessage) };
+    return { ok: true, batch: true, items: value.map(validate) };
   }
-  return { ok: true, batch: false, items: [validateMessage(value)] };
+  return { ok: true, batch: false, items: [validate(value)] };
+}
+
+/**
+ * How deep a message may nest (arrays and objects). MCP messages stay far shallower; the bound
+ * keeps a hostile body from overflowing the stack wherever a message is serialized again.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether JSON text nests deeper than `limit`, by one pass over its brackets outside strings. */
+function textNestsDeeper(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/** The same for an already-parsed value (from a host framework's body parser). */
+function valueNestsDeeper(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (valueNestsDeeper(item, limit - 1)) return true;
+  }
+  return false;
+}
+
+/** validateMessage, plus the depth bound: a message nesting too deep is refused with its id. */
+function validateBoundedMessage(value: unknown): MessageResult {
+  if (!valueNestsDeeper(value, MAX_JSON_DEPTH)) return validateMessage(value);
+  // Only a request's id is answered; a response's id belongs to the server that asked.
+  const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const rawId = record && Object.hasOwn(record, 'method') ? record['id'] : undefined;
+  return invalid(isValidId(rawId) ? rawId : null, `the message nests deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 /** What parseBody needs to turn bytes into text; a TextDecoder is one. */
@@ -143,5 +189,6 @@ export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = crea
   } catch {
     return { ...deny('PARSE_ERROR', 'the body is not valid JSON'), id: null };
   }
-  return parseEnvelope(value);
+  // The text scan is the cheap test; only a body that fails it is walked message by message.
+  return validateEnvelope(value, textNestsDeeper(text, MAX_JSON_DEPTH) ? validateBoundedMessage : validateMessage);
 }

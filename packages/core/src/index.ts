@@ -24,7 +24,7 @@ export type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-e
 export { GATEWAY_ERRORS, deny, jsonRpcError, errorNameForCode } from './errors.js';
 export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './errors.js';
 
-export { parseBody, parseEnvelope, validateMessage, createBodyDecoder } from './envelope.js';
+export { parseBody, parseEnvelope, validateMessage, createBodyDecoder, MAX_JSON_DEPTH } from './envelope.js';
 export type {
   BodyDecoder,
   ClientMessage,
@@ -51,6 +51,7 @@ export { GlobSet, isValidGlob } from './glob.js';
 export { PROTOCOL_METHODS } from './protocol-methods.js';
 export { checkOrigin } from './origin.js';
 export { mergeCapabilities } from './capabilities.js';
+export { checkInitializeParams } from './initialize-params.js';
 export type { ServerCapabilities } from './capabilities.js';
 export { readAccept, checkAccept, checkContentType } from './accept.js';
 export type { AcceptedFormats } from './accept.js';

@@ -27,7 +27,8 @@ const TARGET_PARAMS: Readonly<Record<string, { kind: TargetKind; param: 'name' |
  * a target but lacks it is an invalid-params denial, so policy never decides on a missing name.
  */
 export function readTarget(method: string, params: JsonRpcParams | undefined): Target | null | Denial {
-  const spec = TARGET_PARAMS[method];
+  // Own properties only: a method named `constructor` or `__proto__` names no target.
+  const spec = Object.hasOwn(TARGET_PARAMS, method) ? TARGET_PARAMS[method] : undefined;
   if (spec) {
     const name = params?.[spec.param];
     if (typeof name !== 'string' || name.length === 0) {

@@ -28,10 +28,10 @@ describe('parseBody', () => {
     expect(parseBody(bytes)).toMatchObject({ ok: false, name: 'PARSE_ERROR', error: { message: expect.stringContaining('UTF-8') } });
   });
 
-  it('parses deeply nested params without overflowing', () => {
+  it('refuses deeply nested params without overflowing, keeping the id', () => {
     const depth = 10_000;
     const body = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
-    expect(single(parseBody(body)).ok).toBe(true);
+    expect(single(parseBody(body))).toMatchObject({ ok: false, id: 1, error: { code: -32600 } });
   });
 
   it('keeps a __proto__ key as data without touching any prototype', () => {
@@ -114,5 +114,38 @@ describe('validateMessage', () => {
     expect(validateMessage({ jsonrpc: '2.0', id: Number.MAX_SAFE_INTEGER * 1000, method: 'ping' }).ok).toBe(true);
     expect(validateMessage({ jsonrpc: '2.0', id: -0.5, method: 'ping' }).ok).toBe(true);
     expect(validateMessage({ jsonrpc: '2.0', id: 'é'.repeat(10_000), method: 'ping' }).ok).toBe(true);
+  });
+});
+
+describe('nesting bound', () => {
+  it('refuses a message nesting deeper than MAX_JSON_DEPTH, with its id, and accepts one at the bound', async () => {
+    const { MAX_JSON_DEPTH, parseBody, parseEnvelope } = await import('../src/index.js');
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const at = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"d":${nested(MAX_JSON_DEPTH - 3)}}}}`;
+    const over = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x","arguments":{"d":${nested(10_000)}}}}`;
+    expect(parseBody(at)).toMatchObject({ ok: true, items: [{ ok: true }] });
+    expect(parseBody(over)).toMatchObject({ ok: true, items: [{ ok: false, id: 2, error: { code: -32600 } }] });
+    // Brackets inside strings do not count.
+    expect(parseBody(`{"jsonrpc":"2.0","id":3,"method":"ping","params":{"s":"${'['.repeat(1000)}"}}`)).toMatchObject({ items: [{ ok: true }] });
+    // The same bound for a body a host framework already parsed.
+    expect(parseEnvelope(JSON.parse(over))).toMatchObject({ ok: true, items: [{ ok: false, id: 2 }] });
+  });
+});
+
+describe('methods named like Object.prototype members', () => {
+  it('name no target', async () => {
+    const { readTarget } = await import('../src/index.js');
+    for (const method of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(readTarget(method, {})).toBeNull();
+  });
+});
+
+describe('checkInitializeParams', () => {
+  it('accepts what the specification types and refuses the rest with -32602', async () => {
+    const { checkInitializeParams } = await import('../src/index.js');
+    const good = { protocolVersion: '2025-06-18', capabilities: { sampling: {}, experimental: { x: {} } }, clientInfo: { name: 'c', version: '1' } };
+    expect(checkInitializeParams(good).ok).toBe(true);
+    for (const bad of [undefined, {}, { ...good, protocolVersion: 1 }, { ...good, capabilities: [] }, { ...good, capabilities: { roots: true } }, { ...good, capabilities: { experimental: { x: 1 } } }, { ...good, clientInfo: 'me' }, { ...good, clientInfo: { name: 'c' } }]) {
+      expect(checkInitializeParams(bad as never)).toMatchObject({ ok: false, error: { code: -32602 } });
+    }
   });
 });

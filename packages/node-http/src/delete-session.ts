@@ -6,7 +6,7 @@ import { closeSessionUpstreams } from './upstream-sessions.js';
 
 /** DELETE: the client ends its session, here and on every upstream it touched. */
 export async function handleDelete(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const checked = checkRequest(gw, req.headers);
+  const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
   const found = findSession(gw, req.headers, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);

@@ -18,7 +18,7 @@ import { upstreamHeaders } from './forward-headers.js';
 export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const accept = checkAccept(header(req.headers, 'accept'), 'stream');
   if (!accept.ok) return sendDenial(res, accept, null);
-  const checked = checkRequest(gw, req.headers);
+  const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
   const found = findSession(gw, req.headers, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);

@@ -3,6 +3,7 @@ import {
   allowsBatches,
   checkAccept,
   checkContentType,
+  checkInitializeParams,
   deny,
   parseBody,
   parseEnvelope,
@@ -58,10 +59,14 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   if (!envelope.ok) return refuse(envelope, null);
   items = envelope.items;
 
-  const checked = checkRequest(gw, req.headers);
+  const checked = checkRequest(gw, req);
   if (!checked.ok) return refuse(checked, replyId(items));
   const { subject } = checked;
   if (audit) audit.subject = subject;
+
+  // One message that is not valid JSON-RPC is answered with its own error, session or not.
+  const only = envelope.batch ? undefined : items[0];
+  if (only && !only.ok) return refuse(only, only.id);
 
   const initialize = items.find((item) => item.ok && item.message.kind === 'request' && item.message.method === 'initialize');
   if (initialize?.ok && initialize.message.kind === 'request') {
@@ -69,6 +74,8 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     if (header(req.headers, 'mcp-session-id') !== undefined) {
       return refuse(deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
     }
+    const params = checkInitializeParams(initialize.message.params);
+    if (!params.ok) return refuse(params, initialize.message.id);
     const decision = await gw.core.decide(subject, initialize.message);
     if (!decision.ok) return refuse(decision, initialize.message.id);
     const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
@@ -91,9 +98,11 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     if (!res.writableFinished) departure.leave();
   });
   const forwardsAny = decisions.some((decision) => decision.ok && decision.upstream !== null);
+  // Only requests are answered; a POST of notifications and responses gets 202 whatever Accept says.
+  const asksAnything = items.some((item) => item.ok && item.message.kind === 'request');
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
-    accept.formats.sse && (forwardsAny || !accept.formats.json)
+    asksAnything && accept.formats.sse && (forwardsAny || !accept.formats.json)
       ? new SseAnswer(res, headers, !envelope.batch)
       : new JsonAnswer(res, headers, envelope.batch);
 
@@ -188,6 +197,12 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
  */
 async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<Denial | undefined> {
   if (message.method === 'notifications/initialized') return undefined;
+  if (!message.method.startsWith('notifications/')) {
+    // initialize or ping without an id: a request that cannot be answered.
+    const unanswerable = deny('INVALID_REQUEST', `${message.method} is a request: send it with an id`);
+    post.answer.fail(null, unanswerable);
+    return unanswerable;
+  }
   const body = JSON.stringify(message.message);
   if (message.method === 'notifications/cancelled') {
     const requestId = message.params?.['requestId'];

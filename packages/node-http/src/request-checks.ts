@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { checkOrigin, checkProtocolVersionHeader, deny, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session } from './sessions.js';
@@ -9,14 +9,32 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Where a client may put its key. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
+
+/**
+ * The credential headers exactly as sent, every repetition kept: node:http joins repeated
+ * X-API-Key values with ", " and keeps only the first Authorization, which would hide a second,
+ * different key (a conflict the gateway must refuse, not resolve by order).
+ */
+export function credentialHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (CREDENTIAL_HEADERS.has(name)) (out[name] ??= []).push(rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
 /** The checks every method of the endpoint shares: Origin, protocol version, credential. */
-export function checkRequest(gw: GatewayRuntime, headers: IncomingHttpHeaders): { ok: true; subject: Subject; version: string | undefined } | Denial {
+export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: true; subject: Subject; version: string | undefined } | Denial {
+  const headers = req.headers;
   const origin = checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins);
   if (!origin.ok) return origin;
   const versionHeader = header(headers, 'mcp-protocol-version');
   const version = checkProtocolVersionHeader(versionHeader);
   if (!version.ok) return version;
-  const auth = gw.core.authenticate(headers);
+  const auth = gw.core.authenticate(credentialHeaders(req.rawHeaders));
   if (!auth.ok) return auth;
   return { ok: true, subject: auth.subject, version: versionHeader };
 }

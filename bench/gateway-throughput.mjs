@@ -15,11 +15,10 @@
 //                         end(), as the gateway does with JSON answers) or pipeline (stream/promises)
 //   BENCH_PROFILE_DIR     run the floor and gateway with --cpu-prof, writing profiles there; read
 //                         them with `node bench/support/cpuprofile-top.mjs <file.cpuprofile>`
-import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { createChildren } from './support/children.mjs';
 
 // undici 7, the node-http package's own dependency (the root package does not depend on it).
 const require = createRequire(new URL('../packages/node-http/package.json', import.meta.url));
@@ -49,83 +48,14 @@ const MAX_ADDED_P99_MS = 1;
 
 // ---- child processes ------------------------------------------------------------------------
 
-const children = new Map(); // ChildProcess -> script name (exited ones stay: kill() on them is a no-op)
-let stopping = false;
-
-function start(script, args = [], execArgv = []) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL(`./support/${script}`, import.meta.url)), args, {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv,
-    });
-    children.set(child, script);
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 10 s`)), 10_000);
-    child.once('message', (msg) => {
-      clearTimeout(timer);
-      resolve({ child, port: msg.port });
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      // A server dying mid-run shows up as errors in the load loop; say which one it was.
-      if (!stopping) console.error(`${script} exited unexpectedly (${signal ?? `code ${code}`})`);
-      reject(new Error(`${script} exited before it was ready`));
-    });
-  });
-}
-
-let seq = 0;
-/** CPU time (user + system, µs) a child has used so far. */
-function cpuOf(child) {
-  return new Promise((resolve, reject) => {
-    const id = ++seq;
-    const timer = setTimeout(() => reject(new Error('a server did not report its CPU time')), 5_000);
-    const onMessage = (msg) => {
-      if (msg?.seq !== id) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(msg.cpu.user + msg.cpu.system);
-    };
-    child.on('message', onMessage);
-    // With a callback, a dead child is an error here rather than an unhandled 'error' event.
-    child.send({ cmd: 'cpu', seq: id }, (error) => {
-      if (!error) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      reject(new Error(`${children.get(child) ?? 'a server'} is gone; the run is void`));
-    });
-  });
-}
-
-/** Asks every child to exit (so --cpu-prof can write), then kills what is left after `graceMs`. */
-async function stopChildren(graceMs) {
-  stopping = true;
-  const exits = [...children.keys()].map(
-    (child) =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', resolve);
-        child.send({ cmd: 'stop' }, (error) => error && child.kill('SIGKILL'));
-      }),
-  );
-  let timer;
-  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-  await Promise.race([Promise.all(exits), timeout]);
-  clearTimeout(timer);
-  for (const child of children.keys()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: stopping the servers');
-  void stopChildren(1_000).then(() => process.exit(130));
-});
-
-// Whatever happens, the run ends by itself: a stuck server or load loop cannot keep it alive.
 const budgetMs = (3 * WARMUP_SECONDS + 3 * SECONDS + 4 * UNLOADED_SECONDS) * 1_500 + 30_000;
-const watchdog = setTimeout(() => {
-  console.error(`benchmark did not finish within ${Math.round(budgetMs / 1000)} s; stopping`);
-  void stopChildren(1_000).then(() => process.exit(1));
-}, budgetMs);
-watchdog.unref();
+const { start, ask, stop: stopChildren } = createChildren(budgetMs);
+
+/** CPU time (user + system, µs) a child has used so far. */
+async function cpuOf(child) {
+  const { cpu } = await ask(child, { cmd: 'cpu' });
+  return cpu.user + cpu.system;
+}
 
 // ---- the load -------------------------------------------------------------------------------
 

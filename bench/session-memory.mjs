@@ -9,11 +9,10 @@
 // this process is the client. Loopback only; it stops by itself. Env:
 //   BENCH_SESSIONS     sessions to open (default 10000)
 //   BENCH_CONCURRENCY  requests in flight while opening them (default 64)
-import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { createChildren } from './support/children.mjs';
 
 // undici 7, the node-http package's own dependency (the root package does not depend on it).
 const require = createRequire(new URL('../packages/node-http/package.json', import.meta.url));
@@ -39,81 +38,14 @@ const BUDGET_MS = 60_000;
 
 // ---- child processes ------------------------------------------------------------------------
 
-const children = new Map(); // ChildProcess -> script name
-let stopping = false;
+const { start, ask, stop: stopChildren } = createChildren(BUDGET_MS);
 
-function start(script, args = [], execArgv = []) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL(`./support/${script}`, import.meta.url)), args, {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv,
-    });
-    children.set(child, script);
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 10 s`)), 10_000);
-    child.once('message', (msg) => {
-      clearTimeout(timer);
-      resolve({ child, port: msg.port });
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!stopping) console.error(`${script} exited unexpectedly (${signal ?? `code ${code}`})`);
-      reject(new Error(`${script} exited before it was ready`));
-    });
-  });
-}
-
-let seq = 0;
 /** The gateway's heapUsed after full collections, and its session count. */
-function heapOf(child) {
-  return new Promise((resolve, reject) => {
-    const id = ++seq;
-    const timer = setTimeout(() => reject(new Error('the gateway did not report its heap within 30 s')), 30_000);
-    const onMessage = (msg) => {
-      if (msg?.seq !== id) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      if (msg.error) reject(new Error(`the gateway cannot measure its heap: ${msg.error}`));
-      else resolve({ heapUsed: msg.heapUsed, sessionCount: msg.sessionCount });
-    };
-    child.on('message', onMessage);
-    child.send({ cmd: 'heap', seq: id }, (error) => {
-      if (!error) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      reject(new Error('the gateway is gone; the run is void'));
-    });
-  });
+async function heapOf(child) {
+  const msg = await ask(child, { cmd: 'heap' }, 30_000);
+  if (msg.error) throw new Error(`the gateway cannot measure its heap: ${msg.error}`);
+  return { heapUsed: msg.heapUsed, sessionCount: msg.sessionCount };
 }
-
-/** Asks every child to exit, then kills what is left after `graceMs`. */
-async function stopChildren(graceMs) {
-  stopping = true;
-  const exits = [...children.keys()].map(
-    (child) =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', resolve);
-        child.send({ cmd: 'stop' }, (error) => error && child.kill('SIGKILL'));
-      }),
-  );
-  let timer;
-  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-  await Promise.race([Promise.all(exits), timeout]);
-  clearTimeout(timer);
-  for (const child of children.keys()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: stopping the servers');
-  void stopChildren(1_000).then(() => process.exit(130));
-});
-
-// Whatever happens, the run ends by itself: a stuck server or client cannot keep it alive.
-const watchdog = setTimeout(() => {
-  console.error(`benchmark did not finish within ${BUDGET_MS / 1000} s; stopping`);
-  void stopChildren(1_000).then(() => process.exit(1));
-}, BUDGET_MS);
-watchdog.unref();
 
 // ---- the client -----------------------------------------------------------------------------
 

@@ -108,6 +108,8 @@ const upstreamSchema = z.strictObject({
   url: z.string().min(1),
   /** How long to wait for the upstream's answer, in milliseconds. */
   timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
+  /** Largest JSON answer (or single SSE event) taken from this upstream, in bytes; larger is a 502. */
+  maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** The gateway's own credential for this upstream (never the client's). */
   auth: z
     .strictObject({

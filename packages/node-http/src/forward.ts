@@ -83,6 +83,7 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
     let status = 0;
     let type = '';
     let chunks: Buffer[] = [];
+    let received = 0;
     let relay: EventRelay | undefined;
     let sessionGone = false;
     const finish = () => {
@@ -116,13 +117,27 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
         },
         data(chunk) {
           if (mode === 'sse') {
-            relay!.feed(chunk);
+            if (!relay!.feed(chunk, client.maxResponseBytes)) {
+              exchange.abort();
+              fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" sent an event of more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
+              return finish();
+            }
             // The client reads slower than the upstream writes: stop reading until it catches up.
             if (answer.congested) {
               exchange.pause();
               answer.onceDrained(() => exchange.resume());
             }
-          } else if (mode !== 'discard' && mode !== 'bad') chunks.push(chunk);
+          } else if (mode !== 'discard' && mode !== 'bad') {
+            received += chunk.length;
+            chunks.push(chunk);
+            if (received > client.maxResponseBytes) {
+              // A JSON answer is held whole before it is sent: bound what one upstream can make the gateway hold.
+              exchange.abort();
+              fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" answered with more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
+              chunks = [];
+              finish();
+            }
+          }
         },
         end() {
           if (!sessionGone) complete(job, { mode, status, type, body: chunks, relay });

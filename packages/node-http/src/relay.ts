@@ -92,12 +92,21 @@ export class EventRelay {
     this.parser = new SseParser((event) => this.relay(event));
   }
 
-  /** Feeds bytes as they come; a character split across chunks is decoded when complete. */
-  feed(chunk: Uint8Array): void {
+  /** Bytes fed since the last event was dispatched: one event's size, bounded by the caller. */
+  private sinceEvent = 0;
+
+  /**
+   * Feeds bytes as they come; a character split across chunks is decoded when complete. Returns
+   * false once a single event has grown past `maxEventBytes` (the parser would hold it whole).
+   */
+  feed(chunk: Uint8Array, maxEventBytes = Number.POSITIVE_INFINITY): boolean {
+    this.sinceEvent += chunk.length;
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    return this.sinceEvent <= maxEventBytes;
   }
 
   private relay(event: SseEvent): void {
+    this.sinceEvent = 0;
     if (event.id !== undefined) this.resumable = true;
     const parsed = event.data === '' ? undefined : parseJson(event.data);
     if (!parsed?.ok) {

@@ -36,6 +36,8 @@ export interface Exchange {
 export interface UpstreamClient {
   readonly name: string;
   readonly timeoutMs: number;
+  /** Largest answer the gateway holds whole (upstreams[].maxResponseBytes). */
+  readonly maxResponseBytes: number;
   /** The gateway's own credential for this upstream, as a header pair. */
   readonly credential: readonly [string, string] | undefined;
   request(request: UpstreamRequest): Promise<Dispatcher.ResponseData>;
@@ -60,6 +62,7 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
   return {
     name: upstream.name,
     timeoutMs: upstream.timeoutMs,
+    maxResponseBytes: upstream.maxResponseBytes,
     credential,
     request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false }) {
       const options: Dispatcher.RequestOptions = {

@@ -1,8 +1,11 @@
 import { createAuthenticator, type AuthResult, type KeyDigest } from './api-keys.js';
+import { Catalog } from './catalog.js';
 import { GatewayConfigError } from './config-error.js';
 import { decideMessage, type Decision } from './decide.js';
 import { validateMessage, type ClientMessage } from './envelope.js';
 import { deny, type Denial, type GatewayErrorName, type JsonRpcErrorObject } from './errors.js';
+import { federateList, type ListedPage } from './federate-list.js';
+import type { ListSpec } from './list-methods.js';
 import { lowerCaseHeaders, type HeaderMap } from './headers.js';
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 import type { ResolvedOptions } from './options.js';
@@ -36,7 +39,7 @@ export interface CheckInput {
 
 /** The whole decision for one message. */
 export type CheckResult =
-  | { ok: true; subject: Subject; upstream: string | null; target: Target | null; rateLimit: RateLimitInfo | null }
+  | { ok: true; subject: Subject; upstream: string | null; target: Target | null; name?: string; rateLimit: RateLimitInfo | null }
   | {
       ok: false;
       /** Error table entry, e.g. `'FORBIDDEN'`. */
@@ -59,6 +62,8 @@ export interface CompiledGateway {
   authenticate(headers: HeaderMap): AuthResult;
   /** Policy, rate limit and routing for one validated message of an authenticated subject. */
   decide(subject: Subject, message: ClientMessage): Promise<Decision>;
+  /** One federated list for a subject from the pages its upstreams answered (see federate-list.ts). */
+  federateList(subject: Subject, spec: ListSpec, pages: readonly ListedPage[]): unknown[] | Denial;
   /** The whole decision for one message, from headers to upstream: what users unit-test. */
   check(input: CheckInput): Promise<CheckResult>;
   /** The compiled policy. */
@@ -67,6 +72,8 @@ export interface CompiledGateway {
   readonly router: Router;
   /** The rate limiter over the configured store. */
   readonly rateLimiter: RateLimiter;
+  /** What the upstreams listed, and the names the client sees; the data plane records into it. */
+  readonly catalog: Catalog;
   /** Releases the rate-limit store. */
   close(): Promise<void>;
 }
@@ -92,6 +99,7 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
     policy: createPolicy(options.policy),
     router: createRouter(options.routing),
     rateLimiter: createRateLimiter(options.rateLimit, store),
+    catalog: new Catalog(options),
   };
 
   return {
@@ -99,6 +107,7 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
     ...parts,
     authenticate: (headers) => authenticator.authenticate(headers),
     decide: (subject, message) => decideMessage(parts, subject, message),
+    federateList: (subject, spec, pages) => federateList(parts, subject, spec, pages),
     async check({ headers, apiKey, message }) {
       if (Array.isArray(message)) {
         return failure(deny('INVALID_REQUEST', 'check() decides one message; pass batch members one at a time'));
@@ -111,7 +120,8 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
       if (!auth.ok) return failure(auth);
       const decision = await decideMessage(parts, auth.subject, validatedMessage.message);
       if (!decision.ok) return failure(decision, auth.subject);
-      return { ok: true, subject: auth.subject, upstream: decision.upstream, target: decision.target, rateLimit: decision.rateLimit };
+      const { upstream, target, name, rateLimit } = decision;
+      return name === undefined ? { ok: true, subject: auth.subject, upstream, target, rateLimit } : { ok: true, subject: auth.subject, upstream, target, name, rateLimit };
     },
     close: async () => {
       await store.close?.();

@@ -1,11 +1,17 @@
+import type { Catalog } from './catalog.js';
 import type { ClientMessage } from './envelope.js';
 import type { Denial } from './errors.js';
+import { LIST_METHODS } from './list-methods.js';
 import type { Policy } from './policy.js';
 import { PROTOCOL_METHODS } from './protocol-methods.js';
 import type { RateLimiter, RateLimitInfo } from './rate-limit.js';
+import { routeMessage } from './route-message.js';
 import type { Router } from './routing.js';
 import type { Subject } from './subject.js';
 import { readTarget, type Target } from './target.js';
+
+/** Sent by the gateway to every upstream of the session, since each keeps its own log level. */
+const SET_LEVEL = 'logging/setLevel';
 
 /** The decision for one message of an authenticated subject. */
 export type Decision =
@@ -13,12 +19,18 @@ export type Decision =
       ok: true;
       /**
        * The upstream to forward to, or `null` when the gateway handles the message itself: the
-       * protocol methods (initialize, ping, the client's session notifications) and responses to
-       * server-to-client requests, which go back to the upstream that asked.
+       * protocol methods (initialize, ping, the client's session notifications), the lists it
+       * federates, `logging/setLevel` (sent to every upstream) and responses to server-to-client
+       * requests, which go back to the upstream that asked.
        */
       upstream: string | null;
       /** The tool, resource or prompt the message acts on, if any. */
       target: Target | null;
+      /**
+       * The name the upstream knows the target by, when it differs from the one the client sent
+       * (the client sees it prefixed or renamed); the data plane rewrites the message with it.
+       */
+      name?: string;
       /** The counters after this message; `null` for responses, which are not rate-limited. */
       rateLimit: RateLimitInfo | null;
     }
@@ -31,7 +43,7 @@ export type Decision =
  * for them), and the data plane sends them to the upstream that asked.
  */
 export async function decideMessage(
-  parts: { policy: Policy; rateLimiter: RateLimiter; router: Router },
+  parts: { policy: Policy; rateLimiter: RateLimiter; router: Router; catalog: Catalog },
   subject: Subject,
   message: ClientMessage,
 ): Promise<Decision> {
@@ -42,8 +54,11 @@ export async function decideMessage(
   if (!allowed.ok) return allowed;
   const limited = await parts.rateLimiter.consume(subject, message.method);
   if (!limited.ok) return limited;
-  if (PROTOCOL_METHODS.has(message.method)) return { ok: true, upstream: null, target, rateLimit: limited.rateLimit };
-  const routed = parts.router.route(message.method, target);
+  if (PROTOCOL_METHODS.has(message.method) || LIST_METHODS.has(message.method) || message.method === SET_LEVEL) {
+    return { ok: true, upstream: null, target, rateLimit: limited.rateLimit };
+  }
+  const routed = routeMessage(parts.router, parts.catalog, message.method, target);
   if (!routed.ok) return routed;
+  if (routed.name !== undefined) return { ok: true, upstream: routed.upstream, target, name: routed.name, rateLimit: limited.rateLimit };
   return { ok: true, upstream: routed.upstream, target, rateLimit: limited.rateLimit };
 }

@@ -33,6 +33,8 @@ export const GATEWAY_ERRORS = {
   FORBIDDEN: { code: -40300, status: 403, message: 'Forbidden' },
   /** The Origin header is not in server.allowedOrigins. */
   ORIGIN_NOT_ALLOWED: { code: -40301, status: 403, message: 'Origin not allowed' },
+  /** The Host header names a host the gateway does not serve (DNS-rebinding protection). */
+  HOST_NOT_ALLOWED: { code: -40302, status: 403, message: 'Host not allowed' },
   /** No endpoint at this path (the MCP endpoint and the health endpoints are the only ones). */
   NOT_FOUND: { code: -40401, status: 404, message: 'Not found' },
   /** The session is unknown, expired, deleted, or belongs to another subject. */
@@ -51,6 +53,8 @@ export const GATEWAY_ERRORS = {
   UPSTREAM_UNREACHABLE: { code: -50200, status: 502, message: 'Upstream unreachable' },
   /** The upstream answered with something that is not a valid MCP answer. */
   UPSTREAM_BAD_RESPONSE: { code: -50201, status: 502, message: 'Bad upstream response' },
+  /** Two upstreams offer the same name and federation.collisions is "error". */
+  NAME_COLLISION: { code: -50202, status: 502, message: 'Conflicting upstream names' },
   /** The gateway is shutting down or otherwise not serving. */
   UNAVAILABLE: { code: -50300, status: 503, message: 'Service unavailable' },
   /** The rate-limit store failed and rateLimit.storeFailure is "closed". */

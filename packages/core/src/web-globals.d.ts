@@ -8,3 +8,7 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
   decode(input?: Uint8Array): string;
 }
+/** Base64 of a binary string (each character one byte). */
+declare function btoa(data: string): string;
+/** The binary string a base64 text stands for; throws on anything else. */
+declare function atob(data: string): string;

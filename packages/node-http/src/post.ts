@@ -13,13 +13,19 @@ import {
   type Denial,
   type JsonRpcId,
   type MessageResult,
+  type Subject,
+  LIST_METHODS,
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward } from './forward.js';
 import { PostAudit } from './audit-trail.js';
 import { Departure } from './departure.js';
+import { rerouteUnknown } from './catalog-refresh.js';
+import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { answerInitialize } from './initialize.js';
+import { answerList } from './lists.js';
+import { answerSetLevel } from './set-level.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -94,6 +100,14 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   // One message (nearly every POST) is decided without the array and Promise.all of a batch.
   const decisions = items.length === 1 ? [items[0]!.ok ? await gw.core.decide(subject, items[0]!.message) : items[0]!] : await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
   const departure = new Departure();
+  // A name no rule routes may be one the catalog has not seen yet: list, then route again.
+  for (let i = 0; i < decisions.length; i++) {
+    const decision = decisions[i]!;
+    const item = items[i]!;
+    if (!decision.ok && decision.name === 'NO_ROUTE' && item.ok) {
+      decisions[i] = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, item.message, decision);
+    }
+  }
   res.once('close', () => {
     if (!res.writableFinished) departure.leave();
   });
@@ -106,7 +120,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
       ? new SseAnswer(res, headers, !envelope.batch)
       : new JsonAnswer(res, headers, envelope.batch);
 
-  const post: PostContext = { req, res, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
+  const post: PostContext = { req, res, subject, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
   const failures = items.length === 1 ? [await dispatch(gw, post, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
   answer.end();
   if (audit) {
@@ -123,6 +137,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
 interface PostContext {
   req: IncomingMessage;
   res: ServerResponse;
+  subject: Subject;
   session: Session;
   answer: Answer;
   departure: Departure;
@@ -144,12 +159,16 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
     return decision;
   }
   if (decision.upstream !== null) {
+    if (decision.name !== undefined && message.kind !== 'response') return send(gw, post, message, decision.upstream, JSON.stringify(withUpstreamName(message, decision.name)));
     return send(gw, post, message, decision.upstream, post.single && post.rawBody ? post.rawBody : JSON.stringify(message.message));
   }
   switch (message.kind) {
-    case 'request':
+    case 'request': {
+      const fanOut: FanOutContext = { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure };
+      const list = LIST_METHODS.get(message.method);
+      if (list) return answerList(gw, { ...fanOut, subject: post.subject }, message.message, list);
+      if (message.method === 'logging/setLevel') return answerSetLevel(gw, fanOut, message.message);
       // ping is the one protocol request left once initialize is handled.
-    {
       const pong = { jsonrpc: '2.0', id: message.id, result: {} };
       post.answer.event({ data: JSON.stringify(pong) }, pong);
       return undefined;
@@ -175,6 +194,19 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
       ? { direct: { res: post.res, headers: { 'mcp-session-id': post.session.id } } }
       : {}),
   });
+}
+
+/**
+ * The message with its target under the name the upstream knows (the client used the prefixed or
+ * renamed one): params.name of tools/call and prompts/get, params.ref.name of a prompt completion.
+ */
+function withUpstreamName(message: Extract<ClientMessage, { kind: 'request' | 'notification' }>, name: string): unknown {
+  const params = message.params ?? {};
+  const ref = params['ref'];
+  if (message.method === 'completion/complete' && typeof ref === 'object' && ref !== null) {
+    return { ...message.message, params: { ...params, ref: { ...ref, name } } };
+  }
+  return { ...message.message, params: { ...params, name } };
 }
 
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */

@@ -453,7 +453,10 @@ class Generator {
 
   // Messages ----------------------------------------------------------------------------------
 
-  /** Messages that are answered without an upstream (mutations of them never become tools/*). */
+  /**
+   * Messages that are answered without an upstream (mutations of them never become tools/*).
+   * Their targets are ones no upstream lists, so the catalog cannot route them either.
+   */
   plainMessage(): Record<string, unknown> {
     const id = this.id();
     switch (this.rng.int(12)) {
@@ -461,9 +464,9 @@ class Generator {
       case 1:
         return { jsonrpc: '2.0', id, method: 'ping' };
       case 2:
-        return { jsonrpc: '2.0', id: `r-${id}`, method: 'resources/read', params: { uri: 'up://readme' } };
+        return { jsonrpc: '2.0', id: `r-${id}`, method: 'resources/read', params: { uri: 'nowhere://readme' } };
       case 3:
-        return { jsonrpc: '2.0', id, method: 'prompts/get', params: { name: 'up.greet', arguments: { who: 'x' } } };
+        return { jsonrpc: '2.0', id, method: 'prompts/get', params: { name: 'nowhere.greet', arguments: { who: 'x' } } };
       case 4:
         return { jsonrpc: '2.0', id, method: 'logging/setLevel', params: { level: 'debug' } };
       case 5:
@@ -477,7 +480,7 @@ class Generator {
       case 9:
         return { jsonrpc: '2.0', id: null, error: { code: -1, message: 'client-side failure' } };
       case 10:
-        return { jsonrpc: '2.0', id, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'up.greet' }, argument: { name: 'who', value: 'a' } } };
+        return { jsonrpc: '2.0', id, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'nowhere.greet' }, argument: { name: 'who', value: 'a' } } };
       default:
         return { jsonrpc: '2.0', id, method: 'ping', params: { _meta: { progressToken: `p-${id}` } } };
     }

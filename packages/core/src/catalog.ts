@@ -1,0 +1,185 @@
+import { deny, type Denial } from './errors.js';
+import type { ListKind } from './list-methods.js';
+import { assignNames, type CollisionPolicy, type NameRules, type Naming } from './naming.js';
+import type { ResolvedOptions } from './options.js';
+import type { Target } from './target.js';
+import { templateMatcher } from './uri-template.js';
+
+/** What the catalog keeps of one listed item: the key calls use, and the name shown for it. */
+interface Entry {
+  /** Tool or prompt name, resource URI, or template URI. */
+  key: string;
+  /** The item's name, for the kinds the gateway names (templates are named but used by URI). */
+  name: string;
+}
+
+/** Where a call of a name the client sees goes, and the name the upstream knows it by. */
+export interface Owner {
+  upstream: string;
+  name: string;
+}
+
+const NAMED_KINDS = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates']);
+
+/**
+ * What the upstreams last listed, and the names the client sees for it. The data plane records
+ * every list it fetches; calls find their upstream here when no routing rule names one. Names
+ * are a pure function of what is recorded and the options, so replicas that saw the same lists
+ * show and route the same names.
+ */
+export class Catalog {
+  /** kind → upstream → entries, in the upstream's order. */
+  private readonly listed = new Map<ListKind, Map<string, Entry[]>>();
+  private readonly namings = new Map<ListKind, Naming>();
+  private readonly matchers = new Map<string, RegExp>();
+  private readonly order: readonly string[];
+  private readonly prefixes: ReadonlyMap<string, string | undefined>;
+  private readonly policy: CollisionPolicy;
+  private readonly rules: NameRules;
+
+  constructor(options: Pick<ResolvedOptions, 'upstreams' | 'federation'>) {
+    this.order = options.upstreams.map((upstream) => upstream.name);
+    this.prefixes = new Map(options.upstreams.map((upstream) => [upstream.name, upstream.prefix === 'none' ? undefined : upstream.prefix]));
+    this.policy = options.federation.collisions;
+    this.rules = { strict: options.federation.strictNames };
+  }
+
+  /** Records one page an upstream listed; a first page replaces what it listed before. */
+  record(kind: ListKind, upstream: string, items: readonly unknown[], firstPage: boolean): void {
+    let byUpstream = this.listed.get(kind);
+    if (!byUpstream) this.listed.set(kind, (byUpstream = new Map()));
+    const entries = firstPage ? [] : [...(byUpstream.get(upstream) ?? [])];
+    // A later page may repeat what a complete reading already recorded.
+    const seen = firstPage ? undefined : new Set(entries.map((entry) => entry.key));
+    for (const item of items) {
+      const entry = entryOf(kind, item);
+      if (entry && !seen?.has(entry.key)) entries.push(entry);
+    }
+    byUpstream.set(upstream, entries);
+    this.namings.delete(kind);
+  }
+
+  /** Forgets what an upstream listed of one kind (it said the list changed). */
+  forget(kind: ListKind, upstream: string): void {
+    if (this.listed.get(kind)?.delete(upstream)) this.namings.delete(kind);
+  }
+
+  /** The names of one named kind, computed once per change of what is recorded. */
+  naming(kind: ListKind): Naming {
+    let naming = this.namings.get(kind);
+    if (!naming) {
+      const byUpstream = this.listed.get(kind);
+      const items = this.order.flatMap((upstream) => (byUpstream?.get(upstream) ?? []).map((entry) => ({ upstream, name: entry.name })));
+      naming = assignNames(items, this.prefixes, this.policy, this.rules);
+      this.namings.set(kind, naming);
+    }
+    return naming;
+  }
+
+  /** The name the client sees for an upstream's item, or undefined when a collision hides it. Resources keep their URIs. */
+  visibleName(kind: ListKind, upstream: string, name: string): string | undefined {
+    if (!NAMED_KINDS.has(kind)) return name;
+    const naming = this.naming(kind);
+    const reverse = reverseOf(naming);
+    return reverse.get(upstream)?.get(name);
+  }
+
+  /** Names two upstreams both offer under the `error` policy, for the error that refuses them. */
+  collisionError(kind: ListKind): Denial | undefined {
+    if (this.policy !== 'error') return undefined;
+    const [first] = this.naming(kind).collisions;
+    if (!first) return undefined;
+    return deny('NAME_COLLISION', `${first.upstreams.map((u) => `"${u}"`).join(' and ')} both offer "${first.visible}" (federation.collisions is "error"; set upstreams[].prefix or another policy)`);
+  }
+
+  /**
+   * The upstream and original name behind a target, when no routing rule decides it: a listed
+   * tool or prompt by the name the client sees, a resource by its exact URI, else by a template
+   * it matches (a completion's ref names the template itself); first upstream in `upstreams`
+   * order. Names not listed are read by prefix. Undefined when nothing claims the target.
+   */
+  resolve(target: Target): Owner | Denial | undefined {
+    if (target.kind === 'resource') return this.resourceOwner(target.name);
+    const kind: ListKind = target.kind === 'tool' ? 'tools' : 'prompts';
+    const naming = this.naming(kind);
+    const found = naming.byVisible.get(target.name);
+    if (found) return { upstream: found.upstream, name: found.name };
+    if (this.policy === 'error' && naming.collisions.some((collision) => collision.visible === target.name)) return this.collisionError(kind);
+    return this.byPrefix(target.name);
+  }
+
+  /** The name an upstream a routing rule chose knows a target by (the client sees it prefixed). */
+  originalName(upstream: string, target: Target): string {
+    if (target.kind === 'resource') return target.name;
+    const found = this.naming(target.kind === 'tool' ? 'tools' : 'prompts').byVisible.get(target.name);
+    if (found?.upstream === upstream) return found.name;
+    const prefix = this.prefixes.get(upstream);
+    return prefix !== undefined && target.name.startsWith(prefix) && target.name.length > prefix.length ? target.name.slice(prefix.length) : target.name;
+  }
+
+  private resourceOwner(uri: string): Owner | undefined {
+    const resources = this.listed.get('resources');
+    const templates = this.listed.get('resourceTemplates');
+    for (const upstream of this.order) {
+      if (resources?.get(upstream)?.some((entry) => entry.key === uri)) return { upstream, name: uri };
+    }
+    for (const upstream of this.order) {
+      if (templates?.get(upstream)?.some((entry) => entry.key === uri)) return { upstream, name: uri };
+    }
+    for (const upstream of this.order) {
+      if (templates?.get(upstream)?.some((entry) => this.matcher(entry.key).test(uri))) return { upstream, name: uri };
+    }
+    return undefined;
+  }
+
+  /** A name not listed (yet): an upstream's prefix, or the `<upstream>_` collisions add, says whose it is. */
+  private byPrefix(name: string): Owner | undefined {
+    for (const upstream of this.order) {
+      const prefix = this.prefixes.get(upstream);
+      if (prefix !== undefined && name.startsWith(prefix) && name.length > prefix.length) return { upstream, name: name.slice(prefix.length) };
+    }
+    if (this.policy !== 'prefix') return undefined;
+    for (const upstream of this.order) {
+      const renamed = `${upstream}_${this.prefixes.get(upstream) ?? ''}`;
+      if (name.startsWith(renamed) && name.length > renamed.length) return { upstream, name: name.slice(renamed.length) };
+    }
+    return undefined;
+  }
+
+  private matcher(template: string): RegExp {
+    let matcher = this.matchers.get(template);
+    if (!matcher) {
+      matcher = templateMatcher(template);
+      // Templates come from upstreams; keep the cache from growing without bound.
+      if (this.matchers.size > 10_000) this.matchers.clear();
+      this.matchers.set(template, matcher);
+    }
+    return matcher;
+  }
+}
+
+const reverses = new WeakMap<Naming, Map<string, Map<string, string>>>();
+
+/** upstream → original name → visible name, built once per naming. */
+function reverseOf(naming: Naming): Map<string, Map<string, string>> {
+  let reverse = reverses.get(naming);
+  if (!reverse) {
+    reverse = new Map();
+    for (const assignment of naming.byVisible.values()) {
+      let names = reverse.get(assignment.upstream);
+      if (!names) reverse.set(assignment.upstream, (names = new Map()));
+      if (!names.has(assignment.name)) names.set(assignment.name, assignment.visible);
+    }
+    reverses.set(naming, reverse);
+  }
+  return reverse;
+}
+
+function entryOf(kind: ListKind, item: unknown): Entry | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const record = item as Record<string, unknown>;
+  const key = kind === 'resources' ? record['uri'] : kind === 'resourceTemplates' ? record['uriTemplate'] : record['name'];
+  if (typeof key !== 'string' || key === '') return undefined;
+  const name = kind === 'resourceTemplates' && typeof record['name'] === 'string' ? record['name'] : key;
+  return { key, name };
+}

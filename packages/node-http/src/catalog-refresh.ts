@@ -1,0 +1,68 @@
+import { LIST_METHODS, readTarget, routeMessage, type ClientMessage, type Decision, type ListKind, type TargetKind } from '@gw/core';
+import { askUpstreams, type FanOutContext } from './fan-out.js';
+import { listingUpstreams, readRest } from './lists.js';
+import type { GatewayRuntime } from './runtime.js';
+
+/** A kind is listed again for an unknown name at most this often, so unknown names cannot cause a storm of lists. */
+const REFRESH_INTERVAL_MS = 1_000;
+
+/** The lists that can name a target of each kind. */
+const LISTS_OF: Record<TargetKind, readonly ListKind[]> = {
+  tool: ['tools'],
+  prompt: ['prompts'],
+  resource: ['resources', 'resourceTemplates'],
+};
+
+const SPEC_OF = new Map([...LIST_METHODS.values()].map((spec) => [spec.kind, spec]));
+
+/** When each kind was last listed to find a name, and the listing under way; per gateway. */
+const refreshes = new WeakMap<GatewayRuntime, Map<ListKind, { at: number; running?: Promise<void> }>>();
+
+/**
+ * A message no routing rule sends anywhere, naming a tool, prompt or resource the catalog does
+ * not know (the client called it without listing, or another replica did the listing): the
+ * upstreams are listed once more and the message routed again. The message already passed the
+ * policy and the rate limit; it is not counted twice.
+ */
+export async function rerouteUnknown(gw: GatewayRuntime, context: FanOutContext, message: ClientMessage, decision: Decision): Promise<Decision> {
+  if (decision.ok || decision.name !== 'NO_ROUTE' || message.kind === 'response') return decision;
+  const target = readTarget(message.method, message.params);
+  if (target === null || 'ok' in target) return decision;
+  await Promise.all(LISTS_OF[target.kind].map((kind) => refresh(gw, context, kind)));
+  const routed = routeMessage(gw.core.router, gw.core.catalog, message.method, target);
+  if (!routed.ok) return routed;
+  const out: Decision = { ok: true, upstream: routed.upstream, target, rateLimit: null };
+  if (routed.name !== undefined) out.name = routed.name;
+  return out;
+}
+
+function refresh(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
+  let byKind = refreshes.get(gw);
+  if (!byKind) refreshes.set(gw, (byKind = new Map()));
+  const last = byKind.get(kind);
+  if (last?.running) return last.running;
+  if (last && Date.now() - last.at < REFRESH_INTERVAL_MS) return Promise.resolve();
+  const state: { at: number; running?: Promise<void> } = { at: Date.now() };
+  state.running = listAll(gw, context, kind).finally(() => {
+    delete state.running;
+    state.at = Date.now();
+  });
+  byKind.set(kind, state);
+  return state.running;
+}
+
+/** Lists one kind on every upstream, each to its last page, into the catalog. */
+async function listAll(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
+  const spec = SPEC_OF.get(kind)!;
+  const replies = await askUpstreams(gw, context, listingUpstreams(gw, spec), { id: `mcp-gateway-catalog-${kind}`, method: spec.method, params: () => undefined });
+  await Promise.all(
+    replies.map(async (reply) => {
+      if (!reply.ok) return;
+      const first = reply.result[kind];
+      const items = Array.isArray(first) ? first : [];
+      const cursor = reply.result['nextCursor'];
+      if (typeof cursor === 'string' && cursor !== '') items.push(...(await readRest(gw, context, spec, reply.upstream, cursor)));
+      gw.core.catalog.record(kind, reply.upstream, items, true);
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+import { decodeListCursor, encodeListCursor, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
+import { askUpstreams, type FanOutContext } from './fan-out.js';
+import type { GatewayRuntime } from './runtime.js';
+
+/**
+ * Answers tools/list, prompts/list, resources/list or resources/templates/list for the session:
+ * each upstream that may have such things is asked for its page at once, and the pages become
+ * one list (named, filtered for the subject: see federateList in core). The gateway's cursor
+ * holds each unfinished upstream's own cursor. An upstream that fails is left out of this
+ * answer (and logged); the list fails only when every upstream asked failed.
+ */
+export async function answerList(
+  gw: GatewayRuntime,
+  context: FanOutContext & { subject: Subject },
+  request: JsonRpcRequest,
+  spec: ListSpec,
+): Promise<Denial | undefined> {
+  const params = request.params ?? {};
+  let positions: ReadonlyMap<string, string | undefined>;
+  if (params['cursor'] === undefined) {
+    positions = new Map(listingUpstreams(gw, spec).map((upstream) => [upstream, undefined]));
+  } else {
+    const decoded = decodeListCursor(spec.kind, params['cursor'], new Set(gw.upstreams.keys()));
+    if (!('size' in decoded)) return refuse(context, request, decoded);
+    positions = decoded;
+  }
+
+  const upstreams = [...positions.keys()];
+  const replies = await askUpstreams(gw, context, upstreams, {
+    id: request.id,
+    method: spec.method,
+    params: (upstream) => {
+      const cursor = positions.get(upstream);
+      const { cursor: _client, ...rest } = params;
+      return cursor === undefined ? (Object.keys(rest).length > 0 ? rest : undefined) : { ...rest, cursor };
+    },
+  });
+
+  const pages: ListedPage[] = [];
+  const next = new Map<string, string>();
+  let firstFailure: Denial | undefined;
+  for (const reply of replies) {
+    if (!reply.ok) {
+      firstFailure ??= reply.denial;
+      if (!reply.denial) gw.logger.debug('upstream refused a list', { upstream: reply.upstream, method: spec.method, error: reply.error });
+      continue;
+    }
+    const items = itemsOf(reply.result, spec);
+    const firstPage = positions.get(reply.upstream) === undefined;
+    const nextCursor = cursorOf(reply.result);
+    if (nextCursor !== undefined) next.set(reply.upstream, nextCursor);
+    pages.push({ upstream: reply.upstream, items, firstPage });
+  }
+  // An upstream that pages: its whole list is read once, on the first page, so that the names
+  // shown (collisions!) are decided over everything and stay the same from page to page.
+  await Promise.all(
+    pages.map(async (page) => {
+      const cursor = next.get(page.upstream);
+      if (page.firstPage && cursor !== undefined) page.complete = [...page.items, ...(await readRest(gw, context, spec, page.upstream, cursor))];
+    }),
+  );
+  // Every upstream asked failed: the client learns why rather than getting an empty list.
+  if (pages.length === 0 && firstFailure) return refuse(context, request, firstFailure);
+
+  const items = gw.core.federateList(context.subject, spec, pages);
+  if (!Array.isArray(items)) {
+    gw.logger.warn('upstreams offer the same name', { method: spec.method, error: items.error.message });
+    return refuse(context, request, items);
+  }
+  logCollisions(gw, spec);
+  const result: Record<string, unknown> = { [spec.kind]: items };
+  if (next.size > 0) result['nextCursor'] = encodeListCursor(spec.kind, next);
+  const response = { jsonrpc: '2.0', id: request.id, result };
+  context.answer.event({ data: JSON.stringify(response) }, response);
+  return undefined;
+}
+
+const loggedNamings = new WeakSet<object>();
+
+/** Says once per change of the names which ones two upstreams share, and how they were resolved. */
+function logCollisions(gw: GatewayRuntime, spec: ListSpec): void {
+  if (!spec.named) return;
+  const naming = gw.core.catalog.naming(spec.kind);
+  if (naming.collisions.length === 0 || loggedNamings.has(naming)) return;
+  loggedNamings.add(naming);
+  const policy = gw.options.federation.collisions;
+  gw.logger.info('upstreams offer the same names', { list: spec.method, policy, collisions: naming.collisions.slice(0, 20) });
+}
+
+/** How many pages of one upstream the gateway reads in a row at most. */
+const MAX_PAGES = 100;
+
+/** An upstream's pages from `cursor` to the end (bounded); a failure ends the reading with what came. */
+export async function readRest(gw: GatewayRuntime, context: FanOutContext, spec: ListSpec, upstream: string, cursor: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let position: string | undefined = cursor;
+  for (let page = 0; position !== undefined && page < MAX_PAGES; page++) {
+    const at: string = position;
+    const [reply] = await askUpstreams(gw, context, [upstream], { id: `mcp-gateway-${spec.kind}-page`, method: spec.method, params: () => ({ cursor: at }) });
+    if (!reply?.ok) break;
+    items.push(...itemsOf(reply.result, spec));
+    position = cursorOf(reply.result);
+  }
+  return items;
+}
+
+function itemsOf(result: Record<string, unknown>, spec: ListSpec): unknown[] {
+  const items = result[spec.kind];
+  return Array.isArray(items) ? items : [];
+}
+
+function cursorOf(result: Record<string, unknown>): string | undefined {
+  const cursor = result['nextCursor'];
+  return typeof cursor === 'string' && cursor !== '' ? cursor : undefined;
+}
+
+/**
+ * The upstreams asked for a first page: all of them, except those known (from their initialize)
+ * not to offer this kind of thing.
+ */
+export function listingUpstreams(gw: GatewayRuntime, spec: ListSpec): string[] {
+  return [...gw.upstreams.keys()].filter((upstream) => {
+    const profile = gw.profiles.get(upstream);
+    return profile === undefined || profile.capabilities[spec.capability] !== undefined;
+  });
+}
+
+function refuse(context: FanOutContext, request: JsonRpcRequest, denial: Denial): Denial {
+  context.answer.fail(request.id, denial);
+  return denial;
+}

@@ -168,9 +168,17 @@ function complete(job: Forwarding, { mode, status, type, body, relay }: { mode: 
       return;
     case 'json': {
       const bytes = body.length === 1 ? body[0]! : Buffer.concat(body);
-      if (job.direct) return sendJsonBytes(bytes, job.direct);
-      const answered = relayJson(job.session, upstream, bytes.toString('utf8'), answer);
-      if (!answered.has(idKey(job.requestId!))) fail(job, unanswered(upstream));
+      const text = bytes.toString('utf8');
+      if (job.direct) {
+        // Passed on byte for byte only once it is known to be the response to this request:
+        // an upstream's invalid or empty body must become a JSON-RPC error, not a 200 with it.
+        const parsed = parseJson(text);
+        if (!parsed.ok) return fail(job, notJson(upstream));
+        if (respondsTo(parsed.value, job.requestId!)) return sendJsonBytes(bytes, job.direct);
+        // Anything else (a batch, server requests before the response) is relayed message by message.
+      }
+      const answered = relayJson(job.session, upstream, text, answer);
+      if (!answered.has(idKey(job.requestId!))) fail(job, job.direct || parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
       return;
     }
     case 'sse': {
@@ -187,6 +195,17 @@ function complete(job: Forwarding, { mode, status, type, body, relay }: { mode: 
     case 'bad':
       return fail(job, status === 200 ? deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with content type "${type}"`) : badStatus(upstream, status, 'the request'));
   }
+}
+
+function notJson(upstream: string): Denial {
+  return deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with a body that is not JSON`);
+}
+
+/** Whether a parsed JSON answer is one response (not a batch, not a request) to the request with this id. */
+function respondsTo(value: unknown, id: JsonRpcId): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const message = value as { id?: unknown; method?: unknown };
+  return message.id === id && message.method === undefined;
 }
 
 /** A 4xx body that is a JSON-RPC error, as a denial carrying the upstream's own error object. */

@@ -12,7 +12,10 @@ export interface SseEvent {
  * field is dispatched only if it carries an id or retry (those matter to resumption).
  */
 export class SseParser {
-  private buffer = '';
+  /** Pieces of the line not ended yet, joined once its end arrives (never rescanned, never re-copied per chunk). */
+  private partial: string[] = [];
+  /** The last chunk ended in CR: a LF opening the next one belongs to that CRLF. */
+  private afterCr = false;
   private data: string[] = [];
   private event: string | undefined;
   private id: string | undefined;
@@ -21,19 +24,38 @@ export class SseParser {
 
   constructor(private readonly onEvent: (event: SseEvent) => void) {}
 
-  feed(text: string): void {
-    this.buffer += text;
+  /** Decodes bytes fed as they come, a character split across chunks included. */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
+
+  /**
+   * Feeds text, or bytes of UTF-8 (an undici body yields Buffers even after setEncoding). Only
+   * the new text is scanned, so one long line fed in many chunks costs time linear in its length.
+   */
+  feed(chunk: string | Uint8Array): void {
+    const text = typeof chunk === 'string' ? chunk : (this.decoder ??= new TextDecoder()).decode(chunk, { stream: true });
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-      if (c === 13 && i === this.buffer.length - 1) break;
-      this.line(this.buffer.slice(start, i));
-      if (c === 13 && this.buffer.charCodeAt(i + 1) === 10) i++;
-      start = i + 1;
+    if (this.afterCr && text.length > 0) {
+      this.afterCr = false;
+      if (text.charCodeAt(0) === 10) start = 1;
     }
-    this.buffer = this.buffer.slice(start);
+    for (let i = start; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      const piece = text.slice(start, i);
+      let line = piece;
+      if (this.partial.length > 0) {
+        this.partial.push(piece);
+        line = this.partial.join('');
+        this.partial = [];
+      }
+      if (c === 13) {
+        if (i === text.length - 1) this.afterCr = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
+      start = i + 1;
+      this.line(line);
+    }
+    if (start < text.length) this.partial.push(start === 0 ? text : text.slice(start));
   }
 
   private line(line: string): void {

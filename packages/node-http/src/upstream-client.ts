@@ -79,6 +79,9 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
       let controller: Dispatcher.DispatchController | undefined;
       let stopped = false;
+      // undici reports a request it refuses outright (a header value with a NUL, a closed pool)
+      // from inside dispatch(); the caller has no Exchange yet, so that error waits a microtask.
+      let dispatching = true;
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(started) {
           controller = started;
@@ -94,12 +97,17 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
           if (!stopped) sink.end();
         },
         onResponseError(_controller, error) {
-          if (!stopped) sink.error(error);
+          if (stopped) return;
+          if (!dispatching) return sink.error(error);
+          queueMicrotask(() => {
+            if (!stopped) sink.error(error);
+          });
         },
       };
       const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
       if (body !== undefined) options.body = body;
       pool.dispatch(options, handler);
+      dispatching = false;
       return {
         abort() {
           if (stopped) return;

@@ -10,17 +10,38 @@ export interface Overridden {
 
 /**
  * Applies the runtime overrides the existing gateway documents: RATE_LIMIT_KEY_PREFIX replaces
- * rateLimit.keyPrefix. An empty variable counts as unset. The input is not modified.
+ * rateLimit.keyPrefix; MCP_GATEWAY_SESSION_SECRET (and, for rotation,
+ * MCP_GATEWAY_SESSION_SECRET_PREVIOUS) replace sessions.secrets. An empty variable counts as
+ * unset. The input is not modified.
  */
 export function applyEnvOverrides(value: unknown, env: EnvMap): Overridden {
   const overridden = new Map<string, string>();
+  let result = value;
   const prefix = envValue(env, 'RATE_LIMIT_KEY_PREFIX');
-  if (prefix === undefined || !isRecord(value)) return { value, overridden };
-  const rateLimit = value['rateLimit'];
-  // A rateLimit that is not a map is reported by validation; the override does not hide that.
-  if (rateLimit !== undefined && !isRecord(rateLimit)) return { value, overridden };
-  overridden.set(formatConfigPath(['rateLimit', 'keyPrefix']), 'RATE_LIMIT_KEY_PREFIX');
-  return { value: { ...value, rateLimit: { ...rateLimit, keyPrefix: prefix } }, overridden };
+  if (prefix !== undefined) result = overrideSection(result, 'rateLimit', { keyPrefix: prefix });
+  if (result !== value) overridden.set(formatConfigPath(['rateLimit', 'keyPrefix']), 'RATE_LIMIT_KEY_PREFIX');
+
+  if (envValue(env, SESSION_SECRET) !== undefined) {
+    const names = envValue(env, PREVIOUS_SESSION_SECRET) === undefined ? [SESSION_SECRET] : [SESSION_SECRET, PREVIOUS_SESSION_SECRET];
+    // As placeholders, so the secret is resolved like any other and never rescanned for `${`.
+    const before = result;
+    result = overrideSection(result, 'sessions', { secrets: names.map((name) => `\${${name}}`) });
+    if (result !== before) names.forEach((name, i) => overridden.set(formatConfigPath(['sessions', 'secrets', i]), name));
+  }
+  return { value: result, overridden };
+}
+
+/** The variable holding the secret that seals session ids. */
+const SESSION_SECRET = 'MCP_GATEWAY_SESSION_SECRET';
+/** The secret it replaced, still accepted while sealed ids issued under it are in use. */
+const PREVIOUS_SESSION_SECRET = 'MCP_GATEWAY_SESSION_SECRET_PREVIOUS';
+
+/** `value` with `fields` set in one section, or `value` itself when the section is not a map (validation reports that). */
+function overrideSection(value: unknown, section: string, fields: Record<string, unknown>): unknown {
+  if (!isRecord(value)) return value;
+  const current = value[section];
+  if (current !== undefined && !isRecord(current)) return value;
+  return { ...value, [section]: { ...current, ...fields } };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -207,6 +207,14 @@ export const gatewayOptionsSchema = z.strictObject({
       idleTimeoutMs: z.number().int().positive().default(30 * 60_000),
       /** Most sessions held at once; initialize beyond it is answered 503. */
       maxSessions: z.number().int().positive().default(100_000),
+      /**
+       * Secrets shared by every replica (at least 32 characters each, `${ENV}` placeholders
+       * allowed). When set, a session id is a sealed token any replica can open: the first
+       * secret seals, every listed one opens (rotation). Omitted: sessions live in this process.
+       */
+      secrets: z.array(z.string().min(1)).min(1).optional(),
+      /** With secrets: how long after initialize a sealed session id is accepted; omitted: 24 hours. */
+      maxAgeMs: z.number().int().positive().optional(),
     })
     .prefault({}),
 

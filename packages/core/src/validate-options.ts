@@ -126,7 +126,7 @@ function entries(value: unknown): Array<[number, Record<string, unknown>]> {
   return out;
 }
 
-/** Where placeholders are allowed: the upstream URL and credential, and plain API keys. */
+/** Where placeholders are allowed: the upstream URL and credential, plain API keys and session secrets. */
 const PLACEHOLDER_FIELDS: ReadonlyArray<(root: Record<string, unknown>) => Array<[ConfigPathSegment[], unknown]>> = [
   (root) => entries(root['upstreams']).map(([i, u]) => [['upstreams', i, 'url'], u['url']]),
   (root) =>
@@ -135,7 +135,16 @@ const PLACEHOLDER_FIELDS: ReadonlyArray<(root: Record<string, unknown>) => Array
       return [['upstreams', i, 'auth', 'apiKey', 'value'], auth['value']];
     }),
   (root) => entries(isRecord(root['auth']) ? root['auth']['apiKeys'] : undefined).map(([i, k]) => [['auth', 'apiKeys', i, 'key'], k['key']]),
+  (root) => sessionSecrets(root).map(([i, secret]) => [['sessions', 'secrets', i], secret]),
 ];
+
+/** The shortest session secret accepted: a sealing key is derived from it, so it must not be guessable. */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+function sessionSecrets(root: Record<string, unknown>): Array<[number, unknown]> {
+  const secrets = isRecord(root['sessions']) ? root['sessions']['secrets'] : undefined;
+  return Array.isArray(secrets) ? secrets.map((secret, i): [number, unknown] => [i, secret]) : [];
+}
 
 /** Rules that span fields, checked on the raw input so they run even where the schema failed. */
 function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
@@ -162,6 +171,13 @@ function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
     const value = typeof auth['value'] === 'string' ? resolvePlaceholders(auth['value'], env) : undefined;
     if (value?.ok && /[\r\n\0]/.test(value.value)) {
       add('ERR_GW_INVALID_VALUE', ['upstreams', i, 'auth', 'apiKey', 'value'], 'a header value cannot contain CR, LF or NUL');
+    }
+  }
+
+  for (const [i, raw] of sessionSecrets(input)) {
+    const secret = typeof raw === 'string' && raw !== '' ? resolvePlaceholders(raw, env) : undefined;
+    if (secret?.ok && secret.value.length < MIN_SESSION_SECRET_LENGTH) {
+      add('ERR_GW_INVALID_VALUE', ['sessions', 'secrets', i], `a session secret must be at least ${MIN_SESSION_SECRET_LENGTH} characters long (after \${ENV} resolution); e.g. openssl rand -base64 48`);
     }
   }
 
@@ -251,6 +267,7 @@ function resolveOptionPlaceholders(options: ResolvedOptions, env: EnvMap): void 
     upstream.url = resolve(upstream.url);
     if (upstream.auth) upstream.auth.apiKey.value = resolve(upstream.auth.apiKey.value);
   }
+  if (options.sessions.secrets) options.sessions.secrets = options.sessions.secrets.map(resolve);
   for (const entry of options.auth.apiKeys) {
     if (entry.key !== undefined) entry.key = resolve(entry.key);
     if (entry.keyHash !== undefined) entry.keyHash = entry.keyHash.toLowerCase();

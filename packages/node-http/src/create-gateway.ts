@@ -8,6 +8,7 @@ import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
+import { SessionSealer } from './session-token.js';
 import { SessionStore } from './sessions.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
 import { closeSessionUpstreams } from './upstream-sessions.js';
@@ -49,12 +50,13 @@ export interface Gateway {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   /** The validated options. */
   readonly options: ResolvedOptions;
-  /** Client sessions currently held. */
+  /** Client sessions currently held (with sealed session ids: those this replica has cached). */
   readonly sessionCount: number;
   /**
    * Stops serving: new requests get 503; POSTs in progress (streams included) may finish for up
    * to `drainMs` (default 10 s); then sessions end (on the upstreams too, bounded in time), and
    * pools and the rate-limit store close. Close the HTTP server first so no new connections come.
+   * With sealed session ids, the upstream sessions the ids carry stay open for the other replicas.
    */
   close(options?: { drainMs?: number }): Promise<void>;
 }
@@ -72,11 +74,14 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   const resolved = core.options;
   const logger = context.logger ?? CONSOLE_LOGGER;
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
+  // sessions.secrets: session ids are sealed tokens that every replica sharing the secrets can serve.
+  const secrets = resolved.sessions.secrets;
+  const sealer = secrets ? new SessionSealer(secrets, upstreams.keys()) : undefined;
   const runtime: GatewayRuntime = {
     core,
     options: resolved,
     upstreams,
-    sessions: new SessionStore(resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
+    sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
     profiles: new Map(),
     profiling: new Map(),
     decoder: createBodyDecoder(),
@@ -149,7 +154,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
           await Promise.race([Promise.all(answering), deadline]);
           clearTimeout(timer);
         }
-        await Promise.all(runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session)));
+        // A sealed session lives on in the other replicas: only what this one opened for itself is closed.
+        await Promise.all(runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session, session.sealed ? 'local' : 'all')));
         await Promise.all([...upstreams.values()].map((client) => client.close()));
         await core.close();
       },

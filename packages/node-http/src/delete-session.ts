@@ -10,7 +10,8 @@ export async function handleDelete(gw: GatewayRuntime, req: IncomingMessage, res
   if (!checked.ok) return sendDenial(res, checked, null);
   const found = findSession(gw, req.headers, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);
-  gw.sessions.remove(found.session.id);
+  gw.sessions.end(found.session);
+  // With sealed ids, the upstreams forgetting their sessions is what ends the session on the other replicas.
   await closeSessionUpstreams(gw, found.session);
   res.writeHead(200);
   res.end();

@@ -6,14 +6,15 @@ import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session, StandaloneStream } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
-import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
+import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
 
 /**
  * GET: the client's stream of messages its upstreams send outside any request. The gateway
  * merges the GET stream of every upstream session the client's session has (and of each one
  * that opens later) into one. With Last-Event-ID it instead resumes the one upstream stream
- * that event came from. A newer GET replaces an older one of the same session.
+ * that event came from. A newer GET replaces an older one of the same session. With sealed
+ * session ids, whichever replica receives the GET opens the upstream GETs itself.
  */
 export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const accept = checkAccept(header(req.headers, 'accept'), 'stream');
@@ -92,6 +93,8 @@ class MergedStream implements StandaloneStream {
         if (!res.writableEnded) res.write(formatSseEvent(event));
       },
     };
+    // The upstream forgot a session the sealed id carries: the client's session is over.
+    let lost = false;
     await new Promise<void>((resolve) => {
       let relay: EventRelay | undefined;
       const exchange = client.exchange(
@@ -110,6 +113,7 @@ class MergedStream implements StandaloneStream {
             // 405: this upstream offers no stream of its own, which the protocol allows.
             const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
             if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer);
+            else if (status === 404 && upstream.sessionId !== undefined && session.sealed?.carried.has(name)) lost = true;
           },
           data(chunk) {
             relay?.feed(chunk);
@@ -133,5 +137,6 @@ class MergedStream implements StandaloneStream {
       };
       this.abort.signal.addEventListener('abort', onClose, { once: true });
     });
+    if (lost) endLostSession(this.gw, session, name);
   }
 }

@@ -21,9 +21,10 @@ export function splitEventId(id: string): { upstream: string; id: string } | und
 
 /**
  * Hands one upstream message to the client. A server-to-client request gets a gateway id (two
- * upstreams both number their requests from 0) and is remembered, so the client's response can
- * go back to the upstream that asked; everything else passes unchanged. Returns the id of the
- * response it carried, if any.
+ * upstreams both number their requests from 0) that leads the client's response back to the
+ * upstream that asked: remembered in the session, or, with sealed session ids, signed into the
+ * id itself so any replica can route the response. Everything else passes unchanged. Returns
+ * the id of the response it carried, if any.
  */
 export function relayMessage(
   session: Session,
@@ -39,8 +40,7 @@ export function relayMessage(
   }
   const record = message as { id?: unknown; method?: unknown };
   if (typeof record.method === 'string' && (typeof record.id === 'string' || typeof record.id === 'number')) {
-    const gatewayId = session.nextServerRequestId++;
-    session.serverRequests.set(idKey(gatewayId), { upstream, id: record.id, gatewayId });
+    const gatewayId = session.serverRequests.add(upstream, record.id);
     const rewritten = { ...record, id: gatewayId };
     answer.event({ ...out, data: JSON.stringify(rewritten) }, rewritten);
     return undefined;
@@ -62,13 +62,8 @@ export function relayMessage(
  * no relayed request.
  */
 function cancelledServerRequest(session: Session, upstream: string, notification: { params?: { requestId?: unknown } }): unknown {
-  const requestId = notification.params?.requestId;
-  for (const [key, origin] of session.serverRequests) {
-    if (origin.upstream !== upstream || origin.id !== requestId) continue;
-    session.serverRequests.delete(key);
-    return { ...notification, params: { ...notification.params, requestId: origin.gatewayId } };
-  }
-  return undefined;
+  const gatewayId = session.serverRequests.withdraw(upstream, notification.params?.requestId);
+  return gatewayId === undefined ? undefined : { ...notification, params: { ...notification.params, requestId: gatewayId } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonRpcId, JsonRpcParams, Subject } from '@gw/core';
+import type { SessionClaims, SessionSealer } from './session-token.js';
 
 /** The gateway's side of one upstream session. */
 export interface UpstreamSession {
@@ -7,7 +8,7 @@ export interface UpstreamSession {
   sessionId: string | undefined;
   /** The revision the upstream answered initialize with. */
   protocolVersion: string;
-  /** What the upstream said it can do. */
+  /** What the upstream said it can do (empty for a session opened from a sealed id). */
   capabilities: Record<string, unknown>;
   instructions?: string;
 }
@@ -18,7 +19,80 @@ export interface ServerRequestOrigin {
   /** The id the upstream gave it; the client sees a gateway id instead, so two upstreams never collide. */
   id: JsonRpcId;
   /** The id the client sees. */
-  gatewayId: number;
+  gatewayId: JsonRpcId;
+}
+
+/**
+ * The server-to-client requests of one session that await the client's response. With sessions
+ * in memory they are held in a map; with sealed session ids the id the client sees carries its
+ * origin, so any replica can route the response and nothing is held.
+ */
+export interface ServerRequestTable {
+  /** Requests held here. */
+  readonly size: number;
+  values(): Iterable<ServerRequestOrigin>;
+  /** Gives an upstream's request the id the client will see. */
+  add(upstream: string, id: JsonRpcId): JsonRpcId;
+  /** Where the request the client answers came from, by the key (idKey) of the id it answers. */
+  get(key: string): ServerRequestOrigin | undefined;
+  /** Forgets an answered request. */
+  delete(key: string): boolean;
+  /** The id the client knows for a request its upstream withdrew (notifications/cancelled); undefined if never relayed. */
+  withdraw(upstream: string, id: unknown): JsonRpcId | undefined;
+}
+
+/** The requests of a session kept in this process: gateway ids are numbers from 0. */
+export class LocalServerRequests extends Map<string, ServerRequestOrigin> implements ServerRequestTable {
+  private next = 0;
+
+  add(upstream: string, id: JsonRpcId): JsonRpcId {
+    const gatewayId = this.next++;
+    this.set(idKey(gatewayId), { upstream, id, gatewayId });
+    return gatewayId;
+  }
+
+  withdraw(upstream: string, id: unknown): JsonRpcId | undefined {
+    for (const [key, origin] of this) {
+      if (origin.upstream !== upstream || origin.id !== id) continue;
+      this.delete(key);
+      return origin.gatewayId;
+    }
+    return undefined;
+  }
+}
+
+/** The requests of a sealed session: their ids are signed `upstream:id` strings, valid on every replica. */
+class SealedServerRequests implements ServerRequestTable {
+  readonly size = 0;
+
+  constructor(
+    private readonly sealer: SessionSealer,
+    private readonly sessionId: string,
+  ) {}
+
+  values(): Iterable<ServerRequestOrigin> {
+    return [];
+  }
+
+  add(upstream: string, id: JsonRpcId): JsonRpcId {
+    return this.sealer.serverRequestId(this.sessionId, upstream, id);
+  }
+
+  get(key: string): ServerRequestOrigin | undefined {
+    // The ids handed out are strings: a number (key "n…") names none of them.
+    if (!key.startsWith('s')) return undefined;
+    const gatewayId = key.slice(1);
+    const origin = this.sealer.serverRequestOrigin(this.sessionId, gatewayId);
+    return origin && { ...origin, gatewayId };
+  }
+
+  delete(): boolean {
+    return false;
+  }
+
+  withdraw(upstream: string, id: unknown): JsonRpcId | undefined {
+    return typeof id === 'string' || typeof id === 'number' ? this.sealer.serverRequestId(this.sessionId, upstream, id) : undefined;
+  }
 }
 
 /** The client's standalone stream (its GET), into which every upstream's GET stream is merged. */
@@ -27,6 +101,17 @@ export interface StandaloneStream {
   attach(upstream: string): void;
   /** Ends the stream. */
   close(): void;
+}
+
+/** What a session whose id is a sealed token knows beyond an in-memory one. */
+export interface SealedState {
+  /**
+   * Upstreams whose sessions the id carries. One of them answering 404 ends the client's
+   * session: its state on that upstream is gone, and another replica cannot reopen it.
+   */
+  readonly carried: ReadonlySet<string>;
+  /** When the id stops being accepted: initialize plus sessions.maxAgeMs. */
+  readonly expiresAt: number;
 }
 
 /** One client-facing session and the upstream sessions behind it. */
@@ -43,15 +128,15 @@ export interface Session {
   readonly ready: Map<string, UpstreamSession>;
   /** Requests being answered, by id key: which upstream has them (for notifications/cancelled). */
   readonly inFlight: Map<string, string>;
-  /** Server-to-client requests relayed to the client and not yet answered, by gateway id key. */
-  readonly serverRequests: Map<string, ServerRequestOrigin>;
-  /** The next gateway id for a relayed server-to-client request. */
-  nextServerRequestId: number;
+  /** Server-to-client requests relayed to the client and not yet answered. */
+  readonly serverRequests: ServerRequestTable;
   /** The client's GET stream, while one is open. */
   stream: StandaloneStream | undefined;
   /** Aborted when the session ends, which ends its streams. */
   readonly closed: AbortController;
   lastSeen: number;
+  /** Set when the id is a sealed token (sessions.secrets). */
+  readonly sealed: SealedState | undefined;
 }
 
 /** A key for a JSON-RPC id that keeps 1 and "1" apart. */
@@ -59,8 +144,57 @@ export function idKey(id: JsonRpcId): string {
   return `${typeof id === 'number' ? 'n' : 's'}${id}`;
 }
 
+/**
+ * The upstreams a client's notifications/cancelled should reach. The upstream working on the
+ * request when this replica forwarded it; otherwise, with sealed ids, another replica may be
+ * forwarding it, so every upstream session that is open (the specification has receivers ignore
+ * a cancellation for an id they do not know, and client ids are unique within a session).
+ */
+export function cancellationTargets(session: Session, requestId: JsonRpcId): string[] {
+  const upstream = session.inFlight.get(idKey(requestId));
+  if (upstream !== undefined) return [upstream];
+  if (!session.sealed) return [];
+  return [...session.ready].filter(([, open]) => open.sessionId !== undefined).map(([name]) => name);
+}
+
 function sameSubject(a: Subject, b: Subject): boolean {
   return a.tenant === b.tenant && a.client === b.client && a.apiKeyId === b.apiKeyId;
+}
+
+/** How far in the future a sealed id's issue time may lie (clocks of replicas differ a little). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** How long a sealed id is accepted when sessions.maxAgeMs is not set. */
+const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
+
+/** Most sealed ids remembered as ended, so a replica refuses them without asking an upstream. */
+const MAX_ENDED = 10_000;
+
+/** Which upstream sessions go when a session is let go of: all, or only those this replica opened. */
+export type CloseScope = 'all' | 'local';
+
+export interface SessionLimits {
+  idleTimeoutMs: number;
+  maxSessions: number;
+  /** How long a sealed id is accepted after initialize (sessions.maxAgeMs). */
+  maxAgeMs?: number | undefined;
+}
+
+function newSession(id: string, subject: Subject, protocolVersion: string, initializeParams: JsonRpcParams): Session {
+  return {
+    id,
+    subject,
+    protocolVersion,
+    initializeParams,
+    upstreams: new Map(),
+    ready: new Map(),
+    inFlight: new Map(),
+    serverRequests: new LocalServerRequests(),
+    stream: undefined,
+    closed: new AbortController(),
+    lastSeen: Date.now(),
+    sealed: undefined,
+  };
 }
 
 /**
@@ -68,15 +202,26 @@ function sameSubject(a: Subject, b: Subject): boolean {
  * session answers only to the credential that opened it: presented with another, it does not
  * exist (404), exactly like an unknown id, so ids cannot be probed across tenants. Idle sessions
  * are swept on a timer that never keeps the process alive.
+ *
+ * With a sealer (sessions.secrets), ids are sealed tokens and this store is only a bounded
+ * cache of opened ones: a replica that does not hold a session opens it from its id, so losing
+ * an entry (idle, evicted, another replica served it) loses nothing. Letting an entry go closes
+ * only the upstream sessions this replica opened itself; those the id carries belong to every
+ * replica and end with DELETE, max age, or the upstream's own timeout.
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** Sealed ids that ended here, until they expire: refused without decrypting or asking an upstream. */
+  private readonly ended = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
+  private readonly maxAgeMs: number;
 
   constructor(
-    private readonly limits: { idleTimeoutMs: number; maxSessions: number },
-    private readonly onClose: (session: Session) => void,
+    private readonly limits: SessionLimits,
+    private readonly onClose: (session: Session, scope: CloseScope) => void,
+    private readonly sealer?: SessionSealer,
   ) {
+    this.maxAgeMs = limits.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.timer = setInterval(() => this.sweep(Date.now()), Math.min(60_000, Math.max(1_000, limits.idleTimeoutMs / 4)));
     this.timer.unref();
   }
@@ -85,34 +230,107 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** True when session ids are sealed tokens. */
+  get sealing(): boolean {
+    return this.sealer !== undefined;
+  }
+
   /** Opens a session for a subject, or undefined when the store is full. */
   create(subject: Subject, protocolVersion: string, initializeParams: JsonRpcParams): Session | undefined {
     if (this.sessions.size >= this.limits.maxSessions) this.sweep(Date.now());
     if (this.sessions.size >= this.limits.maxSessions) return undefined;
-    const session: Session = {
-      id: randomBytes(24).toString('base64url'),
-      subject,
-      protocolVersion,
-      initializeParams,
-      upstreams: new Map(),
-      ready: new Map(),
-      inFlight: new Map(),
-      serverRequests: new Map(),
-      nextServerRequestId: 0,
-      stream: undefined,
-      closed: new AbortController(),
-      lastSeen: Date.now(),
-    };
+    const session = newSession(randomBytes(24).toString('base64url'), subject, protocolVersion, initializeParams);
     this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /**
+   * A session that is not held yet and has no id the client may use: with sealed ids, its
+   * upstream sessions are opened first, then `admit` seals them into its id.
+   */
+  draft(subject: Subject, protocolVersion: string, initializeParams: JsonRpcParams): Session {
+    return newSession(randomBytes(24).toString('base64url'), subject, protocolVersion, initializeParams);
+  }
+
+  /**
+   * Seals a draft's open upstream sessions into a session id and holds the session under it.
+   * Undefined when the id would be too long for a header (upstream session ids that are huge).
+   */
+  admit(draft: Session, maxChars: number): Session | undefined {
+    const sealer = this.sealer;
+    if (!sealer) throw new Error('admit needs sealed sessions');
+    const claims: SessionClaims = {
+      subject: draft.subject,
+      protocolVersion: draft.protocolVersion,
+      initializeParams: draft.initializeParams,
+      issuedAt: Date.now(),
+      upstreams: [...draft.ready].map(([name, open]) => ({ name, sessionId: open.sessionId, protocolVersion: open.protocolVersion })),
+    };
+    const token = sealer.seal(claims);
+    if (token.length > maxChars) return undefined;
+    const session: Session = {
+      ...draft,
+      id: token,
+      serverRequests: new SealedServerRequests(sealer, token),
+      sealed: { carried: new Set(claims.upstreams.map((upstream) => upstream.name)), expiresAt: claims.issuedAt + this.maxAgeMs },
+    };
+    this.hold(session);
     return session;
   }
 
   /** The session with this id, if it belongs to this subject; touching it keeps it alive. */
   find(id: string, subject: Subject): Session | undefined {
     const session = this.sessions.get(id);
-    if (!session || !sameSubject(session.subject, subject)) return undefined;
-    session.lastSeen = Date.now();
+    if (!session) return this.sealer ? this.open(id, subject) : undefined;
+    if (!sameSubject(session.subject, subject)) return undefined;
+    const now = Date.now();
+    if (session.sealed) {
+      if (now >= session.sealed.expiresAt) {
+        // Expired for every replica alike, so this one may end its upstream sessions.
+        this.remove(id);
+        this.onClose(session, 'all');
+        return undefined;
+      }
+      // Least recently used first, for eviction.
+      this.sessions.delete(id);
+      this.sessions.set(id, session);
+    }
+    session.lastSeen = now;
     return session;
+  }
+
+  /** A sealed session this replica does not hold, opened from its id. */
+  private open(id: string, subject: Subject): Session | undefined {
+    if (this.ended.has(id)) return undefined;
+    const claims = this.sealer!.open(id);
+    if (!claims || !sameSubject(claims.subject, subject)) return undefined;
+    const now = Date.now();
+    const expiresAt = claims.issuedAt + this.maxAgeMs;
+    if (now >= expiresAt || claims.issuedAt > now + CLOCK_SKEW_MS) return undefined;
+    const session: Session = {
+      ...newSession(id, claims.subject, claims.protocolVersion, claims.initializeParams),
+      serverRequests: new SealedServerRequests(this.sealer!, id),
+      sealed: { carried: new Set(claims.upstreams.map((upstream) => upstream.name)), expiresAt },
+    };
+    for (const { name, sessionId, protocolVersion } of claims.upstreams) {
+      const open: UpstreamSession = { sessionId, protocolVersion, capabilities: {} };
+      session.ready.set(name, open);
+      session.upstreams.set(name, Promise.resolve(open));
+    }
+    this.hold(session);
+    return session;
+  }
+
+  /** Holds a sealed session, letting the least recently used one go when full (it can be reopened from its id). */
+  private hold(session: Session): void {
+    if (this.sessions.size >= this.limits.maxSessions) {
+      const oldest = this.sessions.values().next().value;
+      if (oldest) {
+        this.remove(oldest.id);
+        this.onClose(oldest, 'local');
+      }
+    }
+    this.sessions.set(session.id, session);
   }
 
   /** Ends a session here; the caller closes its upstream sessions. */
@@ -125,14 +343,31 @@ export class SessionStore {
     return session;
   }
 
-  /** Closes every session idle longer than the timeout. */
+  /**
+   * Ends a session for good (DELETE, or an upstream that lost its carried session): like remove,
+   * and a sealed id is remembered as ended until it expires, so this replica refuses it at once.
+   */
+  end(session: Session): void {
+    if (this.sessions.get(session.id) === session) this.remove(session.id);
+    else {
+      session.stream?.close();
+      session.closed.abort();
+    }
+    if (!session.sealed) return;
+    if (this.ended.size >= MAX_ENDED) this.ended.delete(this.ended.keys().next().value!);
+    this.ended.set(session.id, session.sealed.expiresAt);
+  }
+
+  /** Closes every session idle longer than the timeout (a sealed one: lets go of it here). */
   sweep(now: number): void {
     for (const session of this.sessions.values()) {
-      if (now - session.lastSeen > this.limits.idleTimeoutMs) {
+      const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
+      if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
         this.remove(session.id);
-        this.onClose(session);
+        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
       }
     }
+    for (const [id, expiresAt] of this.ended) if (now >= expiresAt) this.ended.delete(id);
   }
 
   /** Stops the sweeper and hands back every open session, for shutdown. */

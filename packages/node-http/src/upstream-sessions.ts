@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { deny, type Denial } from '@gw/core';
 import { upstreamHeaders } from './forward-headers.js';
 import type { GatewayRuntime } from './runtime.js';
-import type { Session, UpstreamSession } from './sessions.js';
+import type { CloseScope, Session, UpstreamSession } from './sessions.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { readOwnAnswer, responseHeader } from './upstream-answer.js';
 
@@ -35,6 +35,8 @@ export function upstreamSession(
 ): Promise<UpstreamSession> {
   const existing = session.upstreams.get(name);
   if (existing) return existing;
+  // A carried session the upstream forgot cannot be reopened here: its state is gone for every replica.
+  if (session.sealed?.carried.has(name)) return Promise.reject(new UpstreamSessionError(endLostSession(gw, session, name)));
   const client = gw.upstreams.get(name)!;
   const opening = openUpstreamSession(gw, client, session, clientHeaders);
   session.upstreams.set(name, opening);
@@ -54,7 +56,21 @@ export function upstreamSession(
   return opening;
 }
 
-/** Forgets an upstream session the upstream no longer knows (it answered 404), so the next use reopens it. */
+/**
+ * Ends a sealed session one of whose carried upstream sessions is gone (the upstream answered
+ * 404: it restarted, timed the session out, or the client's DELETE reached another replica).
+ * Its other upstream sessions are closed too, and the client is told to initialize again.
+ */
+export function endLostSession(gw: GatewayRuntime, session: Session, name: string): Denial {
+  gw.sessions.end(session);
+  void closeSessionUpstreams(gw, session);
+  return deny('SESSION_NOT_FOUND', `upstream "${name}" no longer knows this session; send initialize to open a new one`);
+}
+
+/**
+ * Forgets an upstream session the upstream no longer knows (it answered 404), so the next use
+ * reopens it; for a session a sealed id carries, the next use ends the client's session instead.
+ */
 export function forgetUpstreamSession(session: Session, name: string, stale: UpstreamSession): void {
   // Another request may have reopened it already; that newer session stays.
   if (session.ready.get(name) !== stale) return;
@@ -136,9 +152,15 @@ export async function closeUpstreamSession(client: UpstreamClient, upstream: Ups
   }
 }
 
-/** Ends every upstream session behind a client session. */
-export async function closeSessionUpstreams(gw: GatewayRuntime, session: Session): Promise<void> {
-  const closing = [...session.upstreams].map(async ([name, opening]) => {
+/**
+ * Ends the upstream sessions behind a client session: all of them, or with scope `local` (a
+ * replica letting go of a sealed session that other replicas may still serve) only those this
+ * replica opened itself, not those the sealed id carries.
+ */
+export async function closeSessionUpstreams(gw: GatewayRuntime, session: Session, scope: CloseScope = 'all'): Promise<void> {
+  const carried = scope === 'local' ? session.sealed?.carried : undefined;
+  const leaving = [...session.upstreams].filter(([name]) => !carried?.has(name));
+  const closing = leaving.map(async ([name, opening]) => {
     const upstream = await opening.catch(() => undefined);
     const client = gw.upstreams.get(name);
     if (upstream && client) await closeUpstreamSession(client, upstream);

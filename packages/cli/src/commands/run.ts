@@ -24,6 +24,11 @@ a second signal exits at once.
 Environment:
   REDIS_URL               rate limits in Redis (shared across instances); unreachable → exit 1
   RATE_LIMIT_KEY_PREFIX   replaces rateLimit.keyPrefix
+  MCP_GATEWAY_SESSION_SECRET
+                          replaces sessions.secrets: sealed session ids, served by
+                          every replica that has the same secret
+  MCP_GATEWAY_SESSION_SECRET_PREVIOUS
+                          with the above: the previous secret, still accepted (rotation)
   MCP_GATEWAY_ENV         the environment audit.environments is matched against
   NODE_ENV                used when MCP_GATEWAY_ENV is not set (then "development")
   \${NAME}                 any variable the configuration's placeholders name
@@ -141,7 +146,9 @@ function startupLine(url: string, options: ResolvedOptions, config: LoadedConfig
   if (auditOn) audit = `audit on (environment "${environment}")`;
   else if (!options.audit.enabled) audit = 'audit off (audit.enabled is false)';
   else audit = `audit off (environment "${environment}" is not in audit.environments)`;
-  return `mcp-gateway ${CLI_VERSION} listening on ${url} (${config.file}: ${upstreams}, ${limits}, ${audit})`;
+  const secrets = options.sessions.secrets?.length ?? 0;
+  const sessions = secrets === 0 ? '' : `, sealed session ids (${secrets} secret${secrets === 1 ? '' : 's'})`;
+  return `mcp-gateway ${CLI_VERSION} listening on ${url} (${config.file}: ${upstreams}, ${limits}${sessions}, ${audit})`;
 }
 
 /**

@@ -110,6 +110,14 @@ const upstreamSchema = z.strictObject({
   timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
   /** Largest JSON answer (or single SSE event) taken from this upstream, in bytes; larger is a 502. */
   maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /**
+   * Shown before the names of this upstream's tools, prompts and resource templates
+   * (`"github_"` turns `search` into `github_search`); `none` or omitted: names as the upstream gives them.
+   */
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, "_", "-" and "."')
+    .optional(),
   /** The gateway's own credential for this upstream (never the client's). */
   auth: z
     .strictObject({
@@ -156,6 +164,12 @@ export const gatewayOptionsSchema = z.strictObject({
       path: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/" and have no query').default('/mcp'),
       /** Origins browsers may call from; requests with any other Origin get 403. */
       allowedOrigins: z.array(z.string().min(1)).default(() => []),
+      /**
+       * Host names (no port) requests may carry in their Host header; others get 403. Empty: a
+       * connection that came in on a loopback address must name a loopback host (DNS-rebinding
+       * protection), others are not checked. `["*"]`: no check.
+       */
+      allowedHosts: z.array(z.string().min(1)).default(() => []),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
     })
@@ -220,6 +234,20 @@ export const gatewayOptionsSchema = z.strictObject({
 
   /** The MCP servers behind the gateway. */
   upstreams: z.array(upstreamSchema).min(1, 'declare at least one upstream'),
+
+  /** How the upstreams' tools, prompts and resources are offered as one server. */
+  federation: z
+    .strictObject({
+      /**
+       * Two upstreams offering the same name: `prefix` shows each as `<upstream>_<name>`,
+       * `first-wins` keeps the first upstream's (in `upstreams` order) and hides the others',
+       * `error` refuses the list (and calls of that name) with an error naming both.
+       */
+      collisions: z.enum(['prefix', 'first-wins', 'error']).default('prefix'),
+      /** Keep every name within `^[a-zA-Z0-9_-]{1,64}$`, for clients stricter than the specification. */
+      strictNames: z.boolean().default(false),
+    })
+    .prefault({}),
 
   /** Which client request headers reach upstreams. */
   upstreamHeaders: z

@@ -74,6 +74,7 @@ describe('the seed configuration (seed-config.yml)', () => {
       port: 8080,
       path: '/mcp',
       allowedOrigins: ['http://localhost:3000'],
+      allowedHosts: [],
       maxBodyBytes: 4 * 1024 * 1024,
     });
     expect(options.auth).toEqual({
@@ -116,7 +117,10 @@ describe('the seed configuration (seed-config.yml)', () => {
     try {
       expect(gateway.options.server.host).toBe('0.0.0.0');
       expect(gateway.options.routing[0]).toEqual({ match: { method: '*' }, upstream: 'mcp-local' });
-      const result = await gateway.check({ apiKey: 'dev_key_1', message: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+      // Lists are answered by the gateway itself, from every upstream; calls go to an upstream.
+      const list = await gateway.check({ apiKey: 'dev_key_1', message: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+      expect(list).toMatchObject({ ok: true, upstream: null });
+      const result = await gateway.check({ apiKey: 'dev_key_1', message: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo' } } });
       expect(result.ok).toBe(true);
       if (result.ok) {
         expect(result.upstream).toBe('mcp-local');
@@ -226,12 +230,13 @@ describe('defaults of a minimal programmatic configuration', () => {
   it('fills in every documented default and routes everything to the only upstream', () => {
     const options = validOptions({ upstreams: [{ name: 'a', url: UPSTREAM_URL }] });
     expect(options).toEqual({
-      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4 * 1024 * 1024 },
+      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4 * 1024 * 1024 },
       auth: { mode: 'apiKey', apiKeys: [] },
       rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' },
       policy: { default: 'deny', rules: [] },
       sessions: { idleTimeoutMs: 30 * 60_000, maxSessions: 100_000 },
       upstreams: [{ name: 'a', type: 'http', url: UPSTREAM_URL, timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024 }],
+      federation: { collisions: 'prefix', strictNames: false },
       upstreamHeaders: { forward: [...DEFAULT_FORWARD_HEADERS] },
       routing: [{ match: { method: '*' }, upstream: 'a' }],
       audit: { enabled: true, environments: ['*'] },
@@ -250,7 +255,7 @@ describe('defaults of a minimal programmatic configuration', () => {
         rateLimit: { defaultRpm: 5 },
       }),
     );
-    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4194304 });
+    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4194304 });
     expect(options.auth.apiKeys).toEqual([{ key: 'k1', tenant: 't', client: 'default' }]);
     expect(options.policy.rules).toEqual([
       {

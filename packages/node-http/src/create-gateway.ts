@@ -4,6 +4,7 @@ import { createAuditSink } from './audit-trail.js';
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { answerLiveness, createHealthProbe } from './health.js';
+import { answerMetrics } from './metrics.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
 import { sendDenial } from './respond.js';
@@ -101,6 +102,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     const path = query === -1 ? url : url.slice(0, query);
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return Promise.resolve(answerLiveness(runtime, res));
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return health(res);
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return Promise.resolve(answerMetrics(runtime, res));
     if (path !== endpointPath) return 'next';
     if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
     switch (req.method) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { UpstreamClient } from './upstream-client.js';
+import { metricsOf } from './metrics.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 
 /** How long a health probe waits for an upstream. */
@@ -16,6 +17,10 @@ export interface UpstreamHealth {
   status?: number;
   latencyMs: number;
   error?: string;
+  /** Messages that failed on this upstream since the gateway started (also on /metrics). */
+  failures: number;
+  /** The latest such failure. */
+  lastFailure?: { at: string; error: string };
 }
 
 /** The body of /health. */
@@ -40,7 +45,7 @@ export function answerLiveness(gw: GatewayRuntime, res: ServerResponse): void {
 export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => Promise<void> {
   let round: Promise<HealthReport> | undefined;
   const probeAll = async (): Promise<HealthReport> => {
-    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, await probe(client)] as const));
+    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, { ...(await probe(client)), ...metricsOf(gw).failuresOf(client.name) }] as const));
     const upstreams = Object.fromEntries(entries);
     const fine = entries.filter(([, health]) => health.ok).length;
     const store = gw.storeHealth();
@@ -59,7 +64,7 @@ export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => 
   };
 }
 
-async function probe(client: UpstreamClient): Promise<UpstreamHealth> {
+async function probe(client: UpstreamClient): Promise<Omit<UpstreamHealth, 'failures' | 'lastFailure'>> {
   const started = performance.now();
   try {
     const response = await client.request({

@@ -20,6 +20,7 @@ import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward } from './forward.js';
 import { PostAudit } from './audit-trail.js';
+import { metricsOf } from './metrics.js';
 import { Departure } from './departure.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
@@ -46,9 +47,11 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
+  const metrics = metricsOf(gw);
   let items: readonly MessageResult[] | undefined;
   const refuse = (denial: Denial, id: JsonRpcId | null, headers: Record<string, string> = {}): void => {
     sendDenial(res, denial, id, headers);
+    metrics.message(denial.name);
     audit?.refused(items, denial);
   };
 
@@ -85,6 +88,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     const decision = await gw.core.decide(subject, initialize.message);
     if (!decision.ok) return refuse(decision, initialize.message.id);
     const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
+    metrics.message(failure?.name ?? 'ok');
     audit?.message(initialize, null, res.statusCode, failure);
     return;
   }
@@ -123,6 +127,10 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   const post: PostContext = { req, res, subject, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
   const failures = items.length === 1 ? [await dispatch(gw, post, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
   answer.end();
+  for (let i = 0; i < items.length; i++) {
+    const decision = decisions[i]!;
+    metrics.message(failures[i]?.name ?? (decision.ok ? 'ok' : decision.name));
+  }
   if (audit) {
     items.forEach((item, index) => {
       const decision = decisions[index]!;

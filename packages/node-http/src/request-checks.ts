@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { checkOrigin, checkProtocolVersionHeader, deny, type Denial, type Subject } from '@gw/core';
+import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session } from './sessions.js';
 
@@ -26,9 +26,16 @@ export function credentialHeaders(rawHeaders: readonly string[]): Record<string,
   return out;
 }
 
-/** The checks every method of the endpoint shares: Origin, protocol version, credential. */
+/** Whether a local socket address is a loopback one (IPv4, IPv6, or IPv4 mapped into IPv6). */
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}
+
+/** The checks every method of the endpoint shares: Host, Origin, protocol version, credential. */
 export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: true; subject: Subject; version: string | undefined } | Denial {
   const headers = req.headers;
+  const host = checkHost(headers.host, gw.options.server.allowedHosts, isLoopback(req.socket.localAddress));
+  if (!host.ok) return host;
   const origin = checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins);
   if (!origin.ok) return origin;
   const versionHeader = header(headers, 'mcp-protocol-version');

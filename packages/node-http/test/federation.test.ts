@@ -304,6 +304,11 @@ describe('an upstream that dies mid-session', () => {
     expect(health.upstreams['gamma']).toMatchObject({ ok: false });
     expect(health.upstreams['gamma']?.failures).toBeGreaterThan(0);
     expect(health.upstreams['alpha']).toMatchObject({ ok: true });
+
+    const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+    expect(metrics).toMatch(/^mcp_gateway_upstream_failures_total\{upstream="gamma",error="UPSTREAM_UNREACHABLE"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^mcp_gateway_messages_total\{outcome="ok"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^mcp_gateway_sessions 1$/m);
   });
 });
 

@@ -1,0 +1,88 @@
+import type { ServerResponse } from 'node:http';
+import type { Denial } from '@gw/core';
+import type { GatewayRuntime } from './runtime.js';
+
+/** What /health tells about an upstream's failures as the data plane saw them. */
+export interface FailureRecord {
+  /** Messages that failed on this upstream since the gateway started. */
+  failures: number;
+  /** The latest one: when (ISO time) and why. */
+  lastFailure?: { at: string; error: string };
+}
+
+/**
+ * The gateway's counters, served as Prometheus text on /metrics. Labels take only values the
+ * configuration or the error table bounds (upstream names, outcome names), never anything a
+ * client chose, so the series cannot grow without limit.
+ */
+export class GatewayMetrics {
+  /** Decided messages by outcome: `ok` or the error table's name. */
+  private readonly messages = new Map<string, number>();
+  /** Messages sent to each upstream. */
+  private readonly forwarded = new Map<string, number>();
+  private readonly failures = new Map<string, FailureRecord & { byError: Map<string, number> }>();
+
+  /** Counts one message the gateway decided and answered (or forwarded). */
+  message(outcome: string): void {
+    this.messages.set(outcome, (this.messages.get(outcome) ?? 0) + 1);
+  }
+
+  /** Counts one message sent to an upstream, and how it failed there, if it did. */
+  upstream(name: string, failure: Denial | undefined): void {
+    this.forwarded.set(name, (this.forwarded.get(name) ?? 0) + 1);
+    if (!failure?.name.startsWith('UPSTREAM_')) return;
+    let record = this.failures.get(name);
+    if (!record) this.failures.set(name, (record = { failures: 0, byError: new Map() }));
+    record.failures++;
+    record.lastFailure = { at: new Date().toISOString(), error: failure.error.message };
+    record.byError.set(failure.name, (record.byError.get(failure.name) ?? 0) + 1);
+  }
+
+  /** The failures of one upstream so far, for /health. */
+  failuresOf(name: string): FailureRecord {
+    const record = this.failures.get(name);
+    if (!record) return { failures: 0 };
+    return record.lastFailure ? { failures: record.failures, lastFailure: record.lastFailure } : { failures: record.failures };
+  }
+
+  /** The Prometheus text exposition of every counter, plus the gauges read now. */
+  render(gauges: { sessions: number; upstreams: readonly string[] }): string {
+    const lines: string[] = [];
+    const family = (name: string, type: 'counter' | 'gauge', help: string, samples: [Record<string, string>, number][]): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${formatLabels(labels)} ${value}`);
+    };
+    family('mcp_gateway_messages_total', 'counter', 'JSON-RPC messages decided, by outcome (ok or the error name).', [...this.messages].map(([outcome, n]) => [{ outcome }, n]));
+    family('mcp_gateway_upstream_messages_total', 'counter', 'Messages sent to each upstream.', gauges.upstreams.map((upstream) => [{ upstream }, this.forwarded.get(upstream) ?? 0]));
+    family(
+      'mcp_gateway_upstream_failures_total',
+      'counter',
+      'Messages that failed on an upstream (unreachable, timeout, bad answer), by error name.',
+      gauges.upstreams.flatMap((upstream) => [...(this.failures.get(upstream)?.byError ?? [])].map(([error, n]): [Record<string, string>, number] => [{ upstream, error }, n])),
+    );
+    family('mcp_gateway_sessions', 'gauge', 'Client sessions held by this gateway.', [[{}, gauges.sessions]]);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return '';
+  return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+}
+
+const registry = new WeakMap<GatewayRuntime, GatewayMetrics>();
+
+/** The metrics of one gateway. */
+export function metricsOf(gw: GatewayRuntime): GatewayMetrics {
+  let metrics = registry.get(gw);
+  if (!metrics) registry.set(gw, (metrics = new GatewayMetrics()));
+  return metrics;
+}
+
+/** GET /metrics: the counters in Prometheus text format. */
+export function answerMetrics(gw: GatewayRuntime, res: ServerResponse): void {
+  const body = metricsOf(gw).render({ sessions: gw.sessions.size, upstreams: [...gw.upstreams.keys()] });
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

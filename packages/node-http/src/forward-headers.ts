@@ -32,7 +32,10 @@ export function upstreamHeaders(
     if (GATEWAY_OWNED.has(name)) continue;
     const value = client[name];
     if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    const joined = Array.isArray(value) ? value.join(', ') : String(value);
+    // Only a lenient HTTP parser lets these through; such a value is dropped, never sent on.
+    if (/[\0\r\n]/.test(joined)) continue;
+    out[name] = joined;
   }
   out['accept'] = context.accept;
   if (context.contentType) out['content-type'] = context.contentType;

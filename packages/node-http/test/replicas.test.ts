@@ -193,14 +193,20 @@ describe('two gateway processes serving one session alternately', () => {
     try {
       // Until the upstream's own GET is attached, a message sent outside a request has no stream to go to.
       const deadline = Date.now() + 5_000;
-      let reading = reader.read();
+      // The read pending when the stream is aborted below rejects; nothing waits for it then.
+      const read = () => {
+        const next = reader.read();
+        next.catch(() => undefined);
+        return next;
+      };
+      let reading = read();
       while (!received.includes('outside the call') && Date.now() < deadline) {
         await post(first.url, call(1, 'math.broadcast', { text: 'outside the call' }), { ...KEY, 'mcp-session-id': id, accept: 'application/json' });
         const chunk = await Promise.race([reading, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200))]);
         if (!chunk) continue;
         if (chunk.value) received += decoder.decode(chunk.value, { stream: true });
         if (chunk.done) break;
-        reading = reader.read();
+        reading = read();
       }
     } finally {
       controller.abort();

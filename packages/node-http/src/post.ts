@@ -30,7 +30,7 @@ import { answerSetLevel } from './set-level.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
-import { idKey, type Session } from './sessions.js';
+import { cancellationTargets, idKey, type Session } from './sessions.js';
 
 /** The id to answer a denial with: the request's, when the body is one readable request. */
 function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null {
@@ -246,9 +246,11 @@ async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, me
   const body = JSON.stringify(message.message);
   if (message.method === 'notifications/cancelled') {
     const requestId = message.params?.['requestId'];
-    const upstream = typeof requestId === 'string' || typeof requestId === 'number' ? post.session.inFlight.get(idKey(requestId)) : undefined;
-    // A cancel that crossed its request's answer finds nothing in flight; the protocol says to ignore it.
-    return upstream === undefined ? undefined : send(gw, post, message, upstream, body);
+    // A cancel that crossed its request's answer finds nothing in flight; the protocol says to ignore
+    // it. With sealed session ids another replica may be forwarding it: every open upstream session hears it.
+    const targets = typeof requestId === 'string' || typeof requestId === 'number' ? cancellationTargets(post.session, requestId) : [];
+    const failures = await Promise.all(targets.map((upstream) => send(gw, post, message, upstream, body)));
+    return failures.find((failure) => failure !== undefined);
   }
   const failures = await Promise.all([...post.session.upstreams.keys()].map((upstream) => send(gw, post, message, upstream, body)));
   return failures.find((failure) => failure !== undefined);

@@ -136,6 +136,23 @@ describe('two gateway processes serving one session alternately', () => {
     await client.close();
   });
 
+  it('delivers a cancellation sent to the other replica to the upstream working on the call', async () => {
+    const [first, second] = replicas as [GatewayProcess, GatewayProcess];
+    const session = await openSession(first.url, KEY);
+    const headers = { ...KEY, 'mcp-session-id': session, 'mcp-protocol-version': INITIALIZE_PARAMS.protocolVersion };
+    const before = math.aborted.length;
+    const slow = post(first.url, call(41, 'math.slow', { ms: 3_000 }), headers);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const cancel = await post(second.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 41, reason: 'changed my mind' } }, headers);
+    expect(cancel.status).toBe(202);
+    const deadline = Date.now() + 2_000;
+    while (math.aborted.length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Seen before the slow call could end by itself (3 s) or its request was dropped.
+    expect(math.aborted.length).toBe(before + 1);
+    // A cancelled request is never answered by the upstream; its POST ends at the upstream timeout.
+    void slow.catch(() => undefined);
+  });
+
   it('ends the session on every replica after a DELETE on one of them', async () => {
     const { client, transport, served } = await connect();
     expect(text(await client.callTool({ name: 'math.counter', arguments: {} }))).toBe('1');

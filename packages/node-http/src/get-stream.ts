@@ -116,7 +116,11 @@ class MergedStream implements StandaloneStream {
             else if (status === 404 && upstream.sessionId !== undefined && session.sealed?.carried.has(name)) lost = true;
           },
           data(chunk) {
-            relay?.feed(chunk);
+            if (relay && !relay.feed(chunk, client.maxResponseBytes)) {
+              // One event past upstreams[].maxResponseBytes: this upstream's stream ends, the others go on.
+              exchange.abort();
+              return done();
+            }
             if (relay && res.writableNeedDrain) {
               exchange.pause();
               res.once('drain', () => exchange.resume());

@@ -25,29 +25,61 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
  * Calls `onEvent` for each SSE event of an upstream body as it arrives; resolves when the body
  * ends, rejects if it breaks. `onEvent` returns true to stop reading (the body is then dropped).
  */
-export async function readEvents(body: Dispatcher.ResponseData['body'], onEvent: (event: SseEvent) => boolean | void): Promise<void> {
+export async function readEvents(
+  body: Dispatcher.ResponseData['body'],
+  onEvent: (event: SseEvent) => boolean | void,
+  maxEventBytes = Number.POSITIVE_INFINITY,
+): Promise<void> {
   let stop = false;
+  let sinceEvent = 0;
   const parser = new SseParser((event) => {
+    sinceEvent = 0;
     if (!stop && onEvent(event) === true) stop = true;
   });
-  body.setEncoding('utf8');
-  for await (const chunk of body as AsyncIterable<string>) {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    sinceEvent += chunk.length;
     parser.feed(chunk);
     if (stop) {
       body.destroy();
       return;
     }
+    if (sinceEvent > maxEventBytes) {
+      body.destroy();
+      throw new TooLargeError(maxEventBytes);
+    }
   }
+}
+
+/** An upstream answer past upstreams[].maxResponseBytes. */
+export class TooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes (upstreams[].maxResponseBytes)`);
+  }
+}
+
+/** A JSON body as text, refused (and dropped) once past `maxBytes`. */
+async function readText(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > maxBytes) {
+      body.destroy();
+      throw new TooLargeError(maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
  * Reads an upstream's answer to one request the gateway sent on its own behalf (initialize):
  * a JSON body, or the SSE event carrying the response with that id.
  */
-export async function readOwnAnswer(response: Dispatcher.ResponseData, id: string): Promise<unknown> {
+export async function readOwnAnswer(response: Dispatcher.ResponseData, id: string, maxBytes: number): Promise<unknown> {
   const type = mediaType(response);
   if (type === 'application/json') {
-    const parsed = parseJson(await response.body.text());
+    const parsed = parseJson(await readText(response.body, maxBytes));
     return parsed.ok ? findResponse(parsed.value, id) : undefined;
   }
   if (type === 'text/event-stream') {
@@ -56,7 +88,7 @@ export async function readOwnAnswer(response: Dispatcher.ResponseData, id: strin
       const parsed = parseJson(event.data);
       found = parsed.ok ? findResponse(parsed.value, id) : undefined;
       return found !== undefined;
-    });
+    }, maxBytes);
     return found;
   }
   await response.body.dump();

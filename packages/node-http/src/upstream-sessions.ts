@@ -4,7 +4,7 @@ import { upstreamHeaders } from './forward-headers.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CloseScope, Session, UpstreamSession } from './sessions.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
-import { readOwnAnswer, responseHeader } from './upstream-answer.js';
+import { readOwnAnswer, responseHeader, TooLargeError } from './upstream-answer.js';
 
 /** What every upstream is sent as Accept: it may answer in either format, the gateway reads both. */
 export const UPSTREAM_ACCEPT = 'application/json, text/event-stream';
@@ -106,8 +106,9 @@ async function openUpstreamSession(
   const sessionId = responseHeader(response, 'mcp-session-id');
   let answer: unknown;
   try {
-    answer = await readOwnAnswer(response, INITIALIZE_ID);
+    answer = await readOwnAnswer(response, INITIALIZE_ID, client.maxResponseBytes);
   } catch (error) {
+    if (error instanceof TooLargeError) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}" answered initialize with ${error.message}`));
     throw new UpstreamSessionError(upstreamFailure(client.name, error));
   }
   const result = (answer as { result?: unknown } | undefined)?.result;

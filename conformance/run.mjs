@@ -1,6 +1,9 @@
-// Runs the server scenarios of the official MCP conformance suite against server-everything,
-// first directly, then through the gateway (the built mcp-gateway CLI) in front of it, and fails
-// when a scenario that passes directly does not pass through the gateway.
+// Runs the server scenarios of the official MCP conformance suite against two upstreams, each first
+// directly and then through the gateway (the built mcp-gateway CLI) in front of it, and fails when
+// the gateway loses a scenario or a check that passes directly. The upstreams:
+//   - server-everything: the MCP project's published example server (Streamable HTTP mode);
+//   - scenario-server.mjs: a server with exactly the tools, resources and prompts the scenarios
+//     name, so that every scenario reaches the gateway's streaming and server-to-client paths.
 //
 // Started by run.sh with the Node 22 binary of the `node` package (the suite needs Node 22); the
 // gateway itself runs on $GATEWAY_NODE, the Node the repository is built and tested with.
@@ -20,12 +23,23 @@ const everythingBin = join(here, 'node_modules/@modelcontextprotocol/server-ever
 const gatewayBin = join(repo, 'packages/cli/dist/bin.js');
 const gatewayNode = process.env.GATEWAY_NODE || 'node';
 
-/** One scenario may take this long; the suite's own requests time out well before. */
+/** One run of the whole suite against one URL; it normally takes seconds. */
+const SUITE_TIMEOUT_MS = 180_000;
+/** A scenario rerun on its own (one the whole run gave no result for). */
 const SCENARIO_TIMEOUT_MS = 60_000;
-/** The whole run, both targets: scenarios not started by then count as not run. */
+/** The whole run: scenarios not started by then count as not run. */
 const RUN_BUDGET_MS = 8 * 60_000;
 /** How long a server may take to say it listens. */
 const START_TIMEOUT_MS = 20_000;
+
+const UPSTREAMS = [
+  {
+    label: 'server-everything',
+    // listen-loopback.mjs binds it to 127.0.0.1 (it would listen on every interface) and reports its port.
+    argv: ['--import', join(here, 'listen-loopback.mjs'), everythingBin, 'streamableHttp'],
+  },
+  { label: 'scenario-server', argv: [join(here, 'scenario-server.mjs')] },
+];
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -57,7 +71,7 @@ try {
 } finally {
   await stopAll();
   if (exitCode === 0 && !keep) rmSync(results, { recursive: true, force: true });
-  else console.log(`results (checks.json per scenario, server logs): ${results}`);
+  else console.log(`results (checks.json per scenario, configs, server logs): ${results}`);
 }
 process.exit(exitCode);
 
@@ -67,15 +81,20 @@ async function main() {
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${all.join(', ')})`);
   const scenarios = only.length > 0 ? only : all;
 
-  const upstream = await startUpstream();
-  const gatewayPort = await freePort();
-  const gateway = await startGateway(upstream.url, gatewayPort);
-  console.log(`server-everything: ${upstream.url}\ngateway:           ${gateway.url}\n`);
-
-  const direct = await runAll('direct', upstream.url, scenarios);
-  const through = await runAll('gateway', gateway.url, scenarios);
-  const gatewayAlive = gateway.child.exitCode === null && gateway.child.signalCode === null;
-  return report(scenarios, direct, through, gatewayAlive);
+  const comparisons = [];
+  for (const upstream of UPSTREAMS) {
+    const server = await startUpstream(upstream);
+    const gateway = await startGateway(upstream.label, server.url);
+    console.log(`${upstream.label}: ${server.url}, through the gateway: ${gateway.url}`);
+    const direct = await runScenarios(`${upstream.label}-direct`, server.url, scenarios);
+    const through = await runScenarios(`${upstream.label}-gateway`, gateway.url, scenarios);
+    const gatewayAlive = gateway.child.exitCode === null && gateway.child.signalCode === null;
+    // The gateway first, so that it ends its upstream sessions while the upstream is still there.
+    await stop(gateway.child);
+    await stop(server.child);
+    comparisons.push({ upstream: upstream.label, direct, through, gatewayAlive });
+  }
+  return report(scenarios, comparisons);
 }
 
 /** Scenario names as the installed suite lists them for servers. */
@@ -86,12 +105,10 @@ async function listScenarios() {
   return names;
 }
 
-/** server-everything in Streamable HTTP mode on a free loopback port (see listen-loopback.mjs). */
-async function startUpstream() {
-  const child = startChild('server-everything', process.execPath, ['--import', join(here, 'listen-loopback.mjs'), everythingBin, 'streamableHttp'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0' },
-  });
-  const line = await waitForLine(child, 'stderr', /^conformance-upstream-listening (\d+)$/, 'server-everything');
+/** An upstream on a free loopback port; it prints `conformance-upstream-listening <port>`. */
+async function startUpstream({ label, argv }) {
+  const child = startChild(label, process.execPath, argv, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0' } });
+  const line = await waitForLine(child, 'stderr', /^conformance-upstream-listening (\d+)$/, label);
   return { child, url: `http://127.0.0.1:${line[1]}/mcp` };
 }
 
@@ -101,8 +118,9 @@ async function startUpstream() {
  * allowedOrigins lists the gateway's own loopback origins, as a local deployment would, so that a
  * same-origin page may call it while a foreign Origin is refused (the DNS-rebinding scenario).
  */
-async function startGateway(upstreamUrl, port) {
-  const config = join(results, 'gateway.yml');
+async function startGateway(label, upstreamUrl) {
+  const port = await freePort();
+  const config = join(results, `gateway-${label}.yml`);
   writeFileSync(config, [
     'server:',
     '  host: 127.0.0.1',
@@ -114,7 +132,7 @@ async function startGateway(upstreamUrl, port) {
     'policy:',
     '  default: allow',
     'upstreams:',
-    '  - name: everything',
+    `  - name: ${label}`,
     `    url: "${upstreamUrl}"`,
     'logging:',
     '  level: http',
@@ -122,7 +140,7 @@ async function startGateway(upstreamUrl, port) {
   ].join('\n'));
   // A clean environment: REDIS_URL, session secrets or a key prefix of the caller's shell must not
   // change the gateway under test.
-  const child = startChild('gateway', gatewayNode, [gatewayBin, 'run', '-c', config], {
+  const child = startChild(`gateway-${label}`, gatewayNode, [gatewayBin, 'run', '-c', config], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_GATEWAY_ENV: 'conformance' },
     cwd: repo,
   });
@@ -130,80 +148,143 @@ async function startGateway(upstreamUrl, port) {
   return { child, url: `http://127.0.0.1:${port}/mcp` };
 }
 
-/** Runs each scenario in a process of its own against `url`; a hung scenario costs only itself. */
-async function runAll(target, url, scenarios) {
+/**
+ * Every scenario against `url`: one run of the suite for all of them (fast), then each scenario
+ * it gave no result for (it hung or crashed) once more in a process of its own.
+ */
+async function runScenarios(target, url, scenarios) {
   const out = join(results, target);
   mkdirSync(out, { recursive: true });
   const outcomes = new Map();
-  for (const scenario of scenarios) {
+  if (scenarios.length > 1) {
+    const whole = await run(process.execPath, [suiteBin, 'server', '--url', url, '--suite', 'all', '-o', join(out, 'all')], { timeoutMs: SUITE_TIMEOUT_MS });
+    writeFileSync(join(out, 'all.log'), `${whole.stdout}\n--- stderr ---\n${whole.stderr}`);
+    for (const [scenario, checks] of readChecks(join(out, 'all'))) if (scenarios.includes(scenario)) outcomes.set(scenario, outcomeOf(checks));
+  }
+  for (const scenario of scenarios.filter((s) => !outcomes.has(s))) {
     if (Date.now() - started > RUN_BUDGET_MS) {
       outcomes.set(scenario, { status: 'not run', checks: [], detail: 'run budget spent' });
       continue;
     }
-    const dir = join(out, scenario.replaceAll('/', '_'));
-    const { code, stdout, stderr, timedOut } = await run(process.execPath, [suiteBin, 'server', '--url', url, '--scenario', scenario, '-o', dir], { timeoutMs: SCENARIO_TIMEOUT_MS });
-    writeFileSync(join(out, `${scenario.replaceAll('/', '_')}.log`), `${stdout}\n--- stderr ---\n${stderr}`);
-    const outcome = readOutcome(dir, { code, timedOut });
-    outcomes.set(scenario, outcome);
-    process.stderr.write(`${target.padEnd(7)} ${outcome.status.padEnd(7)} ${scenario}\n`);
+    const dir = join(out, scenario);
+    const one = await run(process.execPath, [suiteBin, 'server', '--url', url, '--scenario', scenario, '-o', dir], { timeoutMs: SCENARIO_TIMEOUT_MS });
+    writeFileSync(join(out, `${scenario}.log`), `${one.stdout}\n--- stderr ---\n${one.stderr}`);
+    const checks = readChecks(dir).get(scenario);
+    if (one.timedOut) outcomes.set(scenario, { status: 'timeout', checks: [], detail: `no result within ${SCENARIO_TIMEOUT_MS / 1000} s` });
+    else if (!checks) outcomes.set(scenario, { status: 'error', checks: [], detail: `no checks.json (exit ${one.code}): ${lastLine(one.stderr || one.stdout)}` });
+    else outcomes.set(scenario, outcomeOf(checks));
   }
+  const passed = scenarios.filter((s) => outcomes.get(s).status === 'pass').length;
+  process.stderr.write(`${target}: ${passed} of ${scenarios.length} scenarios pass\n`);
   return outcomes;
 }
 
-/** pass: at least one check and none failed or warned (as the suite's own baseline counts). */
-function readOutcome(dir, { code, timedOut }) {
-  if (timedOut) return { status: 'timeout', checks: [], detail: `no result within ${SCENARIO_TIMEOUT_MS / 1000} s` };
-  const file = existsSync(dir) && readdirSync(dir, { recursive: true }).find((f) => String(f).endsWith('checks.json'));
-  if (!file) return { status: 'error', checks: [], detail: `no checks.json (exit ${code})` };
-  const checks = JSON.parse(readFileSync(join(dir, String(file)), 'utf8'));
-  const failed = checks.filter((c) => c.status === 'FAILURE');
-  const warned = checks.filter((c) => c.status === 'WARNING');
-  let status = 'pass';
-  if (failed.length > 0) status = 'fail';
-  else if (warned.length > 0) status = 'warn';
-  else if (checks.length === 0) status = 'error';
-  const first = failed[0] ?? warned[0];
-  return { status, checks, detail: first ? `${first.id}: ${first.errorMessage ?? first.description}` : '' };
+/** scenario → checks, from the suite's `server-<scenario>-<timestamp>/checks.json` directories. */
+function readChecks(dir) {
+  const found = new Map();
+  if (!existsSync(dir)) return found;
+  for (const entry of readdirSync(dir)) {
+    const scenario = entry.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
+    const file = join(dir, entry, 'checks.json');
+    if (existsSync(file)) found.set(scenario, JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return found;
 }
 
-function report(scenarios, direct, through, gatewayAlive) {
+/** pass: at least one check and none failed, as the suite itself counts (warnings are shown). */
+function outcomeOf(checks) {
+  const failed = checks.filter((c) => c.status === 'FAILURE');
+  const warned = checks.filter((c) => c.status === 'WARNING');
+  let status = failed.length > 0 ? 'fail' : 'pass';
+  if (checks.length === 0) status = 'error';
+  const first = failed[0] ?? warned[0];
+  return { status, warnings: warned.length, checks, detail: first ? `${first.id}: ${first.errorMessage ?? first.description}` : '' };
+}
+
+/**
+ * Per check id, the worst status it got (a scenario may report one id several times). INFO ranks
+ * lowest: a scenario reports a check as INFO when it does not apply to what it saw.
+ */
+function worstByCheck(checks) {
+  const rank = { INFO: 0, SUCCESS: 1, WARNING: 2, FAILURE: 3 };
+  const worst = new Map();
+  for (const c of checks) {
+    if (!(c.status in rank)) continue;
+    if (!worst.has(c.id) || rank[c.status] > rank[worst.get(c.id)]) worst.set(c.id, c.status);
+  }
+  return worst;
+}
+
+function report(scenarios, comparisons) {
+  const problems = [];
   const rows = scenarios.map((scenario) => {
-    const d = direct.get(scenario);
-    const g = through.get(scenario);
-    const regression = d.status === 'pass' && g.status !== 'pass';
-    // Checks that pass directly and fail through the gateway, also inside scenarios that fail directly.
-    const passedDirectly = new Set(d.checks.filter((c) => c.status === 'SUCCESS').map((c) => c.id));
-    const lostChecks = g.checks.filter((c) => c.status !== 'SUCCESS' && c.status !== 'INFO' && passedDirectly.has(c.id)).map((c) => c.id);
-    let note = '';
-    if (regression) note = `REGRESSION: ${g.detail}`;
-    else if (lostChecks.length > 0) note = `check(s) lost: ${lostChecks.join(', ')}`;
-    else if (d.status !== 'pass' && g.status === 'pass') note = 'passes only through the gateway';
-    else if (d.status !== 'pass') note = `fails directly too: ${d.detail}`;
-    return { scenario, direct: d.status, gateway: g.status, regression, lostChecks, note };
+    const cells = [];
+    const notes = [];
+    for (const { upstream, direct, through } of comparisons) {
+      const d = direct.get(scenario);
+      const g = through.get(scenario);
+      cells.push(show(d), show(g));
+      const viaGateway = worstByCheck(g.checks);
+      const passedDirectly = [...worstByCheck(d.checks)].filter(([, status]) => status === 'SUCCESS').map(([id]) => id);
+      // Checks that pass directly and warn, fail or are missing through the gateway, also inside
+      // scenarios that fail directly. One the scenario reports as not applicable (INFO) through the
+      // gateway is not lost: the gateway answered in another form the specification allows.
+      const lost = passedDirectly.filter((id) => !['SUCCESS', 'INFO'].includes(viaGateway.get(id))).map((id) => `${id} ${viaGateway.get(id) ?? 'missing'}`);
+      const notApplicable = passedDirectly.filter((id) => viaGateway.get(id) === 'INFO');
+      if (notApplicable.length > 0) notes.push(`${upstream}: not applicable through the gateway: ${notApplicable.map((id) => `${id} (${infoOf(g.checks, id)})`).join(', ')}`);
+      if (d.status === 'pass' && g.status !== 'pass') {
+        notes.push(`${upstream}: LOST through the gateway: ${g.detail}`);
+        problems.push(`${scenario} (${upstream}): passes directly, ${g.status} through the gateway: ${g.detail}`);
+      } else if (lost.length > 0) {
+        notes.push(`${upstream}: check(s) lost: ${lost.join(', ')}`);
+        problems.push(`${scenario} (${upstream}): check(s) pass directly, not through the gateway: ${lost.join(', ')}`);
+      } else if (d.status !== 'pass' && g.status === 'pass') notes.push(`${upstream}: passes only through the gateway`);
+      else if (d.status !== 'pass') notes.push(`${upstream} fails directly too: ${d.detail}`);
+    }
+    return { scenario, cells, note: notes.join('; ') };
   });
 
   const width = Math.max(...scenarios.map((s) => s.length), 'scenario'.length);
-  const line = (a, b, c, d) => `${a.padEnd(width)}  ${b.padEnd(7)}  ${c.padEnd(7)}  ${d}`;
-  console.log(line('scenario', 'direct', 'gateway', 'note'));
-  console.log(line('-'.repeat(width), '-------', '-------', '----'));
-  for (const r of rows) console.log(line(r.scenario, r.direct, r.gateway, truncate(r.note, 140)));
+  const cell = 10;
+  const heads = comparisons.flatMap(({ upstream }) => [short(upstream, 'direct'), short(upstream, 'gateway')]);
+  console.log(`\n${'scenario'.padEnd(width)}  ${heads.map((h) => h.padEnd(cell)).join(' ')} note`);
+  console.log(`${'-'.repeat(width)}  ${heads.map(() => '-'.repeat(cell)).join(' ')} ----`);
+  for (const r of rows) console.log(`${r.scenario.padEnd(width)}  ${r.cells.map((c) => c.padEnd(cell)).join(' ')} ${truncate(r.note, 160)}`);
+  console.log(`(${comparisons.map(({ upstream }) => `${short(upstream, '')}: ${upstream}`).join(', ')}; "+Nw": passed with N warnings)\n`);
 
-  const passDirect = rows.filter((r) => r.direct === 'pass');
-  const regressions = rows.filter((r) => r.regression);
-  const lost = rows.filter((r) => !r.regression && r.lostChecks.length > 0);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`\nconformance: ${passDirect.length - regressions.length} of ${passDirect.length} scenarios that pass directly pass through the gateway `
-    + `(${rows.filter((r) => r.gateway === 'pass').length} of ${rows.length} pass through the gateway, ${passDirect.length} directly), ${seconds} s`);
-  if (lost.length > 0) console.log(`conformance: checks that pass directly but not through the gateway, in scenarios that fail directly: ${lost.map((r) => `${r.scenario} (${r.lostChecks.join(', ')})`).join('; ')}`);
-  if (!gatewayAlive) console.log('conformance: the gateway exited during the run');
-  const ok = regressions.length === 0 && lost.length === 0 && gatewayAlive;
-  console.log(ok ? 'conformance: OK' : 'conformance: FAILED');
-  return ok ? 0 : 1;
+  for (const { upstream, direct, through, gatewayAlive } of comparisons) {
+    const passDirect = scenarios.filter((s) => direct.get(s).status === 'pass');
+    const kept = passDirect.filter((s) => through.get(s).status === 'pass');
+    const throughOnly = scenarios.filter((s) => through.get(s).status === 'pass').length;
+    console.log(`conformance: ${upstream}: ${kept.length} of ${passDirect.length} scenarios that pass directly pass through the gateway (${throughOnly} of ${scenarios.length} pass through the gateway)`);
+    if (!gatewayAlive) problems.push(`the gateway in front of ${upstream} exited during the run`);
+  }
+  for (const problem of problems) console.log(`conformance: PROBLEM ${problem}`);
+  console.log(`conformance: ${problems.length === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+function infoOf(checks, id) {
+  const check = checks.find((c) => c.id === id && c.status === 'INFO');
+  return check?.details?.message ?? check?.description ?? '';
+}
+
+function short(upstream, side) {
+  const initials = upstream.split('-').map((w) => w[0]).join('');
+  return side ? `${initials} ${side}` : initials;
+}
+
+function show(outcome) {
+  return outcome.status === 'pass' && outcome.warnings > 0 ? `pass+${outcome.warnings}w` : outcome.status;
 }
 
 function truncate(text, max) {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function lastLine(text) {
+  return text.trim().split('\n').at(-1) ?? '';
 }
 
 /** A free loopback port for the gateway, which must know its own origin before it starts. */
@@ -218,11 +299,10 @@ function freePort() {
   });
 }
 
-/** A long-running server whose output goes to results/<name>.log as well as to waiters. */
+/** A long-running server whose output is kept for waiters and written to results/<name>.log. */
 function startChild(name, command, argv, options) {
   const child = spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
-  child.name = name;
   child.output = { stdout: '', stderr: '' };
   for (const stream of ['stdout', 'stderr']) {
     child[stream].setEncoding('utf8');
@@ -281,20 +361,20 @@ function run(command, argv, { timeoutMs }) {
   });
 }
 
-/**
- * SIGTERM to each child, the last started first (the gateway, which then closes its sessions on
- * the upstream, before the upstream), SIGKILL to one still there after 5 s.
- */
+/** SIGTERM (the gateway then ends its sessions), SIGKILL when still there after 5 s. */
+async function stop(child) {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => { clearTimeout(timer); resolveStop(); });
+    if (!child.kill('SIGTERM')) { clearTimeout(timer); resolveStop(); }
+  });
+}
+
+/** Every child still running, the last started first (a gateway before its upstream). */
 async function stopAll() {
-  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null).reverse();
-  children.clear();
-  for (const child of running) {
-    await new Promise((resolveStop) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => { clearTimeout(timer); resolveStop(); });
-      if (!child.kill('SIGTERM')) { clearTimeout(timer); resolveStop(); }
-    });
-  }
+  for (const child of [...children].reverse()) await stop(child);
 }
 
 function fail(message) {

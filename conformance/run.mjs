@@ -1,6 +1,6 @@
-// Runs the server scenarios of the official MCP conformance suite against two upstreams, each first
-// directly and then through the gateway (the built mcp-gateway CLI) in front of it, and fails when
-// the gateway loses a scenario or a check that passes directly. The upstreams:
+// Runs the server scenarios of the official MCP conformance suite against two upstreams, directly,
+// then through the gateway (the built mcp-gateway CLI) in front of each, and in front of both at
+// once, and fails when the gateway loses a scenario or a check that passes directly. The upstreams:
 //   - server-everything: the MCP project's published example server (Streamable HTTP mode);
 //   - scenario-server.mjs: a server with exactly the tools, resources and prompts the scenarios
 //     name, so that every scenario reaches the gateway's streaming and server-to-client paths.
@@ -39,6 +39,18 @@ const UPSTREAMS = [
     argv: ['--import', join(here, 'listen-loopback.mjs'), everythingBin, 'streamableHttp'],
   },
   { label: 'scenario-server', argv: [join(here, 'scenario-server.mjs')] },
+];
+
+/**
+ * Each gateway set-up and the direct results it is held to. `federated` puts both upstreams behind
+ * one gateway (lists merged, calls routed by the names it listed, server-everything first so that
+ * the scenario server's items are not simply the first ones): a client must notice nothing of the
+ * other upstream.
+ */
+const SETUPS = [
+  { label: 'server-everything', upstreams: ['server-everything'], comparedWith: 'server-everything', showDirect: true },
+  { label: 'scenario-server', upstreams: ['scenario-server'], comparedWith: 'scenario-server', showDirect: true },
+  { label: 'federated', upstreams: ['server-everything', 'scenario-server'], comparedWith: 'scenario-server', showDirect: false },
 ];
 
 const args = process.argv.slice(2);
@@ -81,18 +93,25 @@ async function main() {
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${all.join(', ')})`);
   const scenarios = only.length > 0 ? only : all;
 
-  const comparisons = [];
+  const servers = new Map();
   for (const upstream of UPSTREAMS) {
     const server = await startUpstream(upstream);
-    const gateway = await startGateway(upstream.label, server.url);
-    console.log(`${upstream.label}: ${server.url}, through the gateway: ${gateway.url}`);
-    const direct = await runScenarios(`${upstream.label}-direct`, server.url, scenarios);
-    const through = await runScenarios(`${upstream.label}-gateway`, gateway.url, scenarios);
+    servers.set(upstream.label, server);
+    console.log(`${upstream.label}: ${server.url}`);
+  }
+  const direct = new Map();
+  for (const [label, server] of servers) direct.set(label, await runScenarios(`${label}-direct`, server.url, scenarios));
+
+  const comparisons = [];
+  for (const setup of SETUPS) {
+    const gateway = await startGateway(setup.label, setup.upstreams.map((name) => ({ name, url: servers.get(name).url })));
+    console.log(`gateway ${setup.label} (${setup.upstreams.join(' + ')}): ${gateway.url}`);
+    const through = await runScenarios(`gateway-${setup.label}`, gateway.url, scenarios);
     const gatewayAlive = gateway.child.exitCode === null && gateway.child.signalCode === null;
-    // The gateway first, so that it ends its upstream sessions while the upstream is still there.
+    // Each gateway goes before the next starts, and all before the upstreams: it ends its
+    // upstream sessions while the upstreams are still there.
     await stop(gateway.child);
-    await stop(server.child);
-    comparisons.push({ upstream: upstream.label, direct, through, gatewayAlive });
+    comparisons.push({ ...setup, direct: direct.get(setup.comparedWith), through, gatewayAlive });
   }
   return report(scenarios, comparisons);
 }
@@ -114,11 +133,12 @@ async function startUpstream({ label, argv }) {
 
 /**
  * The gateway as a user runs it: the CLI and a YAML file. No credential (the suite cannot send
- * headers), every method allowed, one upstream and no routing rules (the implicit catch-all).
- * allowedOrigins lists the gateway's own loopback origins, as a local deployment would, so that a
- * same-origin page may call it while a foreign Origin is refused (the DNS-rebinding scenario).
+ * headers), every method allowed, no routing rules (one upstream: the implicit catch-all; several:
+ * the names they list). allowedOrigins lists the gateway's own loopback origins, as a local
+ * deployment would, so that a same-origin page may call it while a foreign Origin is refused (the
+ * DNS-rebinding scenario).
  */
-async function startGateway(label, upstreamUrl) {
+async function startGateway(label, upstreams) {
   const port = await freePort();
   const config = join(results, `gateway-${label}.yml`);
   writeFileSync(config, [
@@ -132,8 +152,7 @@ async function startGateway(label, upstreamUrl) {
     'policy:',
     '  default: allow',
     'upstreams:',
-    `  - name: ${label}`,
-    `    url: "${upstreamUrl}"`,
+    ...upstreams.flatMap(({ name, url }) => [`  - name: ${name}`, `    url: "${url}"`]),
     'logging:',
     '  level: http',
     '',
@@ -220,10 +239,11 @@ function report(scenarios, comparisons) {
   const rows = scenarios.map((scenario) => {
     const cells = [];
     const notes = [];
-    for (const { upstream, direct, through } of comparisons) {
+    for (const { label, direct, through, showDirect } of comparisons) {
       const d = direct.get(scenario);
       const g = through.get(scenario);
-      cells.push(show(d), show(g));
+      if (showDirect) cells.push(show(d));
+      cells.push(show(g));
       const viaGateway = worstByCheck(g.checks);
       const passedDirectly = [...worstByCheck(d.checks)].filter(([, status]) => status === 'SUCCESS').map(([id]) => id);
       // Checks that pass directly and warn, fail or are missing through the gateway, also inside
@@ -231,33 +251,34 @@ function report(scenarios, comparisons) {
       // gateway is not lost: the gateway answered in another form the specification allows.
       const lost = passedDirectly.filter((id) => !['SUCCESS', 'INFO'].includes(viaGateway.get(id))).map((id) => `${id} ${viaGateway.get(id) ?? 'missing'}`);
       const notApplicable = passedDirectly.filter((id) => viaGateway.get(id) === 'INFO');
-      if (notApplicable.length > 0) notes.push(`${upstream}: not applicable through the gateway: ${notApplicable.map((id) => `${id} (${infoOf(g.checks, id)})`).join(', ')}`);
+      if (notApplicable.length > 0) notes.push(`${label}: not applicable through the gateway: ${notApplicable.map((id) => `${id} (${infoOf(g.checks, id)})`).join(', ')}`);
       if (d.status === 'pass' && g.status !== 'pass') {
-        notes.push(`${upstream}: LOST through the gateway: ${g.detail}`);
-        problems.push(`${scenario} (${upstream}): passes directly, ${g.status} through the gateway: ${g.detail}`);
+        notes.push(`${label}: LOST through the gateway: ${g.detail}`);
+        problems.push(`${scenario} (${label}): passes directly, ${g.status} through the gateway: ${g.detail}`);
       } else if (lost.length > 0) {
-        notes.push(`${upstream}: check(s) lost: ${lost.join(', ')}`);
-        problems.push(`${scenario} (${upstream}): check(s) pass directly, not through the gateway: ${lost.join(', ')}`);
-      } else if (d.status !== 'pass' && g.status === 'pass') notes.push(`${upstream}: passes only through the gateway`);
-      else if (d.status !== 'pass') notes.push(`${upstream} fails directly too: ${d.detail}`);
+        notes.push(`${label}: check(s) lost: ${lost.join(', ')}`);
+        problems.push(`${scenario} (${label}): check(s) pass directly, not through the gateway: ${lost.join(', ')}`);
+      } else if (d.status !== 'pass' && g.status === 'pass') notes.push(`${label}: passes only through the gateway`);
+      else if (d.status !== 'pass' && showDirect) notes.push(`${label} fails directly too: ${d.detail}`);
     }
     return { scenario, cells, note: notes.join('; ') };
   });
 
   const width = Math.max(...scenarios.map((s) => s.length), 'scenario'.length);
   const cell = 10;
-  const heads = comparisons.flatMap(({ upstream }) => [short(upstream, 'direct'), short(upstream, 'gateway')]);
+  const heads = comparisons.flatMap(({ label, showDirect }) => (showDirect ? [`${short(label)} direct`, `${short(label)} gw`] : [`${short(label)} gw`]));
   console.log(`\n${'scenario'.padEnd(width)}  ${heads.map((h) => h.padEnd(cell)).join(' ')} note`);
   console.log(`${'-'.repeat(width)}  ${heads.map(() => '-'.repeat(cell)).join(' ')} ----`);
   for (const r of rows) console.log(`${r.scenario.padEnd(width)}  ${r.cells.map((c) => c.padEnd(cell)).join(' ')} ${truncate(r.note, 160)}`);
-  console.log(`(${comparisons.map(({ upstream }) => `${short(upstream, '')}: ${upstream}`).join(', ')}; "+Nw": passed with N warnings)\n`);
+  const legend = comparisons.map(({ label, upstreams, comparedWith }) => `${short(label)}: ${label}${upstreams.length > 1 ? ` (${upstreams.join(' + ')} behind one gateway, held to ${comparedWith} direct)` : ''}`);
+  console.log(`(${legend.join(', ')}; gw: through the gateway; "+Nw": passed with N warnings)\n`);
 
-  for (const { upstream, direct, through, gatewayAlive } of comparisons) {
+  for (const { label, comparedWith, direct, through, gatewayAlive } of comparisons) {
     const passDirect = scenarios.filter((s) => direct.get(s).status === 'pass');
     const kept = passDirect.filter((s) => through.get(s).status === 'pass');
     const throughOnly = scenarios.filter((s) => through.get(s).status === 'pass').length;
-    console.log(`conformance: ${upstream}: ${kept.length} of ${passDirect.length} scenarios that pass directly pass through the gateway (${throughOnly} of ${scenarios.length} pass through the gateway)`);
-    if (!gatewayAlive) problems.push(`the gateway in front of ${upstream} exited during the run`);
+    console.log(`conformance: ${label}: ${kept.length} of ${passDirect.length} scenarios that pass directly (against ${comparedWith}) pass through the gateway (${throughOnly} of ${scenarios.length} pass through the gateway)`);
+    if (!gatewayAlive) problems.push(`the gateway ${label} exited during the run`);
   }
   for (const problem of problems) console.log(`conformance: PROBLEM ${problem}`);
   console.log(`conformance: ${problems.length === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -269,9 +290,9 @@ function infoOf(checks, id) {
   return check?.details?.message ?? check?.description ?? '';
 }
 
-function short(upstream, side) {
-  const initials = upstream.split('-').map((w) => w[0]).join('');
-  return side ? `${initials} ${side}` : initials;
+/** "server-everything" → "se". */
+function short(label) {
+  return label.split('-').map((w) => w[0]).join('');
 }
 
 function show(outcome) {

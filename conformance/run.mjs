@@ -27,7 +27,7 @@ const gatewayNode = process.env.GATEWAY_NODE || 'node';
 const SUITE_TIMEOUT_MS = 180_000;
 /** A scenario rerun on its own (one the whole run gave no result for). */
 const SCENARIO_TIMEOUT_MS = 60_000;
-/** The whole run: scenarios not started by then count as not run. */
+/** The whole run, within run.sh's 10 minutes: what is not run by then counts as not run. */
 const RUN_BUDGET_MS = 8 * 60_000;
 /** How long a server may take to say it listens. */
 const START_TIMEOUT_MS = 20_000;
@@ -66,8 +66,12 @@ const results = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
 const children = new Set();
 const started = Date.now();
 
+let stopping = false;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.on(signal, () => {
+    // A wrapping `timeout` may deliver the signal twice (to the process and to its group).
+    if (stopping) return;
+    stopping = true;
     console.log(`conformance: ${signal}, stopping; results so far: ${results}`);
     stopAll().then(() => process.exit(code));
   });
@@ -169,33 +173,43 @@ async function startGateway(label, upstreams) {
 
 /**
  * Every scenario against `url`: one run of the suite for all of them (fast), then each scenario
- * it gave no result for (it hung or crashed) once more in a process of its own.
+ * it gave no result for (it crashed, or the run timed out after it) once more in a process of its
+ * own. Every run is bounded by what is left of the budget, so the table is printed even when
+ * scenarios hang (the suite's client gives up on a request after 60 s).
  */
 async function runScenarios(target, url, scenarios) {
   const out = join(results, target);
   mkdirSync(out, { recursive: true });
   const outcomes = new Map();
-  if (scenarios.length > 1) {
-    const whole = await run(process.execPath, [suiteBin, 'server', '--url', url, '--suite', 'all', '-o', join(out, 'all')], { timeoutMs: SUITE_TIMEOUT_MS });
+  // The suite runs all scenarios or one: a chosen few are run one by one.
+  if (only.length === 0 && budgetLeft() > 0) {
+    const whole = await run(process.execPath, [suiteBin, 'server', '--url', url, '--suite', 'all', '-o', join(out, 'all')], { timeoutMs: Math.min(SUITE_TIMEOUT_MS, budgetLeft()) });
     writeFileSync(join(out, 'all.log'), `${whole.stdout}\n--- stderr ---\n${whole.stderr}`);
     for (const [scenario, checks] of readChecks(join(out, 'all'))) if (scenarios.includes(scenario)) outcomes.set(scenario, outcomeOf(checks));
+    // A run that timed out was stuck in the first scenario it has no result for: not run again.
+    const stuck = whole.timedOut ? whole.stdout.match(/=== Running scenario: (\S+) ===(?![\s\S]*=== Running scenario)/)?.[1] : undefined;
+    if (stuck && scenarios.includes(stuck) && !outcomes.has(stuck)) outcomes.set(stuck, { status: 'timeout', checks: [], detail: `no result within ${(Date.now() - whole.startedAt) / 1000 | 0} s` });
   }
   for (const scenario of scenarios.filter((s) => !outcomes.has(s))) {
-    if (Date.now() - started > RUN_BUDGET_MS) {
-      outcomes.set(scenario, { status: 'not run', checks: [], detail: 'run budget spent' });
+    if (budgetLeft() < 5_000) {
+      outcomes.set(scenario, { status: 'not run', checks: [], detail: `run budget of ${RUN_BUDGET_MS / 60_000} minutes spent` });
       continue;
     }
     const dir = join(out, scenario);
-    const one = await run(process.execPath, [suiteBin, 'server', '--url', url, '--scenario', scenario, '-o', dir], { timeoutMs: SCENARIO_TIMEOUT_MS });
+    const one = await run(process.execPath, [suiteBin, 'server', '--url', url, '--scenario', scenario, '-o', dir], { timeoutMs: Math.min(SCENARIO_TIMEOUT_MS, budgetLeft()) });
     writeFileSync(join(out, `${scenario}.log`), `${one.stdout}\n--- stderr ---\n${one.stderr}`);
     const checks = readChecks(dir).get(scenario);
-    if (one.timedOut) outcomes.set(scenario, { status: 'timeout', checks: [], detail: `no result within ${SCENARIO_TIMEOUT_MS / 1000} s` });
-    else if (!checks) outcomes.set(scenario, { status: 'error', checks: [], detail: `no checks.json (exit ${one.code}): ${lastLine(one.stderr || one.stdout)}` });
-    else outcomes.set(scenario, outcomeOf(checks));
+    if (checks) outcomes.set(scenario, outcomeOf(checks));
+    else if (one.timedOut) outcomes.set(scenario, { status: 'timeout', checks: [], detail: `no result within ${(Date.now() - one.startedAt) / 1000 | 0} s` });
+    else outcomes.set(scenario, { status: 'error', checks: [], detail: `no checks.json (exit ${one.code}): ${lastLine(one.stderr || one.stdout)}` });
   }
   const passed = scenarios.filter((s) => outcomes.get(s).status === 'pass').length;
   process.stderr.write(`${target}: ${passed} of ${scenarios.length} scenarios pass\n`);
   return outcomes;
+}
+
+function budgetLeft() {
+  return started + RUN_BUDGET_MS - Date.now();
 }
 
 /** scenario → checks, from the suite's `server-<scenario>-<timestamp>/checks.json` directories. */
@@ -365,6 +379,7 @@ function waitForLine(child, stream, pattern, name) {
 /** Runs a command to its end, killed (with its output kept) after timeoutMs. */
 function run(command, argv, { timeoutMs }) {
   return new Promise((resolveRun) => {
+    const startedAt = Date.now();
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: results });
     children.add(child);
     let stdout = '';
@@ -377,7 +392,7 @@ function run(command, argv, { timeoutMs }) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
-      resolveRun({ code: code ?? signal, stdout, stderr, timedOut });
+      resolveRun({ code: code ?? signal, stdout, stderr, timedOut, startedAt });
     });
   });
 }

@@ -1,11 +1,15 @@
 // The FAST upstream: a minimal MCP Streamable HTTP server on bare node:http, so that the upstream
 // costs as little as possible and the proxy in front of it is what the benchmark measures.
 // No session checks, no SDK: initialize gets a session id, notifications 202, tools/call "ok".
-// Started by gateway-throughput.mjs with fork(); reports its port over IPC.
+// tools/call of `fast.stream` is answered with an SSE stream when the request accepts one, as the
+// SDK's server transport answers by default (chunked: head with one `message` event, then the end);
+// every other call gets JSON. Started by the benchmarks with fork(); reports its port over IPC.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+const STREAMED_TOOL = 'fast.stream';
 
 function reply(res, status, body, extra) {
   res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body), ...extra });
@@ -28,7 +32,13 @@ const server = createServer((req, res) => {
     if (message.id === undefined || message.method === undefined) return void res.writeHead(202, { 'content-length': '0' }).end();
     const id = JSON.stringify(message.id);
     if (message.method === 'tools/call') {
-      return reply(res, 200, `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"ok"}]}}`);
+      const result = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"ok"}]}}`;
+      if (message.params?.name === STREAMED_TOOL && req.headers.accept?.includes('text/event-stream')) {
+        res.writeHead(200, SSE_HEADERS);
+        res.write(`event: message\ndata: ${result}\n\n`);
+        return void res.end();
+      }
+      return reply(res, 200, result);
     }
     if (message.method === 'initialize') {
       return reply(

@@ -1,7 +1,8 @@
 // The FLOOR: the least a proxy in front of the upstream can do (read the POST body, send it on
 // with an undici Pool, send the answer back). No auth, no parsing, no sessions of its own. The
 // gateway's cost is reported relative to this, so both use the same pool settings and relay.
-// Usage (by gateway-throughput.mjs, via fork): floor-proxy.mjs <upstream url> [buffer|pipeline]
+// JSON answers are relayed as BENCH_FLOOR_RELAY says; SSE answers are piped through as they come.
+// Usage (by gateway-throughput.mjs, via fork): floor-proxy.mjs <upstream url> [buffer|one-write|pipeline]
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
@@ -35,7 +36,13 @@ const server = createServer((req, res) => {
       const response = await pool.request({ path, method: 'POST', headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
       const out = {};
       for (const name of RETURNED) if (response.headers[name] !== undefined) out[name] = response.headers[name];
-      if (relay === 'pipeline') {
+      if (response.headers['content-type']?.startsWith('text/event-stream')) {
+        // An event stream is relayed as it comes, whatever the relay for JSON: holding it whole
+        // would delay every event to the end of the stream.
+        res.writeHead(response.statusCode, out);
+        response.body.on('error', () => res.destroy());
+        response.body.pipe(res);
+      } else if (relay === 'pipeline') {
         res.writeHead(response.statusCode, out);
         await pipeline(response.body, res);
       } else {

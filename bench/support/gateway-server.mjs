@@ -2,11 +2,37 @@
 // fast upstream. Configured as a real deployment would be: API keys (one used, 1,000 more to
 // show that the number of keys does not matter), a deny-by-default policy that allows
 // tools/call for the bench tenant, a rate limit that never triggers, and first-match routing.
-// Usage (by gateway-throughput.mjs and session-memory.mjs, via fork): gateway-server.mjs <upstream url> <api key>
+// With `audit`, every decided message is also written as `mcp-gateway run` writes it: the CLI's
+// logger (winston, redaction, one JSON line per event) onto a file descriptor of /dev/null, written
+// synchronously as process.stdout is when it is a file or a pipe.
+// Usage (via fork; gateway-throughput.mjs with audit, session-memory.mjs without):
+//   gateway-server.mjs <upstream url> <api key> [audit]
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createGateway } from '../../packages/node-http/dist/index.js';
 
-const [upstreamUrl, apiKey] = process.argv.slice(2);
+const [upstreamUrl, apiKey, auditArg] = process.argv.slice(2);
+
+// Lines and bytes written, so the benchmark can check that every answered call was audited.
+const written = { lines: 0, bytes: 0 };
+let logger;
+let devNull;
+let context = {};
+if (auditArg === 'audit') {
+  // Loaded only for audit runs, so the session-memory benchmark's heap does not carry winston.
+  const cli = await import('../../packages/cli/dist/index.js');
+  const { DEFAULT_REDACT_KEYS } = await import('../../packages/core/dist/index.js');
+  devNull = openSync('/dev/null', 'w');
+  const sink = {
+    write(text) {
+      written.lines++;
+      written.bytes += writeSync(devNull, text);
+    },
+  };
+  // The CLI's defaults (logging.level info, the default redact keys), so no per-request access line.
+  logger = cli.createCliLogger({ level: 'info', redactKeys: [...DEFAULT_REDACT_KEYS], sink });
+  context = { logger, onAudit: cli.createAuditWriter(logger) };
+}
 
 const extraKeys = Array.from({ length: 1_000 }, (_, i) => ({ id: `extra-${i}`, key: `extra-key-${i}-${'x'.repeat(24)}`, tenant: `tenant-${i % 100}`, client: `client-${i}` }));
 
@@ -26,7 +52,7 @@ const gateway = createGateway({
     { match: { tool: 'fast.*' }, upstream: 'fast' },
     { match: { method: '*' }, upstream: 'fast' },
   ],
-});
+}, context);
 
 const server = createServer(gateway);
 server.keepAliveTimeout = 60_000;
@@ -51,6 +77,7 @@ async function settledHeap() {
 process.on('message', async (msg) => {
   // CPU time used so far, so the parent can charge it per request of a measured window.
   if (msg?.cmd === 'cpu') return void process.send({ seq: msg.seq, cpu: process.cpuUsage() });
+  if (msg?.cmd === 'audit') return void process.send({ seq: msg.seq, ...written });
   if (msg?.cmd === 'heap') {
     if (typeof globalThis.gc !== 'function') return void process.send({ seq: msg.seq, error: 'started without --expose-gc' });
     const heapUsed = await settledHeap();
@@ -61,6 +88,8 @@ process.on('message', async (msg) => {
   server.closeAllConnections();
   // Bounded: gateway.close() ends the upstream sessions with DELETEs that have their own timeout.
   await Promise.race([gateway.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  await logger?.flush();
+  if (devNull !== undefined) closeSync(devNull);
   // process.exit (not a kill) so that --cpu-prof can write its profile.
   process.exit(0);
 });

@@ -18,5 +18,5 @@ export function auditApplies(audit: ResolvedOptions['audit'], environment: strin
  * the log level). Events carry the API key's id, never the key.
  */
 export function createAuditWriter(logger: CliLogger): (event: AuditEvent) => void {
-  return (event) => logger.always('audit', { type: 'audit', ...event });
+  return (event) => logger.audit(event);
 }

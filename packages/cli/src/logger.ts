@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRedactor, type LOG_LEVELS } from '@gw/core';
+import { createRedactor, type AuditEvent, type LOG_LEVELS } from '@gw/core';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
 import type { TextSink } from './io.js';
@@ -21,9 +21,20 @@ export interface CliLogger extends GatewayLogger {
    * events, which an operator must see even with `level: error`.
    */
   always(message: string, meta?: Record<string, unknown>): void;
+  /** Writes one audit event as an info line with `type: "audit"`, whatever `logging.level` says. */
+  audit(event: AuditEvent): void;
   /** Waits until every line so far is handed to the sink; lines after it are dropped. */
   flush(): Promise<void>;
 }
+
+/** The fields of an audit event; a field added to AuditEvent must be added here (the compiler says so). */
+const EVENT_FIELDS: Record<keyof AuditEvent, true> = {
+  time: true, requestId: true, tenant: true, client: true, apiKeyId: true, method: true, target: true,
+  upstream: true, decision: true, status: true, errorCode: true, error: true, durationMs: true,
+};
+
+/** Every property name an audit line can hold: the event's, its target's, and the line's own. */
+const AUDIT_FIELDS: ReadonlySet<string> = new Set([...Object.keys(EVENT_FIELDS), 'kind', 'name', 'level', 'message', 'type', 'timestamp'].map((key) => key.toLowerCase()));
 
 /** What createCliLogger needs. */
 export interface CliLoggerOptions {
@@ -50,6 +61,7 @@ function sinkTransport(sink: TextSink): winston.transport {
  */
 export function createCliLogger(options: CliLoggerOptions): CliLogger {
   const redact = createRedactor(options.redactKeys);
+  const auditRedacts = options.redactKeys.some((key) => AUDIT_FIELDS.has(key.toLowerCase()));
   const redaction = winston.format((info) => {
     // The redactor copies string keys only; winston's own fields live under symbols, so the
     // redacted copy is written back onto the same object.
@@ -59,7 +71,6 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
   });
   const format = winston.format.combine(winston.format.timestamp(), redaction(), winston.format.json());
   const leveled = winston.createLogger({ levels: winston.config.npm.levels, level: options.level, format, transports: [sinkTransport(options.sink)] });
-  const unleveled = winston.createLogger({ levels: winston.config.npm.levels, level: 'silly', format, transports: [sinkTransport(options.sink)] });
   let flushed: Promise<void> | undefined;
   const write = (logger: winston.Logger, level: LogLevel, message: string, meta?: Record<string, unknown>): void => {
     // After flush the loggers are ended; a late line (a second signal) is dropped, not an error.
@@ -72,8 +83,21 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
     debug: (message, meta) => write(leveled, 'debug', message, meta),
     log: (level, message, meta) => write(leveled, level, message, meta),
     isLevelEnabled: (level) => leveled.isLevelEnabled(level),
-    always: (message, meta) => write(unleveled, 'info', message, meta),
-    flush: () => (flushed ??= Promise.all([leveled, unleveled].map((logger) => endLogger(logger))).then(() => undefined)),
+    audit: (event) => {
+      if (flushed) return;
+      // An audit event's fields are fixed and hold no secret (the key's id, never the key): it is
+      // serialized as it is, unless an operator listed one of its field names in redactKeys.
+      const line = { level: 'info', message: 'audit', type: 'audit', ...event, timestamp: new Date().toISOString() };
+      options.sink.write(`${JSON.stringify(auditRedacts ? redact(line) : line)}\n`);
+    },
+    always: (message, meta) => {
+      // Audit writes one of these per message: a JSON line straight to the sink costs a few
+      // microseconds where winston's formats and streams cost tens, on every request.
+      if (flushed) return;
+      const line = redact({ level: 'info', message, ...meta, timestamp: new Date().toISOString() });
+      options.sink.write(`${JSON.stringify(line)}\n`);
+    },
+    flush: () => (flushed ??= endLogger(leveled)),
   };
 }
 

@@ -59,7 +59,10 @@ export class SseAnswer implements Answer {
     if (!this.started) {
       this.started = true;
       this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
-      this.res.flushHeaders();
+      // Head, first event and (for a quick answer) the end leave in one socket write; later
+      // events of a long stream go out as they come.
+      this.res.cork();
+      setImmediate(() => this.res.uncork());
     }
     this.res.write(formatSseEvent(event));
   }

@@ -38,9 +38,16 @@ export class SseParser {
       this.afterCr = false;
       if (text.charCodeAt(0) === 10) start = 1;
     }
+    // The next LF and CR, found by the engine's own search rather than a loop over characters.
+    let nextLf = text.indexOf('\n', start);
+    let nextCr = text.indexOf('\r', start);
     for (let i = start; i < text.length; i++) {
+      if (nextLf !== -1 && nextLf < i) nextLf = text.indexOf('\n', i);
+      if (nextCr !== -1 && nextCr < i) nextCr = text.indexOf('\r', i);
+      const next = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
+      if (next === -1) break;
+      i = next;
       const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
       const piece = text.slice(start, i);
       let line = piece;
       if (this.partial.length > 0) {

@@ -188,7 +188,7 @@ async function runScenarios(target, url, scenarios) {
     for (const [scenario, checks] of readChecks(join(out, 'all'))) if (scenarios.includes(scenario)) outcomes.set(scenario, outcomeOf(checks));
     // A run that timed out was stuck in the first scenario it has no result for: not run again.
     const stuck = whole.timedOut ? whole.stdout.match(/=== Running scenario: (\S+) ===(?![\s\S]*=== Running scenario)/)?.[1] : undefined;
-    if (stuck && scenarios.includes(stuck) && !outcomes.has(stuck)) outcomes.set(stuck, { status: 'timeout', checks: [], detail: `no result within ${(Date.now() - whole.startedAt) / 1000 | 0} s` });
+    if (stuck && scenarios.includes(stuck) && !outcomes.has(stuck)) outcomes.set(stuck, { status: 'timeout', checks: [], detail: `the suite's run was still in it when its ${(Date.now() - whole.startedAt) / 1000 | 0} s were up` });
   }
   for (const scenario of scenarios.filter((s) => !outcomes.has(s))) {
     if (budgetLeft() < 5_000) {

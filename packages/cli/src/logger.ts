@@ -72,6 +72,13 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
   const format = winston.format.combine(winston.format.timestamp(), redaction(), winston.format.json());
   const leveled = winston.createLogger({ levels: winston.config.npm.levels, level: options.level, format, transports: [sinkTransport(options.sink)] });
   let flushed: Promise<void> | undefined;
+  let auditLines: string[] = [];
+  const writeAuditLines = (): void => {
+    if (auditLines.length === 0) return;
+    const text = auditLines.join('');
+    auditLines = [];
+    options.sink.write(text);
+  };
   const write = (logger: winston.Logger, level: LogLevel, message: string, meta?: Record<string, unknown>): void => {
     // After flush the loggers are ended; a late line (a second signal) is dropped, not an error.
     if (!flushed) logger.log(level, message, meta ?? {});
@@ -88,7 +95,8 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       // An audit event's fields are fixed and hold no secret (the key's id, never the key): it is
       // serialized as it is, unless an operator listed one of its field names in redactKeys.
       const line = { level: 'info', message: 'audit', type: 'audit', ...event, timestamp: new Date().toISOString() };
-      options.sink.write(`${JSON.stringify(auditRedacts ? redact(line) : line)}\n`);
+      // The lines of one turn of the event loop leave in one write, after it.
+      if (auditLines.push(`${JSON.stringify(auditRedacts ? redact(line) : line)}\n`) === 1) setImmediate(writeAuditLines);
     },
     always: (message, meta) => {
       // Audit writes one of these per message: a JSON line straight to the sink costs a few
@@ -97,7 +105,10 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       const line = redact({ level: 'info', message, ...meta, timestamp: new Date().toISOString() });
       options.sink.write(`${JSON.stringify(line)}\n`);
     },
-    flush: () => (flushed ??= endLogger(leveled)),
+    flush: () => {
+      writeAuditLines();
+      return (flushed ??= endLogger(leveled));
+    },
   };
 }
 

@@ -12,15 +12,22 @@ export interface AuditSink {
  */
 export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefined, logger: GatewayLogger): AuditSink | undefined {
   if (!onAudit) return undefined;
+  // Events of one turn of the event loop are handed over together, after it: one timer, not one each.
+  let pending: AuditEvent[] = [];
+  const deliver = (): void => {
+    const events = pending;
+    pending = [];
+    for (const event of events) {
+      try {
+        onAudit(event);
+      } catch (error) {
+        logger.warn('the audit sink failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
   return {
     emit(event) {
-      setImmediate(() => {
-        try {
-          onAudit(event);
-        } catch (error) {
-          logger.warn('the audit sink failed', { error: error instanceof Error ? error.message : String(error) });
-        }
-      });
+      if (pending.push(event) === 1) setImmediate(deliver);
     },
   };
 }

@@ -11,8 +11,11 @@ export const GATEWAY_ERRORS = {
   PARSE_ERROR: { code: -32700, status: 400, message: 'Parse error' },
   /** The JSON is not a valid JSON-RPC 2.0 message for MCP. */
   INVALID_REQUEST: { code: -32600, status: 400, message: 'Invalid Request' },
-  /** No routing rule sends this message to an upstream. */
-  NO_ROUTE: { code: -32601, status: 400, message: 'Method not found' },
+  /**
+   * No routing rule sends this message to an upstream. The stateless revision (2026-07-28) asks
+   * for 404 with -32601, also for the methods it no longer has (initialize, ping...).
+   */
+  NO_ROUTE: { code: -32601, status: 400, modernStatus: 404, message: 'Method not found' },
   /** A request lacks a parameter the gateway needs to decide it (e.g. tools/call without a name). */
   INVALID_PARAMS: { code: -32602, status: 400, message: 'Invalid params' },
   /** A bug in the gateway. Never sent for anything a client did. */
@@ -61,7 +64,7 @@ export const GATEWAY_ERRORS = {
   RATE_LIMIT_STORE_UNAVAILABLE: { code: -50301, status: 503, message: 'Rate limit store unavailable' },
   /** The upstream did not answer within its timeoutMs. */
   UPSTREAM_TIMEOUT: { code: -50400, status: 504, message: 'Upstream timeout' },
-} as const satisfies Record<string, { code: number; status: number; message: string }>;
+} as const satisfies Record<string, { code: number; status: number; modernStatus?: number; message: string }>;
 
 /** The name of a gateway wire error, e.g. `'RATE_LIMITED'`. */
 export type GatewayErrorName = keyof typeof GATEWAY_ERRORS;
@@ -110,6 +113,12 @@ export function deny(
   const denial: Denial = { ok: false, name, status: entry.status, error };
   if (extra?.headers) denial.headers = extra.headers;
   return denial;
+}
+
+/** The same denial as a stateless (2026-07-28) client gets it: the table's status for that era, where it differs. */
+export function forModernEra(denial: Denial): Denial {
+  const entry = GATEWAY_ERRORS[denial.name];
+  return 'modernStatus' in entry ? { ...denial, status: entry.modernStatus } : denial;
 }
 
 /** Renders a JSON-RPC error response carrying the request's id (`null` when it is unknown). */

@@ -21,7 +21,9 @@ export type { EnvMap, PlaceholderProblem } from './env-placeholders.js';
 export { CONFIG_ERROR_CODES, GatewayConfigError, formatConfigIssue, formatConfigPath } from './config-error.js';
 export type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
 
-export { GATEWAY_ERRORS, deny, jsonRpcError, errorNameForCode } from './errors.js';
+export { GATEWAY_ERRORS, deny, forModernEra, jsonRpcError, errorNameForCode } from './errors.js';
+export { MODERN_META, MODERN_METHODS, checkModernRequest, decodeHeaderValue, readsAsModern } from './modern-request.js';
+export type { ModernClient, ModernHeaders } from './modern-request.js';
 export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './errors.js';
 
 export { parseBody, parseEnvelope, validateMessage, createBodyDecoder, MAX_JSON_DEPTH } from './envelope.js';
@@ -58,6 +60,9 @@ export { readAccept, checkAccept, checkContentType } from './accept.js';
 export type { AcceptedFormats } from './accept.js';
 export {
   SESSION_PROTOCOL_VERSIONS,
+  MODERN_PROTOCOL_VERSIONS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  isModernVersion,
   DEFAULT_PROTOCOL_VERSION,
   negotiateProtocolVersion,
   checkProtocolVersionHeader,

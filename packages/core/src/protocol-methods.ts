@@ -12,4 +12,7 @@ export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'notifications/cancelled',
   'notifications/progress',
   'notifications/roots/list_changed',
+  // The stateless revision's counterparts of initialize and the GET stream.
+  'server/discover',
+  'subscriptions/listen',
 ]);

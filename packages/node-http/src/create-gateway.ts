@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileGateway, createBodyDecoder, deny, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { compileGateway, createBodyDecoder, deny, isModernVersion, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
 import { createAuditSink } from './audit-trail.js';
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
@@ -10,6 +10,7 @@ import { handlePost } from './post.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './session-token.js';
+import { BridgeSessions } from './bridge-sessions.js';
 import { SessionStore } from './sessions.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
 import { closeSessionUpstreams } from './upstream-sessions.js';
@@ -83,6 +84,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     options: resolved,
     upstreams,
     sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
+    bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     profiles: new Map(),
     profiling: new Map(),
     decoder: createBodyDecoder(),
@@ -114,9 +116,14 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
         return answer;
       }
       case 'GET':
-        return handleGet(runtime, req, res);
-      case 'DELETE':
-        return handleDelete(runtime, req, res);
+      case 'DELETE': {
+        // The stateless revision has no GET stream and no session to delete (subscriptions/listen instead).
+        const version = req.headers['mcp-protocol-version'];
+        if (typeof version === 'string' && isModernVersion(version)) {
+          return Promise.resolve(sendDenial(res, deny('METHOD_NOT_ALLOWED', `protocol revision ${version} has no ${req.method}; POST subscriptions/listen for notifications`), null, { allow: 'POST' }));
+        }
+        return req.method === 'GET' ? handleGet(runtime, req, res) : handleDelete(runtime, req, res);
+      }
       default:
         return Promise.resolve(sendDenial(res, deny('METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not served; use POST, GET or DELETE`), null, { allow: 'GET, POST, DELETE' }));
     }
@@ -157,7 +164,10 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
           clearTimeout(timer);
         }
         // A sealed session lives on in the other replicas: only what this one opened for itself is closed.
-        await Promise.all(runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session, session.sealed ? 'local' : 'all')));
+        await Promise.all([
+          ...runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session, session.sealed ? 'local' : 'all')),
+          ...runtime.bridges.drain().map((session) => closeSessionUpstreams(runtime, session)),
+        ]);
         await Promise.all([...upstreams.values()].map((client) => client.close()));
         await core.close();
       },

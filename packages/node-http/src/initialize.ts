@@ -1,18 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deny, mergeCapabilities, type Denial, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcParams, type JsonRpcRequest, type ServerCapabilities, type Subject } from '@gw/core';
+import { deny, type Denial, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcParams, type JsonRpcRequest, type Subject } from '@gw/core';
 import { sendDenial, sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
+import { learnUnknownProfiles, serverFeatures } from './server-features.js';
 import { formatSseEvent, SSE_HEADERS } from './sse.js';
 import { MAX_TOKEN_CHARS } from './session-token.js';
 import type { Session } from './sessions.js';
 import { closeSessionUpstreams, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
-
-/**
- * What an upstream that could not be asked contributes: the three server features, so the
- * client still tries them and gets a clear 502 per call rather than a session that can do nothing.
- */
-const UNKNOWN_UPSTREAM: ServerCapabilities = { tools: {}, resources: {}, prompts: {} };
 
 /**
  * The gateway answers initialize itself: it opens the client's session, and declares the
@@ -37,14 +32,13 @@ export async function answerInitialize(
   }
   const { session } = opened;
 
-  const profiles = [...gw.upstreams.keys()].map((name) => gw.profiles.get(name));
-  const instructions = profiles.flatMap((profile) => (profile?.instructions ? [profile.instructions] : []));
+  const { capabilities, instructions } = serverFeatures(gw);
   const result: Record<string, unknown> = {
     protocolVersion: version,
-    capabilities: mergeCapabilities(profiles.map((profile) => profile?.capabilities ?? UNKNOWN_UPSTREAM)),
+    capabilities,
     serverInfo: { name: GATEWAY_NAME, version: GATEWAY_VERSION },
   };
-  if (instructions.length > 0) result['instructions'] = instructions.join('\n\n');
+  if (instructions !== undefined) result['instructions'] = instructions;
 
   const body = { jsonrpc: '2.0', id: request.id, result };
   const headers = { 'mcp-session-id': session.id };
@@ -60,8 +54,7 @@ export async function answerInitialize(
 async function openSession(gw: GatewayRuntime, req: IncomingMessage, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
   const session = gw.sessions.create(subject, version, params);
   if (!session) return deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later');
-  const unknown = [...gw.upstreams.keys()].filter((name) => !gw.profiles.has(name));
-  await Promise.all(unknown.map((name) => learnProfile(gw, name, () => upstreamSession(gw, session, name, req.headers))));
+  await learnUnknownProfiles(gw, session, req.headers);
   return { ok: true, session };
 }
 
@@ -85,21 +78,4 @@ async function openSealedSession(gw: GatewayRuntime, req: IncomingMessage, subje
   if (session) return { ok: true, session };
   void closeSessionUpstreams(gw, draft);
   return deny('UPSTREAM_BAD_RESPONSE', `the upstreams' session ids do not fit in one session id of at most ${MAX_TOKEN_CHARS} characters`);
-}
-
-/**
- * Opens an upstream session to learn the upstream's capabilities, unless another initialize is
- * already doing so: then this one waits for that answer instead of opening a session of its own,
- * so a burst of clients after a restart does not open one session per client on every upstream.
- */
-function learnProfile(gw: GatewayRuntime, name: string, open: () => Promise<unknown>): Promise<void> {
-  const pending = gw.profiling.get(name);
-  if (pending) return pending;
-  const learning = open().then(
-    () => undefined,
-    () => undefined,
-  );
-  gw.profiling.set(name, learning);
-  void learning.finally(() => gw.profiling.delete(name));
-  return learning;
 }

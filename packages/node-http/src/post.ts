@@ -15,6 +15,7 @@ import {
   type MessageResult,
   type Subject,
   LIST_METHODS,
+  readsAsModern,
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
@@ -26,6 +27,7 @@ import { rerouteUnknown } from './catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { answerInitialize } from './initialize.js';
 import { answerList } from './lists.js';
+import { handleModernPost } from './modern-post.js';
 import { answerSetLevel } from './set-level.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
@@ -67,6 +69,12 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
   if (!envelope.ok) return refuse(envelope, null);
   items = envelope.items;
+
+  // The stateless era (2026-07-28) has its own rules from here on.
+  const first = items[0]!;
+  if (readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined)) {
+    return handleModernPost(gw, req, res, first, envelope.batch, accept.formats, audit);
+  }
 
   const checked = checkRequest(gw, req);
   if (!checked.ok) return refuse(checked, replyId(items));

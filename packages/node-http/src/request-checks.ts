@@ -32,15 +32,18 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 /** The checks every method of the endpoint shares: Host, Origin, protocol version, credential. */
-export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: true; subject: Subject; version: string | undefined } | Denial {
+export function checkRequest(gw: GatewayRuntime, req: IncomingMessage, era: 'session' | 'stateless' = 'session'): { ok: true; subject: Subject; version: string | undefined } | Denial {
   const headers = req.headers;
   const host = checkHost(headers.host, gw.options.server.allowedHosts, isLoopback(req.socket.localAddress));
   if (!host.ok) return host;
   const origin = checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins);
   if (!origin.ok) return origin;
   const versionHeader = header(headers, 'mcp-protocol-version');
-  const version = checkProtocolVersionHeader(versionHeader);
-  if (!version.ok) return version;
+  // A stateless request's version is checked against its body (modern-request.ts in core).
+  if (era === 'session') {
+    const version = checkProtocolVersionHeader(versionHeader);
+    if (!version.ok) return version;
+  }
   const auth = gw.core.authenticate(credentialHeaders(req.rawHeaders));
   if (!auth.ok) return auth;
   return { ok: true, subject: auth.subject, version: versionHeader };

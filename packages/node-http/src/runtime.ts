@@ -1,6 +1,7 @@
 import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities } from '@gw/core';
 import type { AuditSink } from './audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
+import type { BridgeSessions } from './bridge-sessions.js';
 import type { SessionStore } from './sessions.js';
 import type { UpstreamClient } from './upstream-client.js';
 
@@ -19,6 +20,8 @@ export interface GatewayRuntime {
   readonly options: ResolvedOptions;
   readonly upstreams: ReadonlyMap<string, UpstreamClient>;
   readonly sessions: SessionStore;
+  /** Upstream sessions held for stateless (2026-07-28) clients, per subject. */
+  readonly bridges: BridgeSessions;
   /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
   readonly profiles: Map<string, UpstreamProfile>;
   /** Upstreams whose capabilities an initialize is learning right now, so others wait for it. */

@@ -955,7 +955,7 @@ function generateSessions(g: Generator, count: number): void {
   }
 }
 
-const BAD_VERSIONS: readonly string[] = ['2024-11-05', '2026-07-28', '2025-06-17', 'latest', '', '2025-6-18', '1', '2025-03-26,2025-06-18', '2025-06-18;q=1', 'null', 'undefined', '-1', '2025-06-18x', 'x'.repeat(10_000), '2025/06/18', '2O25-06-18'];
+const BAD_VERSIONS: readonly string[] = ['2024-11-05', '2026-07-29', '2025-06-17', 'latest', '', '2025-6-18', '1', '2025-03-26,2025-06-18', '2025-06-18;q=1', 'null', 'undefined', '-1', '2025-06-18x', 'x'.repeat(10_000), '2025/06/18', '2O25-06-18'];
 
 function generateVersions(g: Generator, count: number): void {
   const { rng } = g;

@@ -1,0 +1,118 @@
+import { deny, type Denial } from './errors.js';
+import type { JsonRpcParams } from './envelope.js';
+import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
+
+/** The `_meta` keys of the stateless revisions (2026-07-28 basic/index: per-request protocol fields). */
+export const MODERN_META = {
+  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
+  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
+  clientInfo: 'io.modelcontextprotocol/clientInfo',
+  logLevel: 'io.modelcontextprotocol/logLevel',
+  serverInfo: 'io.modelcontextprotocol/serverInfo',
+  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
+} as const;
+
+/** The methods a stateless client may send; anything else (initialize, ping, logging/setLevel...) is 404 -32601. */
+export const MODERN_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'subscriptions/listen',
+]);
+
+/** Methods whose target must also travel in the Mcp-Name header, and the param that names it. */
+const NAMED_BY: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/** What a stateless request says about its client, read from `params._meta`. */
+export interface ModernClient {
+  version: string;
+  capabilities: Record<string, unknown>;
+  clientInfo?: Record<string, unknown>;
+  logLevel?: string;
+}
+
+/** The Mcp-* request headers, as sent (one value each). */
+export interface ModernHeaders {
+  protocolVersion?: string | undefined;
+  method?: string | undefined;
+  name?: string | undefined;
+}
+
+function metaOf(params: JsonRpcParams | undefined): Record<string, unknown> | undefined {
+  const meta = params?.['_meta'];
+  return typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Whether a request is of the stateless era: its MCP-Protocol-Version header names a stateless
+ * revision, or its `_meta` carries a protocol version (a legacy client never sends either).
+ */
+export function readsAsModern(versionHeader: string | undefined, params: JsonRpcParams | undefined): boolean {
+  if (versionHeader !== undefined && isModernVersion(versionHeader)) return true;
+  return metaOf(params)?.[MODERN_META.protocolVersion] !== undefined;
+}
+
+/**
+ * Decodes a header value sent in the `=?base64?...?=` form (non-ASCII, control characters, or
+ * edge whitespace); other values are taken as they are. Undefined when the form is broken.
+ */
+export function decodeHeaderValue(value: string): string | undefined {
+  if (!value.startsWith('=?base64?') || !value.endsWith('?=')) return value;
+  const encoded = value.slice(9, -2);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
+  try {
+    const binary = atob(encoded);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function mismatch(header: string, detail: string): Denial {
+  return deny('HEADER_MISMATCH', `${header} ${detail}`);
+}
+
+/**
+ * Checks a stateless request as the 2026-07-28 transport asks: the per-request fields in
+ * `_meta` (-32602 when missing), a revision the gateway speaks (-32022, listing the supported
+ * ones), and the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers agreeing with the body
+ * (-32020). Returns what the request says about its client.
+ */
+export function checkModernRequest(headers: ModernHeaders, method: string, params: JsonRpcParams | undefined): ModernClient | Denial {
+  const meta = metaOf(params);
+  const version = meta?.[MODERN_META.protocolVersion];
+  if (typeof version !== 'string') return deny('INVALID_PARAMS', `params._meta["${MODERN_META.protocolVersion}"] is required (a string)`);
+  if (!SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return deny('UNSUPPORTED_PROTOCOL_VERSION', `${JSON.stringify(version.slice(0, 40))}`, { data: { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested: version } });
+  }
+  const capabilities = meta?.[MODERN_META.clientCapabilities];
+  if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) {
+    return deny('INVALID_PARAMS', `params._meta["${MODERN_META.clientCapabilities}"] is required (an object)`);
+  }
+  if (headers.protocolVersion === undefined) return mismatch('MCP-Protocol-Version', 'is required');
+  if (headers.protocolVersion !== version) return mismatch('MCP-Protocol-Version', `"${headers.protocolVersion.slice(0, 40)}" does not match the body's "${version.slice(0, 40)}"`);
+  if (headers.method === undefined) return mismatch('Mcp-Method', 'is required');
+  if (headers.method !== method) return mismatch('Mcp-Method', `"${headers.method.slice(0, 60)}" does not match the body's "${method.slice(0, 60)}"`);
+  const param = Object.hasOwn(NAMED_BY, method) ? NAMED_BY[method] : undefined;
+  if (param !== undefined) {
+    const named = params?.[param];
+    if (headers.name === undefined) return mismatch('Mcp-Name', `is required for ${method}`);
+    const decoded = decodeHeaderValue(headers.name);
+    if (decoded === undefined) return mismatch('Mcp-Name', 'is not valid =?base64?...?= text');
+    if (decoded !== named) return mismatch('Mcp-Name', `does not match params.${param}`);
+  }
+  const client: ModernClient = { version, capabilities: capabilities as Record<string, unknown> };
+  const clientInfo = meta?.[MODERN_META.clientInfo];
+  if (typeof clientInfo === 'object' && clientInfo !== null && !Array.isArray(clientInfo)) client.clientInfo = clientInfo as Record<string, unknown>;
+  const logLevel = meta?.[MODERN_META.logLevel];
+  if (typeof logLevel === 'string') client.logLevel = logLevel;
+  return client;
+}

@@ -1,0 +1,204 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  checkModernRequest,
+  deny,
+  forModernEra,
+  LIST_METHODS,
+  MODERN_META,
+  MODERN_METHODS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type AcceptedFormats,
+  type ClientMessage,
+  type Denial,
+  type JsonRpcId,
+  type JsonRpcRequest,
+  type MessageResult,
+} from '@gw/core';
+import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
+import type { PostAudit } from './audit-trail.js';
+import { rerouteUnknown } from './catalog-refresh.js';
+import { Departure } from './departure.js';
+import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
+import { forward } from './forward.js';
+import { answerList } from './lists.js';
+import { metricsOf } from './metrics.js';
+import { sendDenial } from './respond.js';
+import { checkRequest, header } from './request-checks.js';
+import type { GatewayRuntime } from './runtime.js';
+import { learnUnknownProfiles, serverFeatures } from './server-features.js';
+import type { SseEvent } from './sse.js';
+import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
+
+/** What a stateless client may cache a gateway answer for: nothing, since answers are filtered per subject. */
+const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
+
+/**
+ * A POST of the stateless era (2026-07-28): no session, every request carries its revision and
+ * client capabilities in `_meta` and names its method (and target) in headers that must agree
+ * with the body. The gateway answers `server/discover` and the lists itself; calls go to their
+ * upstream, a session-based one through a session the gateway holds for the subject.
+ */
+export async function handleModernPost(
+  gw: GatewayRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  item: MessageResult,
+  batch: boolean,
+  formats: AcceptedFormats,
+  audit: PostAudit | undefined,
+): Promise<void> {
+  const metrics = metricsOf(gw);
+  const refuse = (denial: Denial, id: JsonRpcId | null): void => {
+    const answered = forModernEra(denial);
+    sendDenial(res, answered, id);
+    metrics.message(answered.name);
+    audit?.refused([item], answered);
+  };
+  if (batch) return refuse(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null);
+  if (!item.ok) return refuse(item, item.id);
+  const message = item.message;
+  const checked = checkRequest(gw, req, 'stateless');
+  if (!checked.ok) return refuse(checked, message.kind === 'request' ? message.id : null);
+  const { subject } = checked;
+  if (audit) audit.subject = subject;
+  if (message.kind !== 'request') {
+    // The revision defines no client notifications or responses over HTTP: taken, nothing to do.
+    res.writeHead(202).end();
+    audit?.message(item, null, 202, undefined);
+    return;
+  }
+  if (!MODERN_METHODS.has(message.method)) return refuse(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id);
+  const client = checkModernRequest(
+    { protocolVersion: header(req.headers, 'mcp-protocol-version'), method: header(req.headers, 'mcp-method'), name: header(req.headers, 'mcp-name') },
+    message.method,
+    message.params,
+  );
+  if ('ok' in client) return refuse(client, message.id);
+
+  let decision = await gw.core.decide(subject, message);
+  const session = gw.bridges.for(subject, client);
+  const departure = new Departure();
+  res.once('close', () => {
+    if (!res.writableFinished) departure.leave();
+  });
+  if (!decision.ok && decision.name === 'NO_ROUTE') {
+    decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, message, decision);
+  }
+  if (!decision.ok) return refuse(decision, message.id);
+
+  const forwards = decision.upstream !== null;
+  const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
+  const context: FanOutContext = { session, clientHeaders: req.headers, answer, departure };
+  let failure: Denial | undefined;
+  if (decision.upstream !== null) {
+    const body = decision.name === undefined ? message.message : withName(message, decision.name);
+    failure = await forwardStateless(gw, context, body, message.id, decision.upstream);
+  } else if (message.method === 'server/discover') {
+    await learnUnknownProfiles(gw, session, req.headers);
+    answerDiscover(gw, answer, message.id);
+  } else {
+    const list = LIST_METHODS.get(message.method);
+    if (list) failure = await answerList(gw, { ...context, answer: withResultFields(answer, message.id, CACHE_FIELDS), subject }, message.message, list);
+    else failure = deny('NO_ROUTE', `${message.method} is not served over protocol revision 2026-07-28 yet`);
+    if (failure && !list) answer.fail(message.id, forModernEra(failure));
+  }
+  answer.end();
+  metrics.message(failure?.name ?? 'ok');
+  audit?.message(item, decision.upstream, res.statusCode, failure);
+}
+
+/** server/discover: the upstreams as one server, in the revision's shape. */
+function answerDiscover(gw: GatewayRuntime, answer: Answer, id: JsonRpcId): void {
+  const { capabilities, instructions } = serverFeatures(gw);
+  const result: Record<string, unknown> = {
+    resultType: 'complete',
+    supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+    capabilities,
+    ...CACHE_FIELDS,
+    _meta: { [MODERN_META.serverInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } },
+  };
+  if (instructions !== undefined) result['instructions'] = instructions;
+  const response = { jsonrpc: '2.0', id, result };
+  answer.event({ data: JSON.stringify(response) }, response);
+}
+
+/**
+ * Sends a stateless request on, under an id of the gateway's own: a session the gateway holds
+ * for the subject may carry several of the subject's requests at once, and their ids (each
+ * chosen by a different HTTP request) could collide there. The answer gets the client's id back.
+ */
+async function forwardStateless(gw: GatewayRuntime, context: FanOutContext, request: JsonRpcRequest, clientId: JsonRpcId, upstream: string): Promise<Denial | undefined> {
+  const gatewayId = `mcp-gateway-${(nextBridgeId++).toString(36)}`;
+  return forward(gw, {
+    session: context.session,
+    upstream,
+    clientHeaders: context.clientHeaders,
+    body: JSON.stringify({ ...request, id: gatewayId }),
+    requestId: gatewayId,
+    // A session-based upstream's result lacks the revision's fields: it is complete, and (for a
+    // read) not to be cached, since nothing says for how long it holds.
+    answer: new RenamedAnswer(context.answer, gatewayId, clientId, { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) }),
+    departure: context.departure,
+  });
+}
+
+let nextBridgeId = 0;
+
+/** The request with its target under the upstream's own name (the client used the one the gateway showed). */
+function withName(message: Extract<ClientMessage, { kind: 'request' }>, name: string): JsonRpcRequest {
+  const params = message.params ?? {};
+  const ref = params['ref'];
+  if (message.method === 'completion/complete' && typeof ref === 'object' && ref !== null) return { ...message.message, params: { ...params, ref: { ...ref, name } } };
+  return { ...message.message, params: { ...params, name } };
+}
+
+/** Passes an answer on with the response to `from` renamed to `to`, its result given `extra` fields it lacks. */
+class RenamedAnswer implements Answer {
+  constructor(
+    private readonly client: Answer,
+    private readonly from: JsonRpcId,
+    private readonly to: JsonRpcId,
+    private readonly extra: Record<string, unknown> = {},
+  ) {}
+
+  get gone(): boolean {
+    return this.client.gone;
+  }
+
+  get streams(): boolean {
+    return this.client.streams;
+  }
+
+  get congested(): boolean {
+    return this.client.congested;
+  }
+
+  onceDrained(resume: () => void): void {
+    this.client.onceDrained(resume);
+  }
+
+  event(event: SseEvent, message: unknown): void {
+    const record = message as { id?: unknown; method?: unknown; result?: unknown } | null;
+    if (typeof record !== 'object' || record === null || record.method !== undefined || record.id !== this.from) {
+      this.client.event(event, message);
+      return;
+    }
+    // The extra fields are defaults: an upstream of the same revision has set them itself.
+    const result = typeof record.result === 'object' && record.result !== null ? { ...this.extra, ...record.result } : record.result;
+    const renamed = result === undefined ? { ...record, id: this.to } : { ...record, id: this.to, result };
+    this.client.event({ ...event, data: JSON.stringify(renamed) }, renamed);
+  }
+
+  fail(_id: JsonRpcId | null, denial: Denial): void {
+    this.client.fail(this.to, forModernEra(denial));
+  }
+
+  end(): void {
+    this.client.end();
+  }
+}
+
+/** An answer whose response to `id` gets `fields` added to its result (list results: ttlMs, cacheScope, resultType). */
+function withResultFields(answer: Answer, id: JsonRpcId, fields: Record<string, unknown>): Answer {
+  return new RenamedAnswer(answer, id, id, { resultType: 'complete', ...fields });
+}

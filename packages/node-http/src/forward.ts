@@ -8,6 +8,7 @@ import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
 import { parseJson } from './upstream-answer.js';
 import { metricsOf } from './metrics.js';
+import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
 
@@ -80,6 +81,16 @@ type Mode = 'discard' | 'json' | 'sse' | 'refusal' | 'bad';
 function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
   const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
   const { session, answer } = job;
+  let body = job.body;
+  let extraHeaders: Record<string, string> | undefined;
+  const stateless = isStateless(upstream);
+  if (stateless) {
+    // The stateless revision: the request carries its client in _meta and names itself in headers.
+    const prepared = statelessRequest(job.body, session);
+    if (!prepared) return Promise.resolve('done');
+    body = prepared.body;
+    extraHeaders = { ...paramHeaders(job.clientHeaders), ...prepared.headers };
+  }
   return new Promise((resolve) => {
     let mode: Mode = 'discard';
     let status = 0;
@@ -95,13 +106,16 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
     const exchange = client.exchange(
       {
         method: 'POST',
-        headers: upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
-          sessionId: upstream.sessionId,
-          protocolVersion: upstream.protocolVersion,
-          accept: UPSTREAM_ACCEPT,
-          contentType: 'application/json',
-        }),
-        body: job.body,
+        headers: withHeaders(
+          upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
+            sessionId: upstream.sessionId,
+            protocolVersion: upstream.protocolVersion,
+            accept: UPSTREAM_ACCEPT,
+            contentType: 'application/json',
+          }),
+          extraHeaders,
+        ),
+        body,
       },
       {
         start(statusCode, headers) {
@@ -114,7 +128,8 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
             relay = new EventRelay(session, job.upstream, answer);
           } else if (status === 200 && type === 'application/json') mode = job.requestId === undefined ? 'discard' : 'json';
           else if (status === 202 || (status === 200 && job.requestId === undefined)) mode = 'discard';
-          else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404) mode = 'refusal';
+          // A stateless upstream answers an unknown method 404 with its own -32601.
+          else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && (status !== 404 || stateless)) mode = 'refusal';
           else mode = 'bad';
         },
         data(chunk) {
@@ -160,6 +175,11 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
       finish();
     });
   });
+}
+
+function withHeaders(headers: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
+  if (extra) for (const [name, value] of Object.entries(extra)) headers[name] = value;
+  return headers;
 }
 
 /** Delivers a complete answer according to its mode. */

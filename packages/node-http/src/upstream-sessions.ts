@@ -4,6 +4,7 @@ import { upstreamHeaders } from './forward-headers.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CloseScope, Session, UpstreamSession } from './sessions.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
+import { discoverUpstream } from './stateless-upstream.js';
 import { readOwnAnswer, responseHeader, TooLargeError } from './upstream-answer.js';
 
 /** What every upstream is sent as Accept: it may answer in either format, the gateway reads both. */
@@ -97,6 +98,18 @@ async function openUpstreamSession(
       throw new UpstreamSessionError(upstreamFailure(client.name, error));
     }
   };
+
+  // A stateless (2026-07-28) upstream has no session to open: what it offers comes from server/discover.
+  let discovered: UpstreamSession | undefined;
+  try {
+    discovered = await discoverUpstream(client, clientHeaders, forward, session.closed.signal);
+  } catch (error) {
+    throw new UpstreamSessionError(upstreamFailure(client.name, error));
+  }
+  if (discovered) {
+    gw.profiles.set(client.name, discovered.instructions === undefined ? { capabilities: discovered.capabilities } : { capabilities: discovered.capabilities, instructions: discovered.instructions });
+    return discovered;
+  }
 
   const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params: session.initializeParams }, {});
   if (response.statusCode !== 200) {

@@ -1,0 +1,121 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
+import { upstreamHeaders } from './forward-headers.js';
+import type { Session, UpstreamSession } from './sessions.js';
+import { readOwnAnswer, TooLargeError } from './upstream-answer.js';
+import type { UpstreamClient } from './upstream-client.js';
+import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
+
+/** The stateless revision the gateway speaks to upstreams. */
+const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
+
+/** The id of the server/discover the gateway sends; it never reaches a client. */
+const DISCOVER_ID = 'mcp-gateway-discover';
+
+/** What each upstream turned out to speak, learned once per gateway. */
+const eras = new WeakMap<UpstreamClient, 'stateless' | 'session'>();
+
+/** Whether an upstream session is one with a stateless upstream (no session, every request self-contained). */
+export function isStateless(upstream: UpstreamSession): boolean {
+  return isModernVersion(upstream.protocolVersion);
+}
+
+/**
+ * Asks an upstream whether it speaks the stateless revision: a server/discover as that revision
+ * sends it. A 200 with a discover result offering the revision makes it a stateless upstream
+ * (its capabilities and instructions come with it); anything else (a session-based server
+ * answers 400 or 404) leaves it to initialize. The answer is kept, so this costs one request per
+ * upstream per gateway. Network failures are thrown, as an initialize's would be.
+ */
+export async function discoverUpstream(client: UpstreamClient, clientHeaders: IncomingHttpHeaders, forward: readonly string[], signal: AbortSignal): Promise<UpstreamSession | undefined> {
+  if (eras.get(client) === 'session') return undefined;
+  const request = {
+    jsonrpc: '2.0',
+    id: DISCOVER_ID,
+    method: 'server/discover',
+    params: { _meta: { [MODERN_META.protocolVersion]: MODERN_VERSION, [MODERN_META.clientCapabilities]: {}, [MODERN_META.clientInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } } },
+  };
+  const response = await client.request({
+    method: 'POST',
+    headers: {
+      ...upstreamHeaders(clientHeaders, forward, client, { protocolVersion: MODERN_VERSION, accept: 'application/json, text/event-stream', contentType: 'application/json' }),
+      'mcp-method': 'server/discover',
+    },
+    body: JSON.stringify(request),
+    signal,
+  });
+  let answer: unknown;
+  if (response.statusCode === 200) {
+    try {
+      answer = await readOwnAnswer(response, DISCOVER_ID, client.maxResponseBytes);
+    } catch (error) {
+      if (!(error instanceof TooLargeError)) throw error;
+    }
+  } else await response.body.dump();
+  const result = (answer as { result?: { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown } } | undefined)?.result;
+  const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(MODERN_VERSION);
+  if (!offered) {
+    eras.set(client, 'session');
+    return undefined;
+  }
+  eras.set(client, 'stateless');
+  const opened: UpstreamSession = {
+    sessionId: undefined,
+    protocolVersion: MODERN_VERSION,
+    capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? (result.capabilities as Record<string, unknown>) : {},
+  };
+  if (typeof result.instructions === 'string') opened.instructions = result.instructions;
+  return opened;
+}
+
+/** The names a stateless upstream wants in Mcp-Name, by method. */
+const NAMED_BY: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/**
+ * A message as a stateless upstream takes it: a request carries the revision and the client's
+ * capabilities in `_meta` (a stateless client's own, or what a session-based client declared
+ * in its initialize), and its method and target in Mcp-Method and Mcp-Name. Notifications
+ * and responses have no place in that revision: undefined, nothing is sent.
+ */
+export function statelessRequest(body: string | Uint8Array, session: Session): { body: string; headers: Record<string, string> } | undefined {
+  let message: { id?: unknown; method?: unknown; params?: JsonRpcParams };
+  try {
+    message = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as typeof message;
+  } catch {
+    return undefined;
+  }
+  if (typeof message.method !== 'string' || message.id === undefined) return undefined;
+  const params = message.params ?? {};
+  const meta = typeof params['_meta'] === 'object' && params['_meta'] !== null ? (params['_meta'] as Record<string, unknown>) : {};
+  if (meta[MODERN_META.protocolVersion] !== MODERN_VERSION) {
+    const declared = session.initializeParams;
+    params['_meta'] = {
+      ...meta,
+      [MODERN_META.protocolVersion]: MODERN_VERSION,
+      [MODERN_META.clientCapabilities]: typeof declared['capabilities'] === 'object' && declared['capabilities'] !== null ? declared['capabilities'] : {},
+      [MODERN_META.clientInfo]: typeof declared['clientInfo'] === 'object' && declared['clientInfo'] !== null ? declared['clientInfo'] : { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+    };
+  }
+  const headers: Record<string, string> = { 'mcp-method': message.method };
+  const param = Object.hasOwn(NAMED_BY, message.method) ? NAMED_BY[message.method] : undefined;
+  const name = param === undefined ? undefined : params[param];
+  if (typeof name === 'string') headers['mcp-name'] = encodeHeaderValue(name);
+  return { body: JSON.stringify({ ...message, params }), headers };
+}
+
+/** A header value as the revision sends it: as it is when plain printable ASCII, else `=?base64?...?=`. */
+export function encodeHeaderValue(value: string): string {
+  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !value.startsWith('=?base64?');
+  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** Mcp-Param-* headers of a stateless client, forwarded to a stateless upstream (which checks them). */
+export function paramHeaders(clientHeaders: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(clientHeaders)) {
+    if (!name.startsWith('mcp-param-') || value === undefined) continue;
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    if (!/[\0\r\n]/.test(joined)) out[name] = joined;
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './session-token.js';
 import { BridgeSessions } from './bridge-sessions.js';
+import { ParkedCalls } from './parked-calls.js';
 import { SessionStore } from './sessions.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
 import { closeSessionUpstreams } from './upstream-sessions.js';
@@ -84,6 +85,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     options: resolved,
     upstreams,
     sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
+    parked: new ParkedCalls(),
     bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     profiles: new Map(),
     profiling: new Map(),

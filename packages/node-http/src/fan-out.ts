@@ -27,7 +27,7 @@ export type UpstreamReply =
  * Holds the response to the gateway's own request and lets everything else the upstream sends
  * meanwhile (progress, log messages, server-to-client requests) through to the client.
  */
-class CaptureAnswer implements Answer {
+export class CaptureAnswer implements Answer {
   response: { result?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
   denial: Denial | undefined;
 

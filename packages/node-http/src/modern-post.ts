@@ -13,12 +13,15 @@ import {
   type JsonRpcId,
   type JsonRpcRequest,
   type MessageResult,
+  type Subject,
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import type { PostAudit } from './audit-trail.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { Departure } from './departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
+import { ParkedCall } from './parked-calls.js';
+import { idKey } from './sessions.js';
 import { forward } from './forward.js';
 import { answerList } from './lists.js';
 import { metricsOf } from './metrics.js';
@@ -92,7 +95,12 @@ export async function handleModernPost(
   let failure: Denial | undefined;
   if (decision.upstream !== null) {
     const body = decision.name === undefined ? message.message : withName(message, decision.name);
-    failure = await forwardStateless(gw, context, body, message.id, decision.upstream);
+    // A retry that answers a parked call's questions resumes that call.
+    const parked = gw.parked.take(message.params?.['requestState'], subject);
+    if (parked && 'ok' in parked) {
+      failure = parked;
+      answer.fail(message.id, forModernEra(parked));
+    } else failure = await (parked ? resumeCall(gw, context, parked, message, res) : forwardStateless(gw, context, body, message.id, decision.upstream, subject, res));
   } else if (message.method === 'server/discover') {
     await learnUnknownProfiles(gw, session, req.headers);
     answerDiscover(gw, answer, message.id);
@@ -127,19 +135,61 @@ function answerDiscover(gw: GatewayRuntime, answer: Answer, id: JsonRpcId): void
  * for the subject may carry several of the subject's requests at once, and their ids (each
  * chosen by a different HTTP request) could collide there. The answer gets the client's id back.
  */
-async function forwardStateless(gw: GatewayRuntime, context: FanOutContext, request: JsonRpcRequest, clientId: JsonRpcId, upstream: string): Promise<Denial | undefined> {
+async function forwardStateless(
+  gw: GatewayRuntime,
+  context: FanOutContext,
+  request: JsonRpcRequest,
+  clientId: JsonRpcId,
+  upstream: string,
+  subject: Subject,
+  res: ServerResponse,
+): Promise<Denial | undefined> {
   const gatewayId = `mcp-gateway-${(nextBridgeId++).toString(36)}`;
-  return forward(gw, {
+  // A session-based upstream's result lacks the revision's fields: it is complete, and (for a
+  // read) not to be cached, since nothing says for how long it holds.
+  const defaults = { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) };
+  const call = new ParkedCall(subject, upstream, gatewayId, defaults, context.answer, clientId);
+  void forward(gw, {
     session: context.session,
     upstream,
     clientHeaders: context.clientHeaders,
     body: JSON.stringify({ ...request, id: gatewayId }),
     requestId: gatewayId,
-    // A session-based upstream's result lacks the revision's fields: it is complete, and (for a
-    // read) not to be cached, since nothing says for how long it holds.
-    answer: new RenamedAnswer(context.answer, gatewayId, clientId, { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) }),
-    departure: context.departure,
+    answer: call,
+    departure: call.departure,
+  }).then((failure) => call.finish(failure));
+  return settle(gw, call, res, upstream);
+}
+
+/**
+ * A retry carrying the answers to a parked call's questions: each goes to the upstream as the
+ * response to the request it answers, and the retry then receives the rest of the call.
+ */
+async function resumeCall(gw: GatewayRuntime, context: FanOutContext, call: ParkedCall, message: Extract<ClientMessage, { kind: 'request' }>, res: ServerResponse): Promise<Denial | undefined> {
+  const responses = message.params?.['inputResponses'];
+  for (const [key, value] of Object.entries(typeof responses === 'object' && responses !== null ? responses : {})) {
+    const input = call.take(key);
+    const origin = input && context.session.serverRequests.get(idKey(input.id));
+    if (!input || !origin) continue;
+    context.session.serverRequests.delete(idKey(input.id));
+    await forward(gw, { session: context.session, upstream: origin.upstream, clientHeaders: context.clientHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: origin.id, result: value }), requestId: undefined, answer: DISCARD_ANSWER, departure: call.departure });
+  }
+  call.attach(context.answer, message.id);
+  return settle(gw, call, res, call.upstream);
+}
+
+/** Waits until the call's current request is answered; a call that needs input is parked for the retry. */
+async function settle(gw: GatewayRuntime, call: ParkedCall, res: ServerResponse, upstream: string): Promise<Denial | undefined> {
+  let parked = false;
+  // The client leaving before its answer abandons the call (a parked call waits for its retry instead).
+  res.once('close', () => {
+    if (!res.writableFinished && !parked) call.departure.leave();
   });
+  const settled = await call.settled();
+  if (settled.kind === 'complete') return settled.failure;
+  parked = true;
+  gw.parked.park(call, gw.upstreams.get(upstream)?.timeoutMs ?? 30_000);
+  return undefined;
 }
 
 let nextBridgeId = 0;

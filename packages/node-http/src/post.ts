@@ -12,6 +12,7 @@ import {
   type Decision,
   type Denial,
   type JsonRpcId,
+  type JsonRpcRequest,
   type MessageResult,
   type Subject,
   LIST_METHODS,
@@ -26,9 +27,11 @@ import { Departure } from './departure.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { answerInitialize } from './initialize.js';
+import { answerInputRequest, forwardWithInputRounds } from './input-rounds.js';
 import { answerList } from './lists.js';
 import { handleModernPost } from './modern-post.js';
 import { answerSetLevel } from './set-level.js';
+import { isStateless, knownStateless } from './stateless-upstream.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -175,6 +178,10 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
     return decision;
   }
   if (decision.upstream !== null) {
+    if (message.kind === 'request' && speaksStateless(gw, post.session, decision.upstream)) {
+      const request = (decision.name === undefined ? message.message : withUpstreamName(message, decision.name)) as JsonRpcRequest;
+      return forwardWithInputRounds(gw, { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure }, request, decision.upstream);
+    }
     if (decision.name !== undefined && message.kind !== 'response') return send(gw, post, message, decision.upstream, JSON.stringify(withUpstreamName(message, decision.name)));
     return send(gw, post, message, decision.upstream, post.single && post.rawBody ? post.rawBody : JSON.stringify(message.message));
   }
@@ -225,8 +232,19 @@ function withUpstreamName(message: Extract<ClientMessage, { kind: 'request' | 'n
   return { ...message.message, params: { ...params, name } };
 }
 
+/**
+ * Whether an upstream speaks the stateless revision. The gateway learns it when the upstream
+ * first answers, which the client's initialize already caused (it learns every unknown upstream).
+ */
+function speaksStateless(gw: GatewayRuntime, session: Session, upstream: string): boolean {
+  const open = session.ready.get(upstream);
+  return open !== undefined ? isStateless(open) : knownStateless(gw.upstreams.get(upstream)!);
+}
+
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
 async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
+  // The answer to a question the gateway asked the client for a stateless upstream (input-rounds.ts).
+  if (message.id !== null && answerInputRequest(post.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
   const key = message.id === null ? undefined : idKey(message.id);
   const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
   if (key === undefined || origin === undefined) {

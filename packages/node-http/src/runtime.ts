@@ -2,6 +2,7 @@ import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities 
 import type { AuditSink } from './audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
 import type { BridgeSessions } from './bridge-sessions.js';
+import type { ParkedCalls } from './parked-calls.js';
 import type { SessionStore } from './sessions.js';
 import type { UpstreamClient } from './upstream-client.js';
 
@@ -22,6 +23,8 @@ export interface GatewayRuntime {
   readonly sessions: SessionStore;
   /** Upstream sessions held for stateless (2026-07-28) clients, per subject. */
   readonly bridges: BridgeSessions;
+  /** Stateless clients' calls waiting for the retry that answers their upstream's questions. */
+  readonly parked: ParkedCalls;
   /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
   readonly profiles: Map<string, UpstreamProfile>;
   /** Upstreams whose capabilities an initialize is learning right now, so others wait for it. */

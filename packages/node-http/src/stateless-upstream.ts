@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
 import { upstreamHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from './sessions.js';
-import { readOwnAnswer, TooLargeError } from './upstream-answer.js';
+import type { Dispatcher } from 'undici';
+import { parseJson, readOwnAnswer, readText, TooLargeError } from './upstream-answer.js';
 import type { UpstreamClient } from './upstream-client.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
 
@@ -12,8 +13,34 @@ const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
 /** The id of the server/discover the gateway sends; it never reaches a client. */
 const DISCOVER_ID = 'mcp-gateway-discover';
 
-/** What each upstream turned out to speak, learned once per gateway. */
-const eras = new WeakMap<UpstreamClient, 'stateless' | 'session'>();
+/** The upstreams that turned out to speak the stateless revision, so they are not asked to initialize again. */
+const stateless = new WeakSet<UpstreamClient>();
+
+/** Whether an upstream is known to speak the stateless revision. */
+export function knownStateless(client: UpstreamClient): boolean {
+  return stateless.has(client);
+}
+
+/**
+ * Whether a refused initialize says the upstream speaks a stateless revision: the revision has
+ * a server that does not serve session-based clients name the versions it supports (-32022,
+ * data.supported). Reads (and so consumes) the refusal's body, bounded.
+ */
+export async function offersStateless(response: Dispatcher.ResponseData, maxBytes: number): Promise<boolean> {
+  if (response.statusCode < 400 || response.statusCode >= 500) {
+    await response.body.dump();
+    return false;
+  }
+  let text: string;
+  try {
+    text = await readText(response.body, Math.min(maxBytes, 64 * 1024));
+  } catch {
+    return false;
+  }
+  const parsed = parseJson(text);
+  const data = parsed.ok ? (parsed.value as { error?: { data?: { supported?: unknown } } } | null)?.error?.data : undefined;
+  return Array.isArray(data?.supported) && data.supported.some((version) => typeof version === 'string' && isModernVersion(version));
+}
 
 /** Whether an upstream session is one with a stateless upstream (no session, every request self-contained). */
 export function isStateless(upstream: UpstreamSession): boolean {
@@ -21,14 +48,12 @@ export function isStateless(upstream: UpstreamSession): boolean {
 }
 
 /**
- * Asks an upstream whether it speaks the stateless revision: a server/discover as that revision
- * sends it. A 200 with a discover result offering the revision makes it a stateless upstream
- * (its capabilities and instructions come with it); anything else (a session-based server
- * answers 400 or 404) leaves it to initialize. The answer is kept, so this costs one request per
- * upstream per gateway. Network failures are thrown, as an initialize's would be.
+ * server/discover, as the stateless revision sends it, to an upstream that refused initialize
+ * naming that revision (or is known to speak it): its capabilities and instructions, as an
+ * upstream "session" without an id. Undefined when the answer does not offer the revision.
+ * Network failures are thrown, as an initialize's would be.
  */
 export async function discoverUpstream(client: UpstreamClient, clientHeaders: IncomingHttpHeaders, forward: readonly string[], signal: AbortSignal): Promise<UpstreamSession | undefined> {
-  if (eras.get(client) === 'session') return undefined;
   const request = {
     jsonrpc: '2.0',
     id: DISCOVER_ID,
@@ -54,11 +79,8 @@ export async function discoverUpstream(client: UpstreamClient, clientHeaders: In
   } else await response.body.dump();
   const result = (answer as { result?: { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown } } | undefined)?.result;
   const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(MODERN_VERSION);
-  if (!offered) {
-    eras.set(client, 'session');
-    return undefined;
-  }
-  eras.set(client, 'stateless');
+  if (!offered) return undefined;
+  stateless.add(client);
   const opened: UpstreamSession = {
     sessionId: undefined,
     protocolVersion: MODERN_VERSION,

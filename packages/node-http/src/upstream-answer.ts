@@ -58,7 +58,7 @@ export class TooLargeError extends Error {
 }
 
 /** A JSON body as text, refused (and dropped) once past `maxBytes`. */
-async function readText(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+export async function readText(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let received = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -4,7 +4,7 @@ import { upstreamHeaders } from './forward-headers.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CloseScope, Session, UpstreamSession } from './sessions.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
-import { discoverUpstream } from './stateless-upstream.js';
+import { discoverUpstream, knownStateless, offersStateless } from './stateless-upstream.js';
 import { readOwnAnswer, responseHeader, TooLargeError } from './upstream-answer.js';
 
 /** What every upstream is sent as Accept: it may answer in either format, the gateway reads both. */
@@ -100,20 +100,24 @@ async function openUpstreamSession(
   };
 
   // A stateless (2026-07-28) upstream has no session to open: what it offers comes from server/discover.
-  let discovered: UpstreamSession | undefined;
-  try {
-    discovered = await discoverUpstream(client, clientHeaders, forward, session.closed.signal);
-  } catch (error) {
-    throw new UpstreamSessionError(upstreamFailure(client.name, error));
-  }
-  if (discovered) {
+  const discover = async (): Promise<UpstreamSession> => {
+    let discovered: UpstreamSession | undefined;
+    try {
+      discovered = await discoverUpstream(client, clientHeaders, forward, session.closed.signal);
+    } catch (error) {
+      throw new UpstreamSessionError(upstreamFailure(client.name, error));
+    }
+    if (!discovered) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}" refused initialize and server/discover`));
     gw.profiles.set(client.name, discovered.instructions === undefined ? { capabilities: discovered.capabilities } : { capabilities: discovered.capabilities, instructions: discovered.instructions });
     return discovered;
-  }
+  };
+  if (knownStateless(client)) return discover();
 
+  // initialize first: a session-based upstream (most of them) costs no extra request, and a
+  // stateless-only one refuses it naming the revisions it speaks (then it is asked to discover).
   const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params: session.initializeParams }, {});
   if (response.statusCode !== 200) {
-    await response.body.dump();
+    if (await offersStateless(response, client.maxResponseBytes)) return discover();
     throw new UpstreamSessionError(badStatus(client.name, response.statusCode, 'initialize'));
   }
   const sessionId = responseHeader(response, 'mcp-session-id');

@@ -119,6 +119,30 @@ describe('a 2026-07-28 client in front of session-based upstreams', () => {
   });
 });
 
+describe('a session-based upstream asking a 2026-07-28 client for input mid-call', () => {
+  it('reaches the client as input_required, and its retry takes the answer back to the upstream that asked', async () => {
+    const client = new Client({ name: 'modern-asked', version: '1.0.0' }, { versionNegotiation: { mode: { pin: VERSION } }, capabilities: { elicitation: {}, sampling: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(String((request.params as { message?: unknown }).message));
+      return { action: 'accept', content: { who: 'ada' } };
+    });
+    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', model: 'test', content: { type: 'text', text: 'sampled' } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { 'x-api-key': KEY } } }));
+    closers.push(() => client.close());
+    expect(text(await client.callTool({ name: 'beta_ask', arguments: {} }))).toBe('beta heard accept:ada');
+    expect(asked).toEqual(['beta asks your name']);
+    expect(text(await client.callTool({ name: 'alpha_sample', arguments: {} }))).toBe('alpha sampled sampled');
+  });
+
+  it('makes the call afresh when its requestState names no parked call', async () => {
+    const answer = await raw({ id: 9, method: 'tools/call', params: { name: 'only_alpha', arguments: {}, requestState: 'forged', inputResponses: {}, _meta: META } });
+    // Unknown state: the call is simply made afresh, as the revision lets a server do.
+    expect(answer.status).toBe(200);
+    expect(text(answer.body.result)).toBe('only_alpha of alpha');
+  });
+});
+
 describe('the revision\'s header and envelope rules', () => {
   it('refuses an Mcp-Name that disagrees with the body: 400 -32020', async () => {
     const answer = await raw({ id: 1, method: 'tools/call', params: { name: 'only_alpha', arguments: {}, _meta: META } }, { 'mcp-name': 'only_beta' });

@@ -1,6 +1,7 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
@@ -61,7 +62,7 @@ describe('a 2025 client in front of a stateless upstream', () => {
 
   it('calls it with the revision\'s _meta and headers, under the upstream\'s own names', async () => {
     expect(text(await client.callTool({ name: 'm_echo', arguments: { text: 'hi' } }))).toBe('modern echo hi');
-    const call = modern.requests.findLast((request) => request.method === 'tools/call');
+    const call = [...modern.requests].reverse().find((request) => request.method === 'tools/call');
     expect(call).toMatchObject({ mcpMethod: 'tools/call', mcpName: 'echo' });
     const prompt = await client.getPrompt({ name: 'm_hello', arguments: { who: 'ada' } });
     expect(prompt.messages[0]?.content).toMatchObject({ text: 'modern says hello to ada' });
@@ -69,8 +70,26 @@ describe('a 2025 client in front of a stateless upstream', () => {
     expect(text(await client.callTool({ name: 'only_legacy', arguments: {} }))).toBe('only_legacy of legacy');
   });
 
-  it('never sends the stateless upstream initialize, a session header or a notification', () => {
-    expect(modern.requests.map((request) => request.method)).not.toContain('initialize');
+  it('turns the upstream\'s input_required into an elicitation the 2025 client answers, and retries with it', async () => {
+    const asking = new LegacyClient({ name: 'legacy-asking', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    asking.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { who: 'ada' } };
+    });
+    await asking.connect(new LegacyTransport(new URL(gw.url), { requestInit: { headers: { 'x-api-key': KEY } } }));
+    closers.push(() => asking.close());
+    expect(text(await asking.callTool({ name: 'm_ask', arguments: {} }))).toBe('modern heard ada');
+    expect(asked).toEqual(['Who are you?']);
+    // Two calls reached the upstream: the first answered input_required, the retry carried the answer.
+    const calls = modern.requests.filter((request) => request.method === 'tools/call' && request.mcpName === 'ask');
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('asks the stateless upstream to initialize once (refused, naming its revision), then only in its revision, never a notification', () => {
+    const methods = modern.requests.map((request) => request.method);
+    expect(methods.filter((method) => method === 'initialize')).toHaveLength(1);
+    expect(methods.indexOf('server/discover')).toBeGreaterThan(methods.indexOf('initialize'));
     expect(modern.requests.filter((request) => request.method.startsWith('notifications/'))).toEqual([]);
   });
 });

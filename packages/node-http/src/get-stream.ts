@@ -43,8 +43,11 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
   for (const [name, opening] of session.upstreams) opening.then(() => stream.attach(name), () => undefined);
 }
 
+/** What passes from an upstream stream to the client's, possibly changed; undefined drops it. */
+export type StreamFilter = (event: SseEvent, message: unknown) => SseEvent | undefined;
+
 /** The client's GET response, fed by one GET per upstream session. */
-class MergedStream implements StandaloneStream {
+export class MergedStream implements StandaloneStream {
   private readonly attached = new Set<string>();
   private readonly abort = new AbortController();
   private live = 0;
@@ -56,6 +59,8 @@ class MergedStream implements StandaloneStream {
     private readonly res: ServerResponse,
     /** When resuming: the upstream's own event id to resume after; the stream ends with that upstream's. */
     private readonly lastEventId: string | undefined,
+    /** Keeps (and may change) what reaches the client; everything passes without it. */
+    private readonly filter?: StreamFilter,
   ) {
     res.on('close', () => this.close());
   }
@@ -88,9 +93,11 @@ class MergedStream implements StandaloneStream {
     if (!upstream || this.abort.signal.aborted) return;
     const client = this.gw.upstreams.get(name)!;
     const { res, session } = this;
+    const filter = this.filter;
     const writer = {
-      event: (event: SseEvent) => {
-        if (!res.writableEnded) res.write(formatSseEvent(event));
+      event: (event: SseEvent, message: unknown) => {
+        const out = filter ? filter(event, message) : event;
+        if (out && !res.writableEnded) res.write(formatSseEvent(out));
       },
     };
     // The upstream forgot a session the sealed id carries: the client's session is over.

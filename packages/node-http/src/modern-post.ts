@@ -24,6 +24,7 @@ import { ParkedCall } from './parked-calls.js';
 import { idKey } from './sessions.js';
 import { forward } from './forward.js';
 import { answerList } from './lists.js';
+import { answerListen } from './listen.js';
 import { metricsOf } from './metrics.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, header } from './request-checks.js';
@@ -88,6 +89,12 @@ export async function handleModernPost(
     decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, message, decision);
   }
   if (!decision.ok) return refuse(decision, message.id);
+  if (message.method === 'subscriptions/listen') {
+    await answerListen(gw, req, res, session, message.message);
+    metrics.message('ok');
+    audit?.message(item, null, 200, undefined);
+    return;
+  }
 
   const forwards = decision.upstream !== null;
   const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);

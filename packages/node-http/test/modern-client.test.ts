@@ -143,6 +143,61 @@ describe('a session-based upstream asking a 2026-07-28 client for input mid-call
   });
 });
 
+describe('subscriptions/listen', () => {
+  it('acknowledges what it can deliver, then delivers list changes and resource updates tagged with its id', async () => {
+    const controller = new AbortController();
+    const response = await fetch(gw.url, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': KEY, 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['beta://readme'] }, _meta: META } }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-accel-buffering')).toBe('no');
+    const messages: { method?: string; params?: Record<string, unknown> }[] = [];
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffered = '';
+      try {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+          buffered += decoder.decode(chunk, { stream: true });
+          let end: number;
+          while ((end = buffered.indexOf('\n\n')) !== -1) {
+            const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
+            buffered = buffered.slice(end + 2);
+            if (data) messages.push(JSON.parse(data) as (typeof messages)[number]);
+          }
+        }
+      } catch {
+        // aborted at the end
+      }
+    })();
+    const waitFor = async (check: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await waitFor(() => messages.length > 0);
+    expect(messages[0]).toMatchObject({
+      method: 'notifications/subscriptions/acknowledged',
+      params: { notifications: { toolsListChanged: true, resourceSubscriptions: ['beta://readme'] }, _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } },
+    });
+    // The prompts of the upstreams do not announce changes: not promised.
+    expect((messages[0]?.params?.['notifications'] as Record<string, unknown>)['promptsListChanged']).toBeUndefined();
+    // beta tells every subscriber of a URI at once that it changed (see the fixture).
+    await waitFor(() => messages.some((message) => message.method === 'notifications/resources/updated'));
+    expect(messages.find((message) => message.method === 'notifications/resources/updated')).toMatchObject({ params: { uri: 'beta://readme', _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } } });
+
+    await raw({ id: 11, method: 'tools/call', params: { name: 'alpha_grow', arguments: {}, _meta: META } });
+    await waitFor(() => messages.some((message) => message.method === 'notifications/tools/list_changed'));
+    expect(messages.find((message) => message.method === 'notifications/tools/list_changed')).toMatchObject({ params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } } });
+    expect(beta.subscriptions).toContain('beta://readme');
+    controller.abort();
+    await reading;
+    await waitFor(() => beta.methods.includes('resources/unsubscribe'));
+    expect(beta.methods).toContain('resources/unsubscribe');
+  });
+});
+
 describe('the revision\'s header and envelope rules', () => {
   it('refuses an Mcp-Name that disagrees with the body: 400 -32020', async () => {
     const answer = await raw({ id: 1, method: 'tools/call', params: { name: 'only_alpha', arguments: {}, _meta: META } }, { 'mcp-name': 'only_beta' });

@@ -139,3 +139,39 @@ export class JsonAnswer implements Answer {
     sendJson(this.res, status, this.batch ? this.responses : this.responses[0], headers);
   }
 }
+
+/**
+ * An answer that hands everything to another (the client's) and lets a subclass change what it
+ * must: the gateway's own requests upstream capture or rename their response this way, while
+ * notifications and server requests flow on to the client at the client's pace.
+ */
+export class DelegatingAnswer implements Answer {
+  constructor(protected readonly client: Answer) {}
+
+  get gone(): boolean {
+    return this.client.gone;
+  }
+
+  get streams(): boolean {
+    return this.client.streams;
+  }
+
+  get congested(): boolean {
+    return this.client.congested;
+  }
+
+  onceDrained(resume: () => void): void {
+    this.client.onceDrained(resume);
+  }
+
+  event(event: SseEvent, message: unknown): void {
+    this.client.event(event, message);
+  }
+
+  fail(id: JsonRpcId | null, denial: Denial): void {
+    this.client.fail(id, denial);
+  }
+
+  /** The client's answer is ended by whoever owns it, not by a request made on its behalf. */
+  end(): void {}
+}

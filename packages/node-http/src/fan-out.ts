@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Denial, JsonRpcId } from '@gw/core';
-import type { Answer } from './answer.js';
+import { DelegatingAnswer, type Answer } from './answer.js';
 import type { Departure } from './departure.js';
 import { forward } from './forward.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -27,33 +27,18 @@ export type UpstreamReply =
  * Holds the response to the gateway's own request and lets everything else the upstream sends
  * meanwhile (progress, log messages, server-to-client requests) through to the client.
  */
-export class CaptureAnswer implements Answer {
+export class CaptureAnswer extends DelegatingAnswer {
   response: { result?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
   denial: Denial | undefined;
 
   constructor(
-    private readonly client: Answer,
+    client: Answer,
     private readonly id: JsonRpcId,
-  ) {}
-
-  get gone(): boolean {
-    return this.client.gone;
+  ) {
+    super(client);
   }
 
-  get streams(): boolean {
-    return this.client.streams;
-  }
-
-  // Held answers are small and whole; what passes through follows the client's own pace.
-  get congested(): boolean {
-    return this.client.congested;
-  }
-
-  onceDrained(resume: () => void): void {
-    this.client.onceDrained(resume);
-  }
-
-  event(event: SseEvent, message: unknown): void {
+  override event(event: SseEvent, message: unknown): void {
     const record = message as { id?: unknown; method?: unknown } | null;
     if (typeof record === 'object' && record !== null && record.method === undefined && record.id === this.id) {
       this.response = record as CaptureAnswer['response'];
@@ -62,11 +47,9 @@ export class CaptureAnswer implements Answer {
     this.client.event(event, message);
   }
 
-  fail(_id: JsonRpcId | null, denial: Denial): void {
+  override fail(_id: JsonRpcId | null, denial: Denial): void {
     this.denial = denial;
   }
-
-  end(): void {}
 }
 
 /** What asking several upstreams needs from the client's POST. */

@@ -15,7 +15,7 @@ import {
   type MessageResult,
   type Subject,
 } from '@gw/core';
-import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
+import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import type { PostAudit } from './audit-trail.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { Departure } from './departure.js';
@@ -210,31 +210,17 @@ function withName(message: Extract<ClientMessage, { kind: 'request' }>, name: st
 }
 
 /** Passes an answer on with the response to `from` renamed to `to`, its result given `extra` fields it lacks. */
-class RenamedAnswer implements Answer {
+class RenamedAnswer extends DelegatingAnswer {
   constructor(
-    private readonly client: Answer,
+    client: Answer,
     private readonly from: JsonRpcId,
     private readonly to: JsonRpcId,
     private readonly extra: Record<string, unknown> = {},
-  ) {}
-
-  get gone(): boolean {
-    return this.client.gone;
+  ) {
+    super(client);
   }
 
-  get streams(): boolean {
-    return this.client.streams;
-  }
-
-  get congested(): boolean {
-    return this.client.congested;
-  }
-
-  onceDrained(resume: () => void): void {
-    this.client.onceDrained(resume);
-  }
-
-  event(event: SseEvent, message: unknown): void {
+  override event(event: SseEvent, message: unknown): void {
     const record = message as { id?: unknown; method?: unknown; result?: unknown } | null;
     if (typeof record !== 'object' || record === null || record.method !== undefined || record.id !== this.from) {
       this.client.event(event, message);
@@ -246,12 +232,8 @@ class RenamedAnswer implements Answer {
     this.client.event({ ...event, data: JSON.stringify(renamed) }, renamed);
   }
 
-  fail(_id: JsonRpcId | null, denial: Denial): void {
+  override fail(_id: JsonRpcId | null, denial: Denial): void {
     this.client.fail(this.to, forModernEra(denial));
-  }
-
-  end(): void {
-    this.client.end();
   }
 }
 

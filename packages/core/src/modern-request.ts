@@ -90,6 +90,12 @@ export function checkModernRequest(headers: ModernHeaders, method: string, param
   const meta = metaOf(params);
   const version = meta?.[MODERN_META.protocolVersion];
   if (typeof version !== 'string') return deny('INVALID_PARAMS', `params._meta["${MODERN_META.protocolVersion}"] is required (a string)`);
+  // A header naming a revision the gateway speaks while the body names another is a mismatch
+  // (-32020), even when the body's revision is one it does not speak: which one the client
+  // wants is unclear, and the client must fix the disagreement, not pick another version.
+  if (headers.protocolVersion !== undefined && headers.protocolVersion !== version && SUPPORTED_PROTOCOL_VERSIONS.includes(headers.protocolVersion)) {
+    return mismatch('MCP-Protocol-Version', `"${headers.protocolVersion}" does not match the body's "${version.slice(0, 40)}"`);
+  }
   if (!SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
     return deny('UNSUPPORTED_PROTOCOL_VERSION', `${JSON.stringify(version.slice(0, 40))}`, { data: { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested: version } });
   }

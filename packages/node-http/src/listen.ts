@@ -2,12 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MODERN_META, routeMessage, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
+import { upstreamHeaders } from './forward-headers.js';
 import { MergedStream } from './get-stream.js';
+import { EventRelay } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { learnUnknownProfiles } from './server-features.js';
-import type { Session } from './sessions.js';
+import type { Session, UpstreamSession } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
-import { upstreamSession } from './upstream-sessions.js';
+import { isStateless, statelessRequest } from './stateless-upstream.js';
+import { UPSTREAM_ACCEPT, upstreamSession } from './upstream-sessions.js';
 
 /** The list-change notifications a listen may ask for, by the filter flag that asks. */
 const LIST_CHANGES = [
@@ -18,13 +21,18 @@ const LIST_CHANGES = [
 
 /**
  * subscriptions/listen (2026-07-28), the stateless revision's stream of list changes and
- * resource updates, for upstreams held in a session for the subject: each one's GET stream is
- * merged in, kept to what the client asked for and the upstreams can send, every notification
- * tagged with the listen's id. The client ends it by closing the stream; the resources it
- * subscribed to are then unsubscribed upstream.
+ * resource updates: an upstream held in a session for the subject has its GET stream merged in
+ * (and the resources subscribed there), a stateless upstream is asked for a listen of its own.
+ * What reaches the client is kept to what it asked for and the upstreams can send, every
+ * notification tagged with the listen's id. The acknowledgement goes out once the stateless
+ * upstreams acknowledged theirs, so that a change made as soon as the client sees it is not
+ * missed. The client ends it by closing the stream; the resources it subscribed to are then
+ * unsubscribed upstream.
  */
 export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, session: Session, request: JsonRpcRequest): Promise<void> {
   const asked = (request.params?.['notifications'] ?? {}) as Record<string, unknown>;
+  const departure = new Departure();
+  res.once('close', () => departure.leave());
   await learnUnknownProfiles(gw, session, req.headers);
   await Promise.all([...gw.upstreams.keys()].map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
 
@@ -37,45 +45,156 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
       wanted.add(method);
     }
   }
-  const departure = new Departure();
-  const subscribed = await subscribe(gw, req, session, Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : [], departure);
-  if (subscribed.size > 0) honoured['resourceSubscriptions'] = [...subscribed.keys()];
+  const uris = (Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== '');
+  /** Resources reported on: subscribed at a session-based upstream, or agreed by a stateless one's listen. */
+  const subscribed = await subscribe(gw, req, session, uris, departure);
+  const listened = new Set<string>();
 
   const tag = (params: unknown): Record<string, unknown> => {
     const record = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
     const meta = typeof record['_meta'] === 'object' && record['_meta'] !== null ? (record['_meta'] as Record<string, unknown>) : {};
     return { ...record, _meta: { ...meta, [MODERN_META.subscriptionId]: request.id } };
   };
+  // What arrives before the acknowledgement is written waits for it.
+  let waiting: SseEvent[] | undefined = [];
+  const pass = (_event: SseEvent, message: unknown): SseEvent | undefined => {
+    const record = message as { method?: unknown; params?: { uri?: unknown } } | null;
+    if (typeof record !== 'object' || record === null || typeof record.method !== 'string') return undefined;
+    const uri = record.params?.uri;
+    const keep = wanted.has(record.method) || (record.method === 'notifications/resources/updated' && typeof uri === 'string' && (subscribed.has(uri) || listened.has(uri)));
+    if (!keep) return undefined;
+    const out = { data: JSON.stringify({ ...record, params: tag(record.params) }) } satisfies SseEvent;
+    if (!waiting) return out;
+    waiting.push(out);
+    return undefined;
+  };
+  const write = (event: SseEvent, message: unknown): void => {
+    const out = pass(event, message);
+    if (out && !res.writableEnded) res.write(formatSseEvent(out));
+  };
+
+  await Promise.all(
+    [...session.ready].map(async ([name, open]) => {
+      if (!isStateless(open)) return;
+      const filter: Record<string, unknown> = {};
+      for (const [flag, , capability] of LIST_CHANGES) {
+        if (honoured[flag] === true && (open.capabilities[capability] as { listChanged?: unknown } | undefined)?.listChanged === true) filter[flag] = true;
+      }
+      const mine = uris.filter((uri) => routesTo(gw, uri) === name);
+      if (mine.length > 0) filter['resourceSubscriptions'] = mine;
+      if (Object.keys(filter).length === 0) return;
+      for (const uri of await listenUpstream(gw, req, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
+    }),
+  );
+  if (departure.gone) {
+    void unsubscribe(gw, req, session, subscribed);
+    return;
+  }
+  if (subscribed.size + listened.size > 0) honoured['resourceSubscriptions'] = [...subscribed.keys(), ...listened];
+
   res.writeHead(200, SSE_HEADERS);
   const acknowledged = { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: tag({ notifications: honoured }) };
   res.write(formatSseEvent({ data: JSON.stringify(acknowledged) }));
+  for (const event of waiting) res.write(formatSseEvent(event));
+  waiting = undefined;
 
-  const stream = new MergedStream(gw, session, req, res, undefined, (_event, message) => {
-    const record = message as { method?: unknown; params?: { uri?: unknown } } | null;
-    if (typeof record !== 'object' || record === null || typeof record.method !== 'string') return undefined;
-    const keep = wanted.has(record.method) || (record.method === 'notifications/resources/updated' && typeof record.params?.uri === 'string' && subscribed.has(record.params.uri));
-    if (!keep) return undefined;
-    const tagged = { ...record, params: tag(record.params) };
-    return { data: JSON.stringify(tagged) } satisfies SseEvent;
-  });
-  for (const name of session.ready.keys()) stream.attach(name);
+  const stream = new MergedStream(gw, session, req, res, undefined, pass);
+  for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);
   res.once('close', () => {
     stream.close();
-    departure.leave();
     void unsubscribe(gw, req, session, subscribed);
   });
 }
 
-/** Subscribes each URI at the upstream that serves it; returns the URIs subscribed, with their upstream. */
-async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Session, uris: unknown[], departure: Departure): Promise<Map<string, string>> {
+/** The upstream a resource URI routes to, if any. */
+function routesTo(gw: GatewayRuntime, uri: string): string | undefined {
+  const route = routeMessage(gw.core.router, gw.core.catalog, 'resources/subscribe', { kind: 'resource', name: uri });
+  return route.ok && route.upstream !== null ? route.upstream : undefined;
+}
+
+/**
+ * A stateless upstream's own subscriptions/listen for `filter`, its notifications handed to
+ * `deliver` until the client leaves or the upstream ends it. Resolves once the upstream has
+ * acknowledged it (or refused it, failed, or let its timeoutMs pass), with the resources it
+ * agreed to report on.
+ */
+function listenUpstream(
+  gw: GatewayRuntime,
+  req: IncomingMessage,
+  session: Session,
+  request: JsonRpcRequest,
+  name: string,
+  open: UpstreamSession,
+  filter: Record<string, unknown>,
+  departure: Departure,
+  deliver: (event: SseEvent, message: unknown) => void,
+): Promise<string[]> {
+  const client = gw.upstreams.get(name)!;
+  const listen = { jsonrpc: '2.0', id: subscriptionRequestId(), method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
+  const prepared = statelessRequest(JSON.stringify(listen), session);
+  if (!prepared || departure.gone) return Promise.resolve([]);
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (uris: string[]): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(uris);
+    };
+    const timer = setTimeout(() => settle([]), client.timeoutMs);
+    let forget = (): void => undefined;
+    let relay: EventRelay | undefined;
+    const exchange = client.exchange(
+      {
+        method: 'POST',
+        headers: {
+          ...upstreamHeaders(req.headers, gw.options.upstreamHeaders.forward, client, { protocolVersion: open.protocolVersion, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+          ...prepared.headers,
+        },
+        body: prepared.body,
+        stream: true,
+      },
+      {
+        start(status, headers) {
+          const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+          if (status !== 200 || type !== 'text/event-stream') return settle([]);
+          relay = new EventRelay(session, name, {
+            event(event, message) {
+              const record = message as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | null;
+              if (record?.method !== 'notifications/subscriptions/acknowledged') return deliver(event, message);
+              const agreed = record.params?.notifications?.resourceSubscriptions;
+              settle(Array.isArray(agreed) ? agreed.filter((uri): uri is string => typeof uri === 'string') : []);
+            },
+          });
+        },
+        data(chunk) {
+          // One event past upstreams[].maxResponseBytes ends this upstream's listen; the others go on.
+          if (relay && !relay.feed(chunk, client.maxResponseBytes)) stop();
+        },
+        end: () => stop(),
+        error: () => stop(),
+      },
+    );
+    function stop(): void {
+      forget();
+      exchange.abort();
+      settle([]);
+    }
+    forget = departure.on(stop);
+  });
+}
+
+/** Subscribes each URI at the session-based upstream that serves it; returns the URIs subscribed, with their upstream. */
+async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Session, uris: string[], departure: Departure): Promise<Map<string, string>> {
   const subscribed = new Map<string, string>();
   await Promise.all(
     uris.map(async (uri) => {
-      if (typeof uri !== 'string' || uri === '') return;
-      const route = routeMessage(gw.core.router, gw.core.catalog, 'resources/subscribe', { kind: 'resource', name: uri });
-      if (!route.ok) return;
-      const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [route.upstream], { id: subscriptionRequestId(), method: 'resources/subscribe', params: () => ({ uri }) });
-      if (reply?.ok) subscribed.set(uri, route.upstream);
+      const upstream = routesTo(gw, uri);
+      const open = upstream === undefined ? undefined : session.ready.get(upstream);
+      // A stateless upstream reports on resources through its own listen.
+      if (upstream === undefined || (open !== undefined && isStateless(open))) return;
+      const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(), method: 'resources/subscribe', params: () => ({ uri }) });
+      if (reply?.ok) subscribed.set(uri, upstream);
     }),
   );
   return subscribed;

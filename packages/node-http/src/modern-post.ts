@@ -88,6 +88,12 @@ export async function handleModernPost(
   if (!decision.ok && decision.name === 'NO_ROUTE') {
     decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, message, decision);
   }
+  // A resource no upstream serves does not exist as far as the client can tell, which the
+  // revision answers with -32602 and the URI (server/resources, Error Handling), not -32601.
+  if (!decision.ok && decision.name === 'NO_ROUTE' && message.method === 'resources/read') {
+    const uri = message.params?.['uri'];
+    decision = deny('INVALID_PARAMS', `no upstream serves resource ${JSON.stringify(String(uri).slice(0, 200))}`, { data: { uri } });
+  }
   if (!decision.ok) return refuse(decision, message.id);
   if (message.method === 'subscriptions/listen') {
     await answerListen(gw, req, res, session, message.message);

@@ -1,9 +1,12 @@
-// Runs the server scenarios of the official MCP conformance suite against two upstreams, directly,
-// then through the gateway (the built mcp-gateway CLI) in front of each, and in front of both at
-// once, and fails when the gateway loses a scenario or a check that passes directly. The upstreams:
-//   - server-everything: the MCP project's published example server (Streamable HTTP mode);
-//   - scenario-server.mjs: a server with exactly the tools, resources and prompts the scenarios
-//     name, so that every scenario reaches the gateway's streaming and server-to-client paths.
+// Runs the server scenarios of the official MCP conformance suite against upstream servers,
+// directly, then through the gateway (the built mcp-gateway CLI) in front of each, and in front of
+// several at once, and fails when the gateway loses a scenario or a check that passes directly.
+// Two suites, each with its own release of the conformance package:
+//   - the session-based revisions (2025-*), every server scenario (`--suite all`), against
+//     server-everything (the MCP project's published example server, Streamable HTTP mode) and
+//     scenario-server.mjs (exactly the tools, resources and prompts the scenarios name);
+//   - revision 2026-07-28 (stateless), the scenarios it requires (`--requirements 2026-07-28`,
+//     frozen at its release, plus those run but not scored), against scenario-server-2026.mjs.
 //
 // Started by run.sh with the Node 22 binary of the `node` package (the suite needs Node 22); the
 // gateway itself runs on $GATEWAY_NODE, the Node the repository is built and tested with.
@@ -18,12 +21,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-const suiteBin = join(here, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const everythingBin = join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const gatewayBin = join(repo, 'packages/cli/dist/bin.js');
 const gatewayNode = process.env.GATEWAY_NODE || 'node';
 
-/** One run of the whole suite against one URL; it normally takes seconds. */
+/** One run of a whole suite against one URL; it normally takes seconds. */
 const SUITE_TIMEOUT_MS = 180_000;
 /** A scenario rerun on its own (one the whole run gave no result for). */
 const SCENARIO_TIMEOUT_MS = 60_000;
@@ -39,18 +41,52 @@ const UPSTREAMS = [
     argv: ['--import', join(here, 'listen-loopback.mjs'), everythingBin, 'streamableHttp'],
   },
   { label: 'scenario-server', argv: [join(here, 'scenario-server.mjs')] },
+  { label: 'scenario-server-2026', argv: [join(here, 'scenario-server-2026.mjs')] },
 ];
 
 /**
- * Each gateway set-up and the direct results it is held to. `federated` puts both upstreams behind
- * one gateway (lists merged, calls routed by the names it listed, server-everything first so that
- * the scenario server's items are not simply the first ones): a client must notice nothing of the
- * other upstream.
+ * The suites. Each names the conformance release that runs it, how it picks its scenarios (all
+ * at once, or one), the upstreams it is run against directly, and each gateway set-up with the
+ * direct results it is held to. A federated set-up puts several upstreams behind one gateway
+ * (lists merged, calls routed by the names it listed, the other upstream first or beside it): a
+ * client must notice nothing of the other upstream.
  */
-const SETUPS = [
-  { label: 'server-everything', upstreams: ['server-everything'], comparedWith: 'server-everything', showDirect: true },
-  { label: 'scenario-server', upstreams: ['scenario-server'], comparedWith: 'scenario-server', showDirect: true },
-  { label: 'federated', upstreams: ['server-everything', 'scenario-server'], comparedWith: 'scenario-server', showDirect: false },
+const SUITES = [
+  {
+    label: 'session-based revisions (2025-*)',
+    bin: join(here, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'),
+    list: ['list', '--server'],
+    all: ['--suite', 'all'],
+    one: [],
+    direct: ['server-everything', 'scenario-server'],
+    setups: [
+      { label: 'server-everything', upstreams: [{ name: 'server-everything' }], comparedWith: 'server-everything', showDirect: true },
+      { label: 'scenario-server', upstreams: [{ name: 'scenario-server' }], comparedWith: 'scenario-server', showDirect: true },
+      // server-everything first, so that the scenario server's items are not simply the first ones.
+      { label: 'federated', upstreams: [{ name: 'server-everything' }, { name: 'scenario-server' }], comparedWith: 'scenario-server', showDirect: false },
+    ],
+  },
+  {
+    label: 'revision 2026-07-28 (stateless)',
+    bin: join(here, 'node_modules/conformance-2026/dist/index.js'),
+    list: ['list', '--server', '--requirements', '2026-07-28'],
+    all: ['--requirements', '2026-07-28'],
+    // One scenario at the revision's wire, also one the revision does not score (an extension).
+    one: ['--spec-version', '2026-07-28', '--force'],
+    direct: ['scenario-server-2026'],
+    setups: [
+      { label: 'scenario-server-2026', upstreams: [{ name: 'scenario-server-2026' }], comparedWith: 'scenario-server-2026', showDirect: true },
+      // Beside the session-based scenario server, which has the same names (so it gets a prefix)
+      // and the same resource URIs (read from the first upstream listed, the stateless one).
+      // Lists, server/discover and subscriptions/listen then merge upstreams of both eras.
+      {
+        label: 'federated-2026',
+        upstreams: [{ name: 'scenario-server-2026' }, { name: 'scenario-server', prefix: 'legacy_' }],
+        comparedWith: 'scenario-server-2026',
+        showDirect: false,
+      },
+    ],
+  },
 ];
 
 const args = process.argv.slice(2);
@@ -58,7 +94,7 @@ const keep = args.includes('--keep');
 const only = args.filter((a) => !a.startsWith('--'));
 
 if (Number(process.versions.node.split('.')[0]) < 22) fail(`run.mjs needs Node 22 or later (this is ${process.version}); start it with run.sh`);
-if (!existsSync(suiteBin) || !existsSync(everythingBin)) fail('conformance/node_modules is missing: start with conformance/run.sh, which installs it');
+if (![everythingBin, ...SUITES.map((suite) => suite.bin)].every((file) => existsSync(file))) fail('conformance/node_modules is missing or outdated: start with conformance/run.sh, which installs it');
 if (!existsSync(gatewayBin)) fail(`${gatewayBin} is missing: build the repository first (pnpm -r build)`);
 
 const results = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
@@ -92,40 +128,75 @@ try {
 process.exit(exitCode);
 
 async function main() {
-  const all = await listScenarios();
-  const unknown = only.filter((name) => !all.includes(name));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${all.join(', ')})`);
-  const scenarios = only.length > 0 ? only : all;
+  // Each suite runs the scenarios it knows; named on the command line, those of them it knows.
+  const plans = [];
+  for (const suite of SUITES) {
+    const { scenarios: known, notScored } = await listScenarios(suite);
+    plans.push({ suite, known, notScored, scenarios: only.length > 0 ? only.filter((name) => known.includes(name)) : known });
+  }
+  const unknown = only.filter((name) => !plans.some((plan) => plan.known.includes(name)));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${[...new Set(plans.flatMap((plan) => plan.known))].join(', ')})`);
+  const running = plans.filter((plan) => plan.scenarios.length > 0);
 
+  const needed = new Set(running.flatMap(({ suite }) => [...suite.direct, ...suite.setups.flatMap((setup) => setup.upstreams.map((u) => u.name))]));
   const servers = new Map();
-  for (const upstream of UPSTREAMS) {
+  for (const upstream of UPSTREAMS.filter((u) => needed.has(u.label))) {
     const server = await startUpstream(upstream);
     servers.set(upstream.label, server);
     console.log(`${upstream.label}: ${server.url}`);
   }
-  const direct = new Map();
-  for (const [label, server] of servers) direct.set(label, await runScenarios(`${label}-direct`, server.url, scenarios));
 
-  const comparisons = [];
-  for (const setup of SETUPS) {
-    const gateway = await startGateway(setup.label, setup.upstreams.map((name) => ({ name, url: servers.get(name).url })));
-    console.log(`gateway ${setup.label} (${setup.upstreams.join(' + ')}): ${gateway.url}`);
-    const through = await runScenarios(`gateway-${setup.label}`, gateway.url, scenarios);
-    const gatewayAlive = gateway.child.exitCode === null && gateway.child.signalCode === null;
-    // Each gateway goes before the next starts, and all before the upstreams: it ends its
-    // upstream sessions while the upstreams are still there.
-    await stop(gateway.child);
-    comparisons.push({ ...setup, direct: direct.get(setup.comparedWith), through, gatewayAlive });
+  const problems = [];
+  for (const { suite, scenarios, notScored } of running) {
+    console.log(`\n== ${suite.label}: ${scenarios.length} scenario(s)`);
+    const direct = new Map();
+    for (const label of suite.direct) direct.set(label, await runScenarios(suite, `${label}-direct`, servers.get(label).url, scenarios));
+    const comparisons = [];
+    for (const setup of suite.setups) {
+      const gateway = await startGateway(setup.label, setup.upstreams.map((u) => ({ ...u, url: servers.get(u.name).url })));
+      console.log(`gateway ${setup.label} (${setup.upstreams.map((u) => u.name).join(' + ')}): ${gateway.url}`);
+      const through = await runScenarios(suite, `gateway-${setup.label}`, gateway.url, scenarios);
+      const gatewayAlive = gateway.child.exitCode === null && gateway.child.signalCode === null;
+      // Each gateway goes before the next starts, and all before the upstreams: it ends its
+      // upstream sessions while the upstreams are still there.
+      await stop(gateway.child);
+      comparisons.push({ ...setup, direct: direct.get(setup.comparedWith), through, gatewayAlive });
+    }
+    problems.push(...report(suite, scenarios, notScored, comparisons));
   }
-  return report(scenarios, comparisons);
+  for (const problem of problems) console.log(`conformance: PROBLEM ${problem}`);
+  console.log(`conformance: ${problems.length === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return problems.length === 0 ? 0 : 1;
 }
 
-/** Scenario names as the installed suite lists them for servers. */
-async function listScenarios() {
-  const { code, stdout, stderr } = await run(process.execPath, [suiteBin, 'list', '--server'], { timeoutMs: 30_000 });
-  const names = [...stdout.matchAll(/^\s+-\s+(\S+)/gm)].map((m) => m[1]);
-  if (code !== 0 || names.length === 0) throw new Error(`conformance list --server failed (exit ${code}): ${stderr || stdout}`);
-  return names;
+/**
+ * Server scenario names as the suite's release lists them, and the reason each one it runs but
+ * does not score is not scored (an extension, or pending in the suite itself).
+ */
+async function listScenarios(suite) {
+  const { code, stdout, stderr } = await run(process.execPath, [suite.bin, ...suite.list], { timeoutMs: 30_000 });
+  const scenarios = [];
+  const notScored = new Map();
+  // Sections: "Server scenarios" (counted), "Client scenarios" (not ours), then the unscored ones
+  // under "<reason> (n):", each tagged [server] or [client].
+  let section = 'server';
+  let reason;
+  for (const line of stdout.split('\n')) {
+    if (/^Server scenarios/.test(line)) section = 'server';
+    else if (/^Client scenarios/.test(line)) section = 'client';
+    else if (/^Run and reported, but never scored/.test(line)) section = 'unscored';
+    const heading = section === 'unscored' ? line.match(/^\s+([\w-]+) \(\d+\):$/) : null;
+    if (heading) reason = heading[1];
+    const item = line.match(/^\s+-\s+(\S+)(?:\s+\[([^\]]+)\])?\s*$/);
+    if (!item) continue;
+    if (section === 'server') scenarios.push(item[1]);
+    else if (section === 'unscored' && item[2] === 'server') {
+      scenarios.push(item[1]);
+      notScored.set(item[1], reason);
+    }
+  }
+  if (code !== 0 || scenarios.length === 0) throw new Error(`conformance ${suite.list.join(' ')} failed (exit ${code}): ${stderr || stdout}`);
+  return { scenarios: [...new Set(scenarios)], notScored };
 }
 
 /** An upstream on a free loopback port; it prints `conformance-upstream-listening <port>`. */
@@ -156,7 +227,7 @@ async function startGateway(label, upstreams) {
     'policy:',
     '  default: allow',
     'upstreams:',
-    ...upstreams.flatMap(({ name, url }) => [`  - name: ${name}`, `    url: "${url}"`]),
+    ...upstreams.flatMap(({ name, url, prefix }) => [`  - name: ${name}`, `    url: "${url}"`, ...(prefix ? [`    prefix: "${prefix}"`] : [])]),
     'logging:',
     '  level: http',
     '',
@@ -177,13 +248,13 @@ async function startGateway(label, upstreams) {
  * own. Every run is bounded by what is left of the budget, so the table is printed even when
  * scenarios hang (the suite's client gives up on a request after 60 s).
  */
-async function runScenarios(target, url, scenarios) {
+async function runScenarios(suite, target, url, scenarios) {
   const out = join(results, target);
   mkdirSync(out, { recursive: true });
   const outcomes = new Map();
   // The suite runs all scenarios or one: a chosen few are run one by one.
   if (only.length === 0 && budgetLeft() > 0) {
-    const whole = await run(process.execPath, [suiteBin, 'server', '--url', url, '--suite', 'all', '-o', join(out, 'all')], { timeoutMs: Math.min(SUITE_TIMEOUT_MS, budgetLeft()) });
+    const whole = await run(process.execPath, [suite.bin, 'server', '--url', url, ...suite.all, '-o', join(out, 'all')], { timeoutMs: Math.min(SUITE_TIMEOUT_MS, budgetLeft()) });
     writeFileSync(join(out, 'all.log'), `${whole.stdout}\n--- stderr ---\n${whole.stderr}`);
     for (const [scenario, checks] of readChecks(join(out, 'all'))) if (scenarios.includes(scenario)) outcomes.set(scenario, outcomeOf(checks));
     // A run that timed out was stuck in the first scenario it has no result for: not run again.
@@ -196,7 +267,7 @@ async function runScenarios(target, url, scenarios) {
       continue;
     }
     const dir = join(out, scenario);
-    const one = await run(process.execPath, [suiteBin, 'server', '--url', url, '--scenario', scenario, '-o', dir], { timeoutMs: Math.min(SCENARIO_TIMEOUT_MS, budgetLeft()) });
+    const one = await run(process.execPath, [suite.bin, 'server', '--url', url, '--scenario', scenario, ...suite.one, '-o', dir], { timeoutMs: Math.min(SCENARIO_TIMEOUT_MS, budgetLeft()) });
     writeFileSync(join(out, `${scenario}.log`), `${one.stdout}\n--- stderr ---\n${one.stderr}`);
     const checks = readChecks(dir).get(scenario);
     if (checks) outcomes.set(scenario, outcomeOf(checks));
@@ -224,7 +295,10 @@ function readChecks(dir) {
   return found;
 }
 
-/** pass: at least one check and none failed, as the suite itself counts (warnings are shown). */
+/**
+ * pass: at least one check and none failed, as the suite itself counts (warnings are shown).
+ * SKIPPED checks (a part of the scenario that does not apply) are neither.
+ */
 function outcomeOf(checks) {
   const failed = checks.filter((c) => c.status === 'FAILURE');
   const warned = checks.filter((c) => c.status === 'WARNING');
@@ -248,11 +322,13 @@ function worstByCheck(checks) {
   return worst;
 }
 
-function report(scenarios, comparisons) {
+/** Prints one suite's table and totals; returns its problems. */
+function report(suite, scenarios, notScored, comparisons) {
   const problems = [];
   const rows = scenarios.map((scenario) => {
     const cells = [];
     const notes = [];
+    if (notScored.has(scenario)) notes.push(`not scored by the revision (${notScored.get(scenario)})`);
     for (const { label, direct, through, showDirect } of comparisons) {
       const d = direct.get(scenario);
       const g = through.get(scenario);
@@ -279,12 +355,12 @@ function report(scenarios, comparisons) {
   });
 
   const width = Math.max(...scenarios.map((s) => s.length), 'scenario'.length);
-  const cell = 10;
   const heads = comparisons.flatMap(({ label, showDirect }) => (showDirect ? [`${short(label)} direct`, `${short(label)} gw`] : [`${short(label)} gw`]));
-  console.log(`\n${'scenario'.padEnd(width)}  ${heads.map((h) => h.padEnd(cell)).join(' ')} note`);
+  const cell = Math.max(10, ...heads.map((h) => h.length));
+  console.log(`\n${suite.label}\n${'scenario'.padEnd(width)}  ${heads.map((h) => h.padEnd(cell)).join(' ')} note`);
   console.log(`${'-'.repeat(width)}  ${heads.map(() => '-'.repeat(cell)).join(' ')} ----`);
   for (const r of rows) console.log(`${r.scenario.padEnd(width)}  ${r.cells.map((c) => c.padEnd(cell)).join(' ')} ${truncate(r.note, 160)}`);
-  const legend = comparisons.map(({ label, upstreams, comparedWith }) => `${short(label)}: ${label}${upstreams.length > 1 ? ` (${upstreams.join(' + ')} behind one gateway, held to ${comparedWith} direct)` : ''}`);
+  const legend = comparisons.map(({ label, upstreams, comparedWith }) => `${short(label)}: ${label}${upstreams.length > 1 ? ` (${upstreams.map((u) => u.name).join(' + ')} behind one gateway, held to ${comparedWith} direct)` : ''}`);
   console.log(`(${legend.join(', ')}; gw: through the gateway; "+Nw": passed with N warnings)\n`);
 
   for (const { label, comparedWith, direct, through, gatewayAlive } of comparisons) {
@@ -294,9 +370,7 @@ function report(scenarios, comparisons) {
     console.log(`conformance: ${label}: ${kept.length} of ${passDirect.length} scenarios that pass directly (against ${comparedWith}) pass through the gateway (${throughOnly} of ${scenarios.length} pass through the gateway)`);
     if (!gatewayAlive) problems.push(`the gateway ${label} exited during the run`);
   }
-  for (const problem of problems) console.log(`conformance: PROBLEM ${problem}`);
-  console.log(`conformance: ${problems.length === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return problems.length === 0 ? 0 : 1;
+  return problems;
 }
 
 function infoOf(checks, id) {
@@ -304,9 +378,9 @@ function infoOf(checks, id) {
   return check?.details?.message ?? check?.description ?? '';
 }
 
-/** "server-everything" → "se". */
+/** "server-everything" → "se", "federated-2026" → "f2026". */
 function short(label) {
-  return label.split('-').map((w) => w[0]).join('');
+  return label.split('-').map((w) => (/^\d+$/.test(w) ? w : w[0])).join('');
 }
 
 function show(outcome) {

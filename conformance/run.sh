@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the MCP conformance suite's server scenarios against server-everything and scenario-server.mjs,
-# each directly and through the gateway, and fails when the gateway loses a scenario (see README.md).
+# Runs the MCP conformance suite's server scenarios (session-based revisions against server-everything
+# and scenario-server.mjs, revision 2026-07-28 against scenario-server-2026.mjs), each directly and
+# through the gateway, and fails when the gateway loses a scenario (see README.md).
 # Needs: node and npm on PATH (the gateway runs on that node), the repository built (pnpm -r build).
 # Installs its own pinned packages, a Node 22 binary among them, into conformance/node_modules.
 set -euo pipefail

@@ -21,7 +21,8 @@ import { rerouteUnknown } from './catalog-refresh.js';
 import { Departure } from './departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { ParkedCall } from './parked-calls.js';
-import { idKey } from './sessions.js';
+import { isStateless, knownStateless } from './stateless-upstream.js';
+import { idKey, type Session } from './sessions.js';
 import { forward } from './forward.js';
 import { answerList } from './lists.js';
 import { answerListen } from './listen.js';
@@ -109,7 +110,8 @@ export async function handleModernPost(
   if (decision.upstream !== null) {
     const body = decision.name === undefined ? message.message : withName(message, decision.name);
     // A retry that answers a parked call's questions resumes that call.
-    const parked = gw.parked.take(message.params?.['requestState'], subject);
+    const requestState = message.params?.['requestState'];
+    const parked = gw.parked.take(requestState, subject) ?? unknownState(gw, session, decision.upstream, requestState);
     if (parked && 'ok' in parked) {
       failure = parked;
       answer.fail(message.id, forModernEra(parked));
@@ -126,6 +128,19 @@ export async function handleModernPost(
   answer.end();
   metrics.message(failure?.name ?? 'ok');
   audit?.message(item, decision.upstream, res.statusCode, failure);
+}
+
+/**
+ * A requestState for a session-based upstream can only be one the gateway issued (such an
+ * upstream knows none): one it does not hold was tampered with, has expired, or went to another
+ * replica, and the call is refused rather than made afresh. A stateless upstream's own states
+ * pass through to it.
+ */
+function unknownState(gw: GatewayRuntime, session: Session, upstream: string, requestState: unknown): Denial | undefined {
+  if (requestState === undefined) return undefined;
+  const open = session.ready.get(upstream);
+  if (open ? isStateless(open) : knownStateless(gw.upstreams.get(upstream)!)) return undefined;
+  return deny('INVALID_PARAMS', 'params.requestState is not one this gateway issued, or it expired; make the call again without it');
 }
 
 /** server/discover: the upstreams as one server, in the revision's shape. */

@@ -135,11 +135,10 @@ describe('a session-based upstream asking a 2026-07-28 client for input mid-call
     expect(text(await client.callTool({ name: 'alpha_sample', arguments: {} }))).toBe('alpha sampled sampled');
   });
 
-  it('makes the call afresh when its requestState names no parked call', async () => {
+  it('refuses a requestState it did not issue (tampered, expired): 400 -32602', async () => {
     const answer = await raw({ id: 9, method: 'tools/call', params: { name: 'only_alpha', arguments: {}, requestState: 'forged', inputResponses: {}, _meta: META } });
-    // Unknown state: the call is simply made afresh, as the revision lets a server do.
-    expect(answer.status).toBe(200);
-    expect(text(answer.body.result)).toBe('only_alpha of alpha');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ id: 9, error: { code: -32602 } });
   });
 });
 

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkAccept, deny } from '@gw/core';
+import { checkAccept, deny, type JsonRpcRequest } from '@gw/core';
 import { EventRelay, splitEventId } from './relay.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
-import type { Session, StandaloneStream } from './sessions.js';
+import { Departure } from './departure.js';
+import type { Session, StandaloneStream, UpstreamSession } from './sessions.js';
+import { isStateless } from './stateless-upstream.js';
+import { listenUpstream } from './upstream-listen.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
 import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
@@ -87,6 +90,15 @@ export class MergedStream implements StandaloneStream {
     if (!this.res.writableEnded) this.res.end();
   }
 
+  /** Relays a stateless upstream's list changes, through a listen of the gateway's own, until this stream closes. */
+  private async listen(name: string, upstream: UpstreamSession, deliver: (event: SseEvent, message: unknown) => void): Promise<void> {
+    const departure = new Departure();
+    this.abort.signal.addEventListener('abort', () => departure.leave(), { once: true });
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: 0, method: 'subscriptions/listen' };
+    await listenUpstream(this.gw, this.req, this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
+    await new Promise<void>((resolve) => departure.on(resolve));
+  }
+
   /** Relays one upstream's GET stream until it ends, fails or this stream closes. */
   private async relay(name: string): Promise<void> {
     const upstream = await this.session.upstreams.get(name)?.catch(() => undefined);
@@ -100,6 +112,8 @@ export class MergedStream implements StandaloneStream {
         if (out && !res.writableEnded) res.write(formatSseEvent(out));
       },
     };
+    // A stateless upstream has no GET stream: its own subscriptions/listen carries its list changes.
+    if (isStateless(upstream)) return this.listen(name, upstream, writer.event);
     // The upstream forgot a session the sealed id carries: the client's session is over.
     let lost = false;
     await new Promise<void>((resolve) => {

@@ -2,15 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MODERN_META, routeMessage, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
-import { upstreamHeaders } from './forward-headers.js';
 import { MergedStream } from './get-stream.js';
-import { EventRelay } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { learnUnknownProfiles } from './server-features.js';
-import type { Session, UpstreamSession } from './sessions.js';
+import type { Session } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
-import { isStateless, statelessRequest } from './stateless-upstream.js';
-import { UPSTREAM_ACCEPT, upstreamSession } from './upstream-sessions.js';
+import { isStateless } from './stateless-upstream.js';
+import { listenUpstream } from './upstream-listen.js';
+import { upstreamSession } from './upstream-sessions.js';
 
 /** The list-change notifications a listen may ask for, by the filter flag that asks. */
 const LIST_CHANGES = [
@@ -110,78 +109,6 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
 function routesTo(gw: GatewayRuntime, uri: string): string | undefined {
   const route = routeMessage(gw.core.router, gw.core.catalog, 'resources/subscribe', { kind: 'resource', name: uri });
   return route.ok && route.upstream !== null ? route.upstream : undefined;
-}
-
-/**
- * A stateless upstream's own subscriptions/listen for `filter`, its notifications handed to
- * `deliver` until the client leaves or the upstream ends it. Resolves once the upstream has
- * acknowledged it (or refused it, failed, or let its timeoutMs pass), with the resources it
- * agreed to report on.
- */
-function listenUpstream(
-  gw: GatewayRuntime,
-  req: IncomingMessage,
-  session: Session,
-  request: JsonRpcRequest,
-  name: string,
-  open: UpstreamSession,
-  filter: Record<string, unknown>,
-  departure: Departure,
-  deliver: (event: SseEvent, message: unknown) => void,
-): Promise<string[]> {
-  const client = gw.upstreams.get(name)!;
-  const listen = { jsonrpc: '2.0', id: subscriptionRequestId(), method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
-  const prepared = statelessRequest(JSON.stringify(listen), session);
-  if (!prepared || departure.gone) return Promise.resolve([]);
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (uris: string[]): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(uris);
-    };
-    const timer = setTimeout(() => settle([]), client.timeoutMs);
-    let forget = (): void => undefined;
-    let relay: EventRelay | undefined;
-    const exchange = client.exchange(
-      {
-        method: 'POST',
-        headers: {
-          ...upstreamHeaders(req.headers, gw.options.upstreamHeaders.forward, client, { protocolVersion: open.protocolVersion, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
-          ...prepared.headers,
-        },
-        body: prepared.body,
-        stream: true,
-      },
-      {
-        start(status, headers) {
-          const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
-          if (status !== 200 || type !== 'text/event-stream') return settle([]);
-          relay = new EventRelay(session, name, {
-            event(event, message) {
-              const record = message as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | null;
-              if (record?.method !== 'notifications/subscriptions/acknowledged') return deliver(event, message);
-              const agreed = record.params?.notifications?.resourceSubscriptions;
-              settle(Array.isArray(agreed) ? agreed.filter((uri): uri is string => typeof uri === 'string') : []);
-            },
-          });
-        },
-        data(chunk) {
-          // One event past upstreams[].maxResponseBytes ends this upstream's listen; the others go on.
-          if (relay && !relay.feed(chunk, client.maxResponseBytes)) stop();
-        },
-        end: () => stop(),
-        error: () => stop(),
-      },
-    );
-    function stop(): void {
-      forget();
-      exchange.abort();
-      settle([]);
-    }
-    forget = departure.on(stop);
-  });
 }
 
 /** Subscribes each URI at the session-based upstream that serves it; returns the URIs subscribed, with their upstream. */

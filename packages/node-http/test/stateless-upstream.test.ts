@@ -1,7 +1,7 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
@@ -84,6 +84,16 @@ describe('a 2025 client in front of a stateless upstream', () => {
     // Two calls reached the upstream: the first answered input_required, the retry carried the answer.
     const calls = modern.requests.filter((request) => request.method === 'tools/call' && request.mcpName === 'ask');
     expect(calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('delivers the stateless upstream\'s list changes on the 2025 client\'s GET stream', async () => {
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    // The SDK client opens its GET stream after initialize; give the gateway's listen a moment to be acknowledged.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(text(await client.callTool({ name: 'm_grow', arguments: {} }))).toBe('modern grew');
+    await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no list change in 5 s')), 5_000).unref())]);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('m_fresh');
+    expect(modern.requests.map((request) => request.method)).toContain('subscriptions/listen');
   });
 
   it('asks the stateless upstream to initialize once (refused, naming its revision), then only in its revision, never a notification', () => {

@@ -1,8 +1,8 @@
 /**
  * A stateless (2026-07-28) upstream for tests: the official 2.x SDK server (createMcpHandler,
- * legacy requests refused) on node:http at http://127.0.0.1:<port>/mcp. Tools `echo` (with the
- * revision it was called under) and `ask` (an input_required elicitation round), prompt `hello`,
- * resource `modern://readme`.
+ * legacy requests refused) on node:http at http://127.0.0.1:<port>/mcp. Tools `echo`, `ask` (an
+ * input_required elicitation round) and `grow` (adds tool `fresh` and announces the change to
+ * every subscriptions/listen), prompt `hello`, resource `modern://readme`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,8 @@ export interface ModernUpstream {
 }
 
 export async function startModernUpstream(): Promise<ModernUpstream> {
-  const handler = createMcpHandler(
+  let grown = false;
+  const handler: ReturnType<typeof createMcpHandler> = createMcpHandler(
     () => {
       const server = new McpServer({ name: 'modern', version: '1.0.0' }, { instructions: 'Use modern for modern things.' });
       server.registerTool('echo', { description: 'echo', inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({ content: [{ type: 'text', text: `modern echo ${text}` }] }));
@@ -27,6 +28,12 @@ export async function startModernUpstream(): Promise<ModernUpstream> {
         if (!got) return inputRequired({ inputRequests: { who: inputRequired.elicit({ message: 'Who are you?', requestedSchema: z.object({ who: z.string() }) }) } });
         return { content: [{ type: 'text', text: `modern heard ${got.who}` }] };
       });
+      server.registerTool('grow', { description: 'adds a tool and announces the change', inputSchema: z.object({}) }, async () => {
+        grown = true;
+        handler.notify.toolsChanged();
+        return { content: [{ type: 'text', text: 'modern grew' }] };
+      });
+      if (grown) server.registerTool('fresh', { description: 'added by grow', inputSchema: z.object({}) }, async () => ({ content: [{ type: 'text', text: 'modern fresh' }] }));
       server.registerPrompt('hello', { description: 'a greeting', argsSchema: z.object({ who: z.string() }) }, ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `modern says hello to ${who}` } }] }));
       server.registerResource('readme', 'modern://readme', { mimeType: 'text/plain' }, (uri) => ({ contents: [{ uri: uri.href, text: 'modern readme' }] }));
       return server;

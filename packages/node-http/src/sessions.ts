@@ -132,6 +132,8 @@ export interface Session {
   readonly serverRequests: ServerRequestTable;
   /** The client's GET stream, while one is open. */
   stream: StandaloneStream | undefined;
+  /** The log level the client set (logging/setLevel), sent with every request to a stateless upstream. */
+  logLevel?: string;
   /** Aborted when the session ends, which ends its streams. */
   readonly closed: AbortController;
   lastSeen: number;

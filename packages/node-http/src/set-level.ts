@@ -1,6 +1,7 @@
 import { deny, type Denial, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import type { GatewayRuntime } from './runtime.js';
+import { knownStateless } from './stateless-upstream.js';
 
 /**
  * logging/setLevel concerns every upstream, each keeping its own level: it is sent to each one
@@ -8,11 +9,18 @@ import type { GatewayRuntime } from './runtime.js';
  * took it. The client sees the upstreams' log messages at the level it asked for.
  */
 export async function answerSetLevel(gw: GatewayRuntime, context: FanOutContext, request: JsonRpcRequest): Promise<Denial | undefined> {
+  // A stateless upstream has no logging/setLevel: it gets the level with every request instead.
+  const level = request.params?.['level'];
+  const stateless = [...gw.upstreams.values()].some((client) => knownStateless(client));
+  if (typeof level === 'string' && stateless) context.session.logLevel = level;
   const upstreams = [...gw.upstreams.keys()].filter((upstream) => {
     const profile = gw.profiles.get(upstream);
-    return profile === undefined || profile.capabilities['logging'] !== undefined;
+    return !knownStateless(gw.upstreams.get(upstream)!) && (profile === undefined || profile.capabilities['logging'] !== undefined);
   });
-  if (upstreams.length === 0) return refuse(context, request, deny('NO_ROUTE', 'no upstream offers logging'));
+  if (upstreams.length === 0) {
+    if (stateless && typeof level === 'string') return answer(context, request);
+    return refuse(context, request, deny('NO_ROUTE', 'no upstream offers logging'));
+  }
   const replies = await askUpstreams(gw, context, upstreams, { id: request.id, method: request.method, params: () => request.params });
   const taken = replies.some((reply) => reply.ok);
   if (!taken) {
@@ -24,6 +32,10 @@ export async function answerSetLevel(gw: GatewayRuntime, context: FanOutContext,
     context.answer.event({ data: JSON.stringify(response) }, response);
     return undefined;
   }
+  return answer(context, request);
+}
+
+function answer(context: FanOutContext, request: JsonRpcRequest): undefined {
   const response = { jsonrpc: '2.0', id: request.id, result: {} };
   context.answer.event({ data: JSON.stringify(response) }, response);
   return undefined;

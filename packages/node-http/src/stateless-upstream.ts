@@ -118,6 +118,10 @@ export function statelessRequest(body: string | Uint8Array, session: Session): {
       [MODERN_META.clientInfo]: typeof declared['clientInfo'] === 'object' && declared['clientInfo'] !== null ? declared['clientInfo'] : { name: GATEWAY_NAME, version: GATEWAY_VERSION },
     };
   }
+  if (session.logLevel !== undefined) {
+    const withLevel = params['_meta'] as Record<string, unknown>;
+    if (withLevel[MODERN_META.logLevel] === undefined) params['_meta'] = { ...withLevel, [MODERN_META.logLevel]: session.logLevel };
+  }
   const headers: Record<string, string> = { 'mcp-method': message.method };
   const param = Object.hasOwn(NAMED_BY, message.method) ? NAMED_BY[message.method] : undefined;
   const name = param === undefined ? undefined : params[param];

@@ -86,6 +86,14 @@ describe('a 2025 client in front of a stateless upstream', () => {
     expect(calls.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps a log level the 2025 client set and sends it with every request to the stateless upstream', async () => {
+    await client.setLoggingLevel('warning');
+    expect(legacy.levels).toContain('warning');
+    expect(modern.requests.map((request) => request.method)).not.toContain('logging/setLevel');
+    await client.callTool({ name: 'm_echo', arguments: { text: 'lvl' } });
+    expect([...modern.requests].reverse().find((request) => request.method === 'tools/call')?.logLevel).toBe('warning');
+  });
+
   it('delivers the stateless upstream\'s list changes on the 2025 client\'s GET stream', async () => {
     const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
     // The SDK client opens its GET stream after initialize; give the gateway's listen a moment to be acknowledged.

@@ -13,7 +13,7 @@ import * as z from 'zod/v4';
 export interface ModernUpstream {
   url: string;
   /** Every JSON-RPC method received, with the Mcp-Method and Mcp-Name headers that came with it. */
-  requests: { method: string; mcpMethod: string | undefined; mcpName: string | undefined }[];
+  requests: { method: string; mcpMethod: string | undefined; mcpName: string | undefined; logLevel: unknown }[];
   close(): Promise<void>;
 }
 
@@ -48,8 +48,9 @@ export async function startModernUpstream(): Promise<ModernUpstream> {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       try {
-        const method = (JSON.parse(text) as { method?: unknown }).method;
-        if (typeof method === 'string') requests.push({ method, mcpMethod: req.headers['mcp-method'] as string | undefined, mcpName: req.headers['mcp-name'] as string | undefined });
+        const { method, params } = JSON.parse(text) as { method?: unknown; params?: { _meta?: Record<string, unknown> } };
+        const logLevel = params?._meta?.['io.modelcontextprotocol/logLevel'];
+        if (typeof method === 'string') requests.push({ method, mcpMethod: req.headers['mcp-method'] as string | undefined, mcpName: req.headers['mcp-name'] as string | undefined, logLevel });
       } catch {
         // not JSON: the handler answers it
       }

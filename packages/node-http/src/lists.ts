@@ -70,6 +70,11 @@ export async function answerList(
   logCollisions(gw, spec);
   const result: Record<string, unknown> = { [spec.kind]: items };
   if (next.size > 0) result['nextCursor'] = encodeListCursor(spec.kind, next);
+  // The revision's caching hint, combined: the shortest any upstream gave (none given counts as 0),
+  // and always private, since the list was filtered for this subject.
+  const ttls = replies.map((reply) => (reply.ok && typeof reply.result['ttlMs'] === 'number' && reply.result['ttlMs'] > 0 ? reply.result['ttlMs'] : 0));
+  result['ttlMs'] = ttls.length === 0 ? 0 : Math.min(...ttls);
+  result['cacheScope'] = 'private';
   const response = { jsonrpc: '2.0', id: request.id, result };
   context.answer.event({ data: JSON.stringify(response) }, response);
   return undefined;

@@ -121,7 +121,7 @@ export async function handleModernPost(
     answerDiscover(gw, answer, message.id);
   } else {
     const list = LIST_METHODS.get(message.method);
-    if (list) failure = await answerList(gw, { ...context, answer: withResultFields(answer, message.id, CACHE_FIELDS), subject }, message.message, list);
+    if (list) failure = await answerList(gw, { ...context, answer: withResultFields(answer, message.id, {}), subject }, message.message, list);
     else failure = deny('NO_ROUTE', `${message.method} is not served over protocol revision 2026-07-28 yet`);
     if (failure && !list) answer.fail(message.id, forModernEra(failure));
   }

@@ -122,6 +122,9 @@ describe('a 2026-07-28 client in front of a stateless upstream', () => {
     expect(tools).toEqual(expect.arrayContaining(['m_echo', 'only_legacy']));
     expect(text(await client.callTool({ name: 'm_echo', arguments: { text: 'there' } }))).toBe('modern echo there');
     expect(text(await client.callTool({ name: 'm_ask', arguments: {} }))).toBe('modern heard grace');
+    const prompt = await client.getPrompt({ name: 'm_hello', arguments: { who: 'lin' } });
+    expect(prompt.messages[0]?.content).toMatchObject({ text: 'modern says hello to lin' });
+    expect((await client.readResource({ uri: 'modern://readme' })).contents[0]).toMatchObject({ text: 'modern readme' });
     expect(text(await client.callTool({ name: 'only_legacy', arguments: {} }))).toBe('only_legacy of legacy');
   });
 });

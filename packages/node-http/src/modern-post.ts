@@ -32,6 +32,7 @@ import { checkRequest, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
 import { learnUnknownProfiles, serverFeatures } from './server-features.js';
 import type { SseEvent } from './sse.js';
+import { withUpstreamName } from './upstream-name.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
 
 /** What a stateless client may cache a gateway answer for: nothing, since answers are filtered per subject. */
@@ -108,7 +109,7 @@ export async function handleModernPost(
   const context: FanOutContext = { session, clientHeaders: req.headers, answer, departure };
   let failure: Denial | undefined;
   if (decision.upstream !== null) {
-    const body = decision.name === undefined ? message.message : withName(message, decision.name);
+    const body = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
     // A retry that answers a parked call's questions resumes that call.
     const requestState = message.params?.['requestState'];
     const parked = gw.parked.take(requestState, subject) ?? unknownState(gw, session, decision.upstream, requestState);
@@ -221,14 +222,6 @@ async function settle(gw: GatewayRuntime, call: ParkedCall, res: ServerResponse,
 }
 
 let nextBridgeId = 0;
-
-/** The request with its target under the upstream's own name (the client used the one the gateway showed). */
-function withName(message: Extract<ClientMessage, { kind: 'request' }>, name: string): JsonRpcRequest {
-  const params = message.params ?? {};
-  const ref = params['ref'];
-  if (message.method === 'completion/complete' && typeof ref === 'object' && ref !== null) return { ...message.message, params: { ...params, ref: { ...ref, name } } };
-  return { ...message.message, params: { ...params, name } };
-}
 
 /** Passes an answer on with the response to `from` renamed to `to`, its result given `extra` fields it lacks. */
 class RenamedAnswer extends DelegatingAnswer {

@@ -12,7 +12,6 @@ import {
   type Decision,
   type Denial,
   type JsonRpcId,
-  type JsonRpcRequest,
   type MessageResult,
   type Subject,
   LIST_METHODS,
@@ -31,6 +30,7 @@ import { answerInputRequest, forwardWithInputRounds } from './input-rounds.js';
 import { answerList } from './lists.js';
 import { handleModernPost } from './modern-post.js';
 import { answerSetLevel } from './set-level.js';
+import { withUpstreamName } from './upstream-name.js';
 import { isStateless, knownStateless } from './stateless-upstream.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, findSession, header } from './request-checks.js';
@@ -179,7 +179,7 @@ async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResu
   }
   if (decision.upstream !== null) {
     if (message.kind === 'request' && speaksStateless(gw, post.session, decision.upstream)) {
-      const request = (decision.name === undefined ? message.message : withUpstreamName(message, decision.name)) as JsonRpcRequest;
+      const request = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
       return forwardWithInputRounds(gw, { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure }, request, decision.upstream);
     }
     if (decision.name !== undefined && message.kind !== 'response') return send(gw, post, message, decision.upstream, JSON.stringify(withUpstreamName(message, decision.name)));
@@ -217,19 +217,6 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
       ? { direct: { res: post.res, headers: { 'mcp-session-id': post.session.id } } }
       : {}),
   });
-}
-
-/**
- * The message with its target under the name the upstream knows (the client used the prefixed or
- * renamed one): params.name of tools/call and prompts/get, params.ref.name of a prompt completion.
- */
-function withUpstreamName(message: Extract<ClientMessage, { kind: 'request' | 'notification' }>, name: string): unknown {
-  const params = message.params ?? {};
-  const ref = params['ref'];
-  if (message.method === 'completion/complete' && typeof ref === 'object' && ref !== null) {
-    return { ...message.message, params: { ...params, ref: { ...ref, name } } };
-  }
-  return { ...message.message, params: { ...params, name } };
 }
 
 /**

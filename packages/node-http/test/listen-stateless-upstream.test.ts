@@ -6,6 +6,7 @@ import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/v4';
 import { post, startGateway, type RunningGateway } from './support/gateway.js';
+import { openListen, waitFor } from './support/listen-stream.js';
 
 // subscriptions/listen from a 2026-07-28 client through the gateway to a stateless upstream (the
 // official 2.x SDK server, legacy requests refused): the gateway opens a listen of its own there
@@ -53,39 +54,12 @@ afterAll(async () => {
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
 });
 
-async function waitFor(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 describe('subscriptions/listen in front of a stateless upstream', () => {
   it('acknowledges once the upstream did, then passes on the changes asked for, tagged with the client\'s id, and ends the upstream listen with the client\'s', async () => {
-    const controller = new AbortController();
-    const response = await fetch(gw.url, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': KEY, 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 'listen-7', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true, resourceSubscriptions: ['up://watched'] }, _meta: META } }),
-    });
+    const listen = await openListen(gw.url, { 'x-api-key': KEY }, { id: 'listen-7', params: { notifications: { toolsListChanged: true, resourceSubscriptions: ['up://watched'] }, _meta: META } });
+    const { response, messages } = listen;
     expect(response.status).toBe(200);
-    const messages: { method?: string; params?: Record<string, unknown> }[] = [];
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buffered = '';
-      try {
-        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-          buffered += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffered.indexOf('\n\n')) !== -1) {
-            const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
-            buffered = buffered.slice(end + 2);
-            if (data) messages.push(JSON.parse(data) as (typeof messages)[number]);
-          }
-        }
-      } catch {
-        // aborted at the end
-      }
-    })();
     await waitFor(() => messages.length > 0);
     expect(messages[0]).toMatchObject({
       method: 'notifications/subscriptions/acknowledged',
@@ -103,8 +77,7 @@ describe('subscriptions/listen in front of a stateless upstream', () => {
     // Prompt changes were not asked for.
     expect(messages.map((message) => message.method)).not.toContain('notifications/prompts/list_changed');
 
-    controller.abort();
-    await reading;
+    await listen.close();
     await waitFor(() => bus.listenerCount === 0);
     expect(bus.listenerCount).toBe(0);
   });

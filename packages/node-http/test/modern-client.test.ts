@@ -3,6 +3,7 @@ import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { startGateway, type RunningGateway } from './support/gateway.js';
+import { openListen, waitFor } from './support/listen-stream.js';
 
 // A stateless (2026-07-28) client, the official 2.x SDK pinned to that revision, in front of two
 // session-based (SDK 1.x) upstreams: the gateway answers server/discover and the lists itself,
@@ -144,37 +145,10 @@ describe('a session-based upstream asking a 2026-07-28 client for input mid-call
 
 describe('subscriptions/listen', () => {
   it('acknowledges what it can deliver, then delivers list changes and resource updates tagged with its id', async () => {
-    const controller = new AbortController();
-    const response = await fetch(gw.url, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': KEY, 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['beta://readme'] }, _meta: META } }),
-    });
+    const listen = await openListen(gw.url, { 'x-api-key': KEY }, { id: 'listen-1', params: { notifications: { toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['beta://readme'] }, _meta: META } });
+    const { response, messages } = listen;
     expect(response.status).toBe(200);
     expect(response.headers.get('x-accel-buffering')).toBe('no');
-    const messages: { method?: string; params?: Record<string, unknown> }[] = [];
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buffered = '';
-      try {
-        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-          buffered += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffered.indexOf('\n\n')) !== -1) {
-            const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
-            buffered = buffered.slice(end + 2);
-            if (data) messages.push(JSON.parse(data) as (typeof messages)[number]);
-          }
-        }
-      } catch {
-        // aborted at the end
-      }
-    })();
-    const waitFor = async (check: () => boolean): Promise<void> => {
-      const deadline = Date.now() + 5_000;
-      while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
     await waitFor(() => messages.length > 0);
     expect(messages[0]).toMatchObject({
       method: 'notifications/subscriptions/acknowledged',
@@ -190,8 +164,7 @@ describe('subscriptions/listen', () => {
     await waitFor(() => messages.some((message) => message.method === 'notifications/tools/list_changed'));
     expect(messages.find((message) => message.method === 'notifications/tools/list_changed')).toMatchObject({ params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } } });
     expect(beta.subscriptions).toContain('beta://readme');
-    controller.abort();
-    await reading;
+    await listen.close();
     await waitFor(() => beta.methods.includes('resources/unsubscribe'));
     expect(beta.methods).toContain('resources/unsubscribe');
   });

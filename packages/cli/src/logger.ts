@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRedactor, type AuditEvent, type LOG_LEVELS } from '@gw/core';
+import { createRedactor, isoTime, type AuditEvent, type LOG_LEVELS } from '@gw/core';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
 import type { TextSink } from './io.js';
@@ -94,15 +94,19 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       if (flushed) return;
       // An audit event's fields are fixed and hold no secret (the key's id, never the key): it is
       // serialized as it is, unless an operator listed one of its field names in redactKeys.
-      const line = { level: 'info', message: 'audit', type: 'audit', ...event, timestamp: new Date().toISOString() };
+      // The line is the event's own JSON between the line's fields (same keys, same order as
+      // spreading it into a new object, at a fraction of the cost).
+      const text = auditRedacts
+        ? JSON.stringify(redact({ level: 'info', message: 'audit', type: 'audit', ...event, timestamp: isoTime() }))
+        : `{"level":"info","message":"audit","type":"audit",${JSON.stringify(event).slice(1, -1)},"timestamp":"${isoTime()}"}`;
       // The lines of one turn of the event loop leave in one write, after it.
-      if (auditLines.push(`${JSON.stringify(auditRedacts ? redact(line) : line)}\n`) === 1) setImmediate(writeAuditLines);
+      if (auditLines.push(`${text}\n`) === 1) setImmediate(writeAuditLines);
     },
     always: (message, meta) => {
       // Audit writes one of these per message: a JSON line straight to the sink costs a few
       // microseconds where winston's formats and streams cost tens, on every request.
       if (flushed) return;
-      const line = redact({ level: 'info', message, ...meta, timestamp: new Date().toISOString() });
+      const line = redact({ level: 'info', message, ...meta, timestamp: isoTime() });
       options.sink.write(`${JSON.stringify(line)}\n`);
     },
     flush: () => {

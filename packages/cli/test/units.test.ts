@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedOptions } from '@gw/core';
+import type { AuditEvent, ResolvedOptions } from '@gw/core';
 import { UsageError } from '../src/args.js';
 import { auditApplies, environmentName } from '../src/audit.js';
 import { healthUrlFrom, healthUrlFromConfig } from '../src/commands/health.js';
@@ -29,6 +29,24 @@ describe('logger', () => {
     expect(typeof lines[0]?.['timestamp']).toBe('string');
     expect(lines[1]).toMatchObject({ level: 'info', message: 'shown at any level' });
     expect(out).not.toMatch(/k1|t1|t2|top/);
+  });
+
+  it('writes an audit event as one JSON line: the line fields, the event fields in order, the timestamp; redacted when a key names an event field', async () => {
+    const event: AuditEvent = {
+      time: '2026-01-02T03:04:05.678Z', requestId: 'a"b\n', tenant: 't', client: 'c', apiKeyId: 'k', method: 'tools/call',
+      target: { kind: 'tool', name: 'x"\\y' }, upstream: 'u', decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 1.5,
+    };
+    for (const redactKeys of [[], ['tenant']]) {
+      let out = '';
+      const logger = createCliLogger({ level: 'error', redactKeys, sink: { write: (text: string) => (out += text) } });
+      logger.audit(event);
+      await logger.flush();
+      expect(out.endsWith('\n') && out.indexOf('\n') === out.length - 1).toBe(true);
+      const line = JSON.parse(out) as Record<string, unknown>;
+      expect(Object.keys(line)).toEqual(['level', 'message', 'type', ...Object.keys(event), 'timestamp']);
+      expect(line).toMatchObject({ ...event, level: 'info', message: 'audit', type: 'audit', tenant: redactKeys.length ? '[REDACTED]' : 't' });
+      expect(Date.parse(line['timestamp'] as string)).toBeGreaterThan(Date.parse('2026-01-01'));
+    }
   });
 
   it('drops lines written after flush instead of failing', async () => {

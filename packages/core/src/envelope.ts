@@ -190,5 +190,7 @@ export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = crea
     return { ...deny('PARSE_ERROR', 'the body is not valid JSON'), id: null };
   }
   // The text scan is the cheap test; only a body that fails it is walked message by message.
-  return validateEnvelope(value, textNestsDeeper(text, MAX_JSON_DEPTH) ? validateBoundedMessage : validateMessage);
+  // Valid JSON closes every bracket it opens, so text shorter than twice the bound cannot nest past it.
+  const deep = text.length > 2 * MAX_JSON_DEPTH && textNestsDeeper(text, MAX_JSON_DEPTH);
+  return validateEnvelope(value, deep ? validateBoundedMessage : validateMessage);
 }

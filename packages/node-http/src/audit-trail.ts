@@ -1,4 +1,4 @@
-import { auditDecisionFor, auditSubject, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, auditSubject, isoTime, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
 import type { GatewayLogger } from './create-gateway.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
@@ -35,7 +35,7 @@ export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefin
 /** The audit record of one POST: when it began, who sent it, and one event per message at the end. */
 export class PostAudit {
   private readonly started = performance.now();
-  private readonly time = new Date().toISOString();
+  private readonly time = isoTime();
   subject: Subject | undefined;
 
   constructor(private readonly sink: AuditSink) {}

@@ -97,8 +97,13 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;
   const health = createHealthProbe(runtime);
-  // POSTs being answered, so close() can let them finish before it ends their sessions.
-  const answering = new Set<Promise<void>>();
+  // POSTs being answered, so close() can let them finish before it ends their sessions: a count
+  // (one promise reaction per POST) and, while close() waits, what to call when it reaches zero.
+  let answering = 0;
+  let drained: (() => void) | undefined;
+  const settled = (): void => {
+    if (--answering === 0) drained?.();
+  };
 
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | 'next' => {
     const url = req.url ?? '/';
@@ -111,10 +116,9 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
     switch (req.method) {
       case 'POST': {
+        answering++;
         const answer = handlePost(runtime, req, res);
-        const tracked = answer.catch(() => undefined);
-        answering.add(tracked);
-        void tracked.finally(() => answering.delete(tracked));
+        answer.then(settled, settled);
         return answer;
       }
       case 'GET':
@@ -157,12 +161,12 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
       value: async ({ drainMs = 10_000 }: { drainMs?: number } = {}) => {
         if (runtime.closing) return;
         runtime.closing = true;
-        if (answering.size > 0) {
+        if (answering > 0) {
           let timer: NodeJS.Timeout | undefined;
-          const deadline = new Promise<void>((resolve) => {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
             timer = setTimeout(resolve, drainMs);
           });
-          await Promise.race([Promise.all(answering), deadline]);
           clearTimeout(timer);
         }
         // A sealed session lives on in the other replicas: only what this one opened for itself is closed.

@@ -76,7 +76,6 @@ export class EventRelay {
   readonly answered = new Set<string>();
   /** Whether any event had an id. */
   resumable = false;
-  private readonly decoder = new TextDecoder();
   private readonly parser: SseParser;
 
   constructor(
@@ -91,12 +90,12 @@ export class EventRelay {
   private sinceEvent = 0;
 
   /**
-   * Feeds bytes as they come; a character split across chunks is decoded when complete. Returns
+   * Feeds bytes as they come (the parser decodes a character split across chunks once whole). Returns
    * false once a single event has grown past `maxEventBytes` (the parser would hold it whole).
    */
   feed(chunk: Uint8Array, maxEventBytes = Number.POSITIVE_INFINITY): boolean {
     this.sinceEvent += chunk.length;
-    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    this.parser.feed(chunk);
     return this.sinceEvent <= maxEventBytes;
   }
 

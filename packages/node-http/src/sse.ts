@@ -1,3 +1,5 @@
+import { Utf8Stream } from './utf8-stream.js';
+
 /** One server-sent event as the HTML standard's parser dispatches it. */
 export interface SseEvent {
   event?: string;
@@ -25,14 +27,14 @@ export class SseParser {
   constructor(private readonly onEvent: (event: SseEvent) => void) {}
 
   /** Decodes bytes fed as they come, a character split across chunks included. */
-  private decoder: InstanceType<typeof TextDecoder> | undefined;
+  private decoder: Utf8Stream | undefined;
 
   /**
    * Feeds text, or bytes of UTF-8 (an undici body yields Buffers even after setEncoding). Only
    * the new text is scanned, so one long line fed in many chunks costs time linear in its length.
    */
   feed(chunk: string | Uint8Array): void {
-    const text = typeof chunk === 'string' ? chunk : (this.decoder ??= new TextDecoder()).decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : (this.decoder ??= new Utf8Stream()).decode(chunk);
     let start = 0;
     if (this.afterCr && text.length > 0) {
       this.afterCr = false;
@@ -116,7 +118,10 @@ export function formatSseEvent(event: SseEvent): string {
   if (event.event !== undefined) out += `event: ${event.event}\n`;
   if (event.id !== undefined) out += `id: ${event.id}\n`;
   if (event.retry !== undefined) out += `retry: ${event.retry}\n`;
-  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  const data = event.data;
+  // JSON text as an upstream or the gateway serializes it has no line breaks: one data line.
+  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) out += `data: ${data}\n`;
+  else for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }
 

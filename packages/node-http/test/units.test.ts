@@ -3,6 +3,7 @@ import { upstreamHeaders } from '../src/forward-headers.js';
 import { gatewayEventId, splitEventId } from '../src/relay.js';
 import { formatSseEvent, SseParser, type SseEvent } from '../src/sse.js';
 import { createUpstreamClient, upstreamFailure } from '../src/upstream-client.js';
+import { Utf8Stream, wholeCharacters } from '../src/utf8-stream.js';
 import { GATEWAY_VERSION } from '../src/version.js';
 import { readFileSync } from 'node:fs';
 
@@ -38,6 +39,33 @@ describe('SseParser', () => {
   it('round-trips through formatSseEvent, newlines in data included', () => {
     const event: SseEvent = { event: 'message', id: 'up:1', retry: 10, data: 'a\nb\r\nc' };
     expect(parse([formatSseEvent(event)])).toEqual([{ ...event, data: 'a\nb\nc' }]);
+  });
+});
+
+describe('Utf8Stream', () => {
+  const text = 'a é € 😀 z';
+  const bytes = Buffer.from(text, 'utf8');
+
+  it('decodes characters split between chunks at every byte, as SSE bytes reach the parser', () => {
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      for (let second = cut; second <= bytes.length; second++) {
+        const stream = new Utf8Stream();
+        const parts = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)];
+        expect(parts.map((part) => stream.decode(part)).join('')).toBe(text);
+      }
+    }
+    const events: SseEvent[] = [];
+    const parser = new SseParser((event) => events.push(event));
+    for (const byte of Buffer.from(`data: ${text}\n\n`)) parser.feed(Uint8Array.of(byte));
+    expect(events).toEqual([{ data: text }]);
+  });
+
+  it('turns invalid bytes into U+FFFD as TextDecoder does, and holds back only an unfinished character', () => {
+    const invalid = Uint8Array.of(0x61, 0xff, 0x80, 0x62, 0xc3, 0x28);
+    expect(new Utf8Stream().decode(invalid)).toBe(new TextDecoder().decode(invalid));
+    expect(wholeCharacters(Uint8Array.of(0x61, 0xe2, 0x82))).toBe(1);
+    expect(wholeCharacters(Uint8Array.of(0x61, 0xe2, 0x82, 0xac))).toBe(4);
+    expect(wholeCharacters(Uint8Array.of(0x80, 0x80, 0x80, 0x80))).toBe(4);
   });
 });
 

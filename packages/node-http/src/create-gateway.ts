@@ -11,6 +11,7 @@ import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './session-token.js';
 import { BridgeSessions } from './bridge-sessions.js';
+import { ConnectionAuth } from './connection-auth.js';
 import { ParkedCalls } from './parked-calls.js';
 import { SessionStore } from './sessions.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
@@ -82,6 +83,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   const sealer = secrets ? new SessionSealer(secrets, upstreams.keys()) : undefined;
   const runtime: GatewayRuntime = {
     core,
+    auth: new ConnectionAuth(core),
     options: resolved,
     upstreams,
     sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),

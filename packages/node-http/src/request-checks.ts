@@ -9,23 +9,6 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Where a client may put its key. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
-
-/**
- * The credential headers exactly as sent, every repetition kept: node:http joins repeated
- * X-API-Key values with ", " and keeps only the first Authorization, which would hide a second,
- * different key (a conflict the gateway must refuse, not resolve by order).
- */
-export function credentialHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (CREDENTIAL_HEADERS.has(name)) (out[name] ??= []).push(rawHeaders[i + 1]!);
-  }
-  return out;
-}
-
 /** Whether a local socket address is a loopback one (IPv4, IPv6, or IPv4 mapped into IPv6). */
 function isLoopback(address: string | undefined): boolean {
   return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
@@ -44,7 +27,7 @@ export function checkRequest(gw: GatewayRuntime, req: IncomingMessage, era: 'ses
     const version = checkProtocolVersionHeader(versionHeader);
     if (!version.ok) return version;
   }
-  const auth = gw.core.authenticate(credentialHeaders(req.rawHeaders));
+  const auth = gw.auth.authenticate(req);
   if (!auth.ok) return auth;
   return { ok: true, subject: auth.subject, version: versionHeader };
 }

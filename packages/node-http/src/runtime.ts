@@ -2,6 +2,7 @@ import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities 
 import type { AuditSink } from './audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
 import type { BridgeSessions } from './bridge-sessions.js';
+import type { ConnectionAuth } from './connection-auth.js';
 import type { ParkedCalls } from './parked-calls.js';
 import type { SessionStore } from './sessions.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -18,6 +19,8 @@ export interface UpstreamProfile {
  */
 export interface GatewayRuntime {
   readonly core: CompiledGateway;
+  /** Authentication, remembered per connection. */
+  readonly auth: ConnectionAuth;
   readonly options: ResolvedOptions;
   readonly upstreams: ReadonlyMap<string, UpstreamClient>;
   readonly sessions: SessionStore;

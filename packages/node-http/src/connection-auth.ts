@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthResult, CompiledGateway } from '@gw/core';
+
+/** Where a client may put its key. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
+
+/** The lower-case name of a credential header, or undefined (most headers are ruled out by length alone). */
+function credentialName(raw: string): string | undefined {
+  if (raw.length !== 13 && raw.length !== 9 && raw.length !== 7) return undefined;
+  const name = raw.toLowerCase();
+  return CREDENTIAL_HEADERS.has(name) ? name : undefined;
+}
+
+/** Compares two strings in time that depends on their length only, not on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** What a connection last presented (its credential headers, as one string) and who that authenticated. */
+interface Authenticated {
+  presented: string;
+  result: AuthResult & { ok: true };
+}
+
+/**
+ * Authenticates requests, remembering per connection who its last credential authenticated: a
+ * keep-alive connection sends the same key on every request, and hashing it again each time is
+ * one of the larger costs of a request. A request presenting exactly what its connection
+ * presented before (compared in constant time, so a connection shared by a proxy reveals nothing
+ * about another client's key) gets the same subject; anything else is authenticated in full, and
+ * a failure is never remembered. The keys are fixed for a gateway's life, so nothing goes stale.
+ */
+export class ConnectionAuth {
+  private readonly byConnection = new WeakMap<object, Authenticated>();
+
+  constructor(private readonly core: Pick<CompiledGateway, 'authenticate'>) {}
+
+  authenticate(req: IncomingMessage): AuthResult {
+    const raw = req.rawHeaders;
+    // The credential headers exactly as sent, every repetition kept: node:http joins repeated
+    // X-API-Key values with ", " and keeps only the first Authorization, which would hide a
+    // second, different key (a conflict the gateway must refuse, not resolve by order).
+    let headers: Record<string, string[]> | undefined;
+    let presented = '';
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = credentialName(raw[i]!);
+      if (name === undefined) continue;
+      const value = raw[i + 1]!;
+      ((headers ??= {})[name] ??= []).push(value);
+      // Length-prefixed, so no two different sets of headers read as the same string.
+      presented += `${name} ${value.length} ${value}`;
+    }
+    const connection = req.socket as object | undefined;
+    const known = connection && presented !== '' ? this.byConnection.get(connection) : undefined;
+    if (known && sameText(known.presented, presented)) return known.result;
+    const result = this.core.authenticate(headers ?? {});
+    if (result.ok && connection && presented !== '') this.byConnection.set(connection, { presented, result });
+    return result;
+  }
+}

@@ -10,7 +10,8 @@ export function createMemoryRateLimitStore(): RateLimitStore {
   // One limiter per distinct limit; there are as many as distinct byMethod values plus one.
   const limiters = new Map<number, RateLimiterMemory>();
   return {
-    async consume(key, limitPerMinute): Promise<RateLimitOutcome> {
+    // Not async: the limiter's promise is passed on as it is, without a wrapping one per call.
+    consume(key, limitPerMinute): Promise<RateLimitOutcome> {
       let limiter = limiters.get(limitPerMinute);
       if (!limiter) {
         limiter = new RateLimiterMemory({ points: limitPerMinute, duration: 60, keyPrefix: '' });
@@ -32,13 +33,13 @@ interface LimiterResult {
  * the limit is used up (an answer, not a failure) and with an Error when the store failed,
  * which is passed on so rateLimit.storeFailure decides.
  */
-export async function consumeOutcome(consumed: Promise<LimiterResult>): Promise<RateLimitOutcome> {
-  try {
-    const res = await consumed;
-    return { allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-  } catch (rejection) {
-    if (rejection instanceof Error) throw rejection;
-    const res = rejection as LimiterResult;
-    return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-  }
+export function consumeOutcome(consumed: Promise<LimiterResult>): Promise<RateLimitOutcome> {
+  return consumed.then(
+    (res) => ({ allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext }),
+    (rejection: unknown) => {
+      if (rejection instanceof Error) throw rejection;
+      const res = rejection as LimiterResult;
+      return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+    },
+  );
 }

@@ -166,8 +166,11 @@ interface PostContext {
   rawBody: Uint8Array | undefined;
 }
 
-/** Sends one message where its decision says; resolves with how it failed, if it did. */
-async function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<Denial | undefined> {
+/**
+ * Sends one message where its decision says; gives how it failed, if it did. Not async: what it
+ * forwards returns its own promise, passed on without wrapping it in another.
+ */
+function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<Denial | undefined> | Denial | undefined {
   if (!item.ok) {
     post.answer.fail(item.id, item);
     return item;

@@ -27,9 +27,11 @@ export function upstreamHeaders(
   upstream: UpstreamClient,
   context: UpstreamHeaderContext,
 ): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A plain object (a null-prototype one is a slow dictionary to every reader); `__proto__` is
+  // no header anyone forwards, and assigning it would not add a property.
+  const out: Record<string, string> = {};
   for (const name of forward) {
-    if (GATEWAY_OWNED.has(name)) continue;
+    if (GATEWAY_OWNED.has(name) || name === '__proto__') continue;
     const value = client[name];
     if (value === undefined) continue;
     const joined = Array.isArray(value) ? value.join(', ') : String(value);

@@ -1,5 +1,4 @@
 import type { GatewayErrorName, JsonRpcId } from './errors.js';
-import type { Subject } from './subject.js';
 import type { Target } from './target.js';
 
 /** How the gateway decided a message. */
@@ -67,9 +66,4 @@ export function auditDecisionFor(error: GatewayErrorName | null): AuditDecision 
     default:
       return 'rejected';
   }
-}
-
-/** Fields of an audit event known once the subject is (or is not) known. */
-export function auditSubject(subject: Subject | undefined): Pick<AuditEvent, 'tenant' | 'client' | 'apiKeyId'> {
-  return subject ? { tenant: subject.tenant, client: subject.client, apiKeyId: subject.apiKeyId } : { tenant: null, client: null, apiKeyId: null };
 }

@@ -94,7 +94,7 @@ export { createMemoryRateLimitStore, consumeOutcome } from './memory-rate-limit-
 
 export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
 
-export { auditDecisionFor, auditSubject } from './audit.js';
+export { auditDecisionFor } from './audit.js';
 export { isoTime } from './iso-time.js';
 export type { AuditDecision, AuditEvent } from './audit.js';
 export { createRedactor, REDACTED } from './redact.js';

@@ -1,4 +1,4 @@
-import { auditDecisionFor, auditSubject, isoTime, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, isoTime, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
 import type { GatewayLogger } from './create-gateway.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
@@ -53,7 +53,9 @@ export class PostAudit {
     this.sink.emit({
       time: this.time,
       requestId: message ? (message.kind === 'notification' ? null : message.id) : (item && !item.ok ? item.id : null),
-      ...auditSubject(this.subject),
+      tenant: this.subject?.tenant ?? null,
+      client: this.subject?.client ?? null,
+      apiKeyId: this.subject?.apiKeyId ?? null,
       method,
       target,
       upstream: failure && auditDecisionFor(error) !== 'allowed' ? null : upstream,

@@ -19,7 +19,7 @@ import {
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
-import { forward } from './forward.js';
+import { forward, type Forwarding } from './forward.js';
 import { PostAudit } from './audit-trail.js';
 import { metricsOf } from './metrics.js';
 import { Departure } from './departure.js';
@@ -208,18 +208,9 @@ function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, de
 
 function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<Denial | undefined> {
   const requestId = message.kind === 'request' ? message.id : undefined;
-  return forward(gw, {
-    session: post.session,
-    upstream,
-    clientHeaders: post.req.headers,
-    body,
-    requestId,
-    answer: post.answer,
-    departure: post.departure,
-    ...(post.single && requestId !== undefined && post.formats.json
-      ? { direct: { res: post.res, headers: { 'mcp-session-id': post.session.id } } }
-      : {}),
-  });
+  const job: Forwarding = { session: post.session, upstream, clientHeaders: post.req.headers, body, requestId, answer: post.answer, departure: post.departure };
+  if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
+  return forward(gw, job);
 }
 
 /**

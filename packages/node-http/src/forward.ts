@@ -248,9 +248,11 @@ function upstreamRefusal(text: string, status: number): Denial | undefined {
  */
 function sendJsonBytes(bytes: Buffer, direct: { res: ServerResponse; headers: Record<string, string> }): void {
   if (direct.res.headersSent || direct.res.destroyed) return;
-  direct.res.setHeader('content-type', 'application/json');
-  direct.res.setHeader('content-length', bytes.byteLength);
-  direct.res.writeHead(200, direct.headers);
+  // All headers in one object given to writeHead: node:http takes it as it is, where headers set
+  // before with setHeader would first be merged with it.
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': bytes.byteLength };
+  for (const name in direct.headers) headers[name] = direct.headers[name]!;
+  direct.res.writeHead(200, headers);
   // As a latin1 string (each byte one character, so the bytes are unchanged) node:http sends the
   // head and the body in one write instead of a writev of two buffers.
   direct.res.end(bytes.toString('latin1'), 'latin1');

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
 import { sendDenial, sendJson } from './respond.js';
-import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
+import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 
 /**
  * Where the messages answering one POST go. The client may take SSE (events leave as they
@@ -29,10 +29,18 @@ function isResponse(message: unknown): boolean {
   return typeof message === 'object' && message !== null && 'id' in message && !('method' in message);
 }
 
-/** Answers as an event stream, opened when the first event is ready, so an early failure can still set the status. */
+/**
+ * Answers as an event stream, opened when the first event is ready, so an early failure can still
+ * set the status. The events of the first turn of the event loop are held: an answer that is
+ * complete by then (the usual tools/call) leaves as one write with a Content-Length, head and
+ * events together; a longer one becomes a chunked stream after that turn, and its later events
+ * go out as they come.
+ */
 export class SseAnswer implements Answer {
   readonly streams = true;
   private started = false;
+  /** Events not written yet: set from the first event until the end of its turn. */
+  private held: string | undefined;
   private readonly pending: { id: JsonRpcId | null; denial: Denial }[] = [];
 
   constructor(
@@ -56,15 +64,25 @@ export class SseAnswer implements Answer {
 
   event(event: SseEvent): void {
     if (this.gone) return;
-    if (!this.started) {
+    const text = formatSseEvent(event);
+    if (this.held !== undefined) {
+      this.held += text;
+    } else if (this.started) {
+      this.res.write(text);
+    } else {
       this.started = true;
-      this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
-      // Head, first event and (for a quick answer) the end leave in one socket write; later
-      // events of a long stream go out as they come.
-      this.res.cork();
-      setImmediate(() => this.res.uncork());
+      this.held = text;
+      setImmediate(() => this.open());
     }
-    this.res.write(formatSseEvent(event));
+  }
+
+  /** The answer goes on past the turn of its first event: open the stream with what was held. */
+  private open(): void {
+    const held = this.held;
+    if (held === undefined || this.gone) return;
+    this.held = undefined;
+    this.res.writeHead(200, sseHead(this.headers));
+    this.res.write(held);
   }
 
   fail(id: JsonRpcId | null, denial: Denial): void {
@@ -80,9 +98,20 @@ export class SseAnswer implements Answer {
       sendDenial(this.res, first.denial, first.id, this.headers);
       return;
     }
+    const held = this.held;
+    if (held !== undefined) {
+      // Complete within one turn: the whole stream is known, so it goes with its length, in one
+      // write (no chunk framing, no corked pieces gathered into a writev).
+      this.held = undefined;
+      const head = sseHead(this.headers);
+      head['content-length'] = String(Buffer.byteLength(held));
+      this.res.writeHead(200, head);
+      this.res.end(held);
+      return;
+    }
     if (!this.started) {
       // Every request was cancelled or the stream held nothing: still a valid, empty stream.
-      this.res.writeHead(200, { ...SSE_HEADERS, ...this.headers });
+      this.res.writeHead(200, sseHead(this.headers));
     }
     this.res.end();
   }

@@ -8,7 +8,7 @@ import { Departure } from './departure.js';
 import type { Session, StandaloneStream, UpstreamSession } from './sessions.js';
 import { isStateless } from './stateless-upstream.js';
 import { listenUpstream } from './upstream-listen.js';
-import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
+import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
 
@@ -34,7 +34,7 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
     return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID names no stream of this session'), null);
   }
 
-  res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': session.id });
+  res.writeHead(200, sseHead({ 'mcp-session-id': session.id }));
   res.flushHeaders();
   const stream = new MergedStream(gw, session, req, res, resume?.id);
   if (resume) {

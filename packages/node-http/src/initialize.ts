@@ -3,7 +3,7 @@ import { deny, type Denial, negotiateProtocolVersion, type AcceptedFormats, type
 import { sendDenial, sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { learnUnknownProfiles, serverFeatures } from './server-features.js';
-import { formatSseEvent, SSE_HEADERS } from './sse.js';
+import { formatSseEvent, sseHead } from './sse.js';
 import { MAX_TOKEN_CHARS } from './session-token.js';
 import type { Session } from './sessions.js';
 import { closeSessionUpstreams, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
@@ -44,7 +44,7 @@ export async function answerInitialize(
   const headers = { 'mcp-session-id': session.id };
   if (formats.json) sendJson(res, 200, body, headers);
   else {
-    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    res.writeHead(200, sseHead(headers));
     res.end(formatSseEvent({ data: JSON.stringify(body) }));
   }
   return undefined;

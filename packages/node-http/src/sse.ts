@@ -131,3 +131,10 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
 };
+
+/** SSE_HEADERS and an answer's own headers, in a new object (one copy, then plain assignments). */
+export function sseHead(headers: Record<string, string>): Record<string, string> {
+  const head: Record<string, string> = { ...SSE_HEADERS };
+  for (const name in headers) head[name] = headers[name]!;
+  return head;
+}

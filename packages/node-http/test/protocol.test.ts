@@ -156,6 +156,25 @@ describe('messages inside a session', () => {
     expect(events(answer.text)).toMatchObject([{ id: 2, result: { content: [{ text: '4' }] } }]);
   });
 
+  it('sends an SSE answer complete at once with its length, and a longer one as a chunked stream', async () => {
+    const session = await openSession(gw.url, KEY);
+    const headers = { ...KEY, 'mcp-session-id': session, accept: 'text/event-stream' };
+    const quick = await post(gw.url, call(5, 'sse.add', { a: 1, b: 1 }), headers);
+    expect(quick.headers.get('content-type')).toBe('text/event-stream');
+    expect(quick.headers.get('content-length')).toBe(String(Buffer.byteLength(quick.text)));
+    expect(quick.headers.get('transfer-encoding')).toBeNull();
+    expect(events(quick.text)).toMatchObject([{ id: 5, result: { content: [{ text: '2' }] } }]);
+    const progress = call(6, 'sse.progress', { steps: 2, intervalMs: 30 });
+    const long = await post(gw.url, { ...progress, params: { ...progress.params, _meta: { progressToken: 'p6' } } }, headers);
+    expect(long.headers.get('transfer-encoding')).toBe('chunked');
+    expect(long.headers.get('content-length')).toBeNull();
+    expect(events(long.text)).toMatchObject([
+      { method: 'notifications/progress', params: { progressToken: 'p6', progress: 1 } },
+      { method: 'notifications/progress', params: { progressToken: 'p6', progress: 2 } },
+      { id: 6, result: { content: [{ text: 'done' }] } },
+    ]);
+  });
+
   it('passes a JSON upstream answer through unchanged to a client that accepts JSON', async () => {
     const session = await openSession(gw.url, KEY);
     const answer = await post(gw.url, call(3, 'json.echo', { text: 'é ✓' }), { ...KEY, 'mcp-session-id': session });

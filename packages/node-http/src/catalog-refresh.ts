@@ -15,9 +15,6 @@ const LISTS_OF: Record<TargetKind, readonly ListKind[]> = {
 
 const SPEC_OF = new Map([...LIST_METHODS.values()].map((spec) => [spec.kind, spec]));
 
-/** When each kind was last listed to find a name, and the listing under way; per gateway. */
-const refreshes = new WeakMap<GatewayRuntime, Map<ListKind, { at: number; running?: Promise<void> }>>();
-
 /**
  * A message no routing rule sends anywhere, naming a tool, prompt or resource the catalog does
  * not know (the client called it without listing, or another replica did the listing): the
@@ -36,13 +33,18 @@ export async function rerouteUnknown(gw: GatewayRuntime, context: FanOutContext,
   return out;
 }
 
+/** When a list kind was last fetched to find an unknown name, and the fetch under way. */
+export interface CatalogRefresh {
+  at: number;
+  running?: Promise<void>;
+}
+
 function refresh(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
-  let byKind = refreshes.get(gw);
-  if (!byKind) refreshes.set(gw, (byKind = new Map()));
+  const byKind = gw.refreshes;
   const last = byKind.get(kind);
   if (last?.running) return last.running;
   if (last && Date.now() - last.at < REFRESH_INTERVAL_MS) return Promise.resolve();
-  const state: { at: number; running?: Promise<void> } = { at: Date.now() };
+  const state: CatalogRefresh = { at: Date.now() };
   state.running = listAll(gw, context, kind).finally(() => {
     delete state.running;
     state.at = Date.now();

@@ -4,7 +4,7 @@ import { createAuditSink } from './audit-trail.js';
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { answerLiveness, createHealthProbe } from './health.js';
-import { answerMetrics } from './metrics.js';
+import { answerMetrics, GatewayMetrics } from './metrics.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
 import { sendDenial } from './respond.js';
@@ -95,6 +95,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     logger,
     audit: createAuditSink(context.onAudit, logger),
     storeHealth: () => context.rateLimitStore?.health?.(),
+    metrics: new GatewayMetrics(),
+    refreshes: new Map(),
     closing: false,
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;

@@ -7,7 +7,6 @@ import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
 import { parseJson } from './upstream-answer.js';
-import { metricsOf } from './metrics.js';
 import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
@@ -37,7 +36,7 @@ export interface Forwarding {
 export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
   await deliver(gw, job);
   const failure = job.failure;
-  metricsOf(gw).upstream(job.upstream, failure);
+  gw.metrics.upstream(job.upstream, failure);
   if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
   return failure;
 }

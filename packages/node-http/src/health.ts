@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import { sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { UpstreamClient } from './upstream-client.js';
-import { metricsOf } from './metrics.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 
 /** How long a health probe waits for an upstream. */
@@ -45,7 +44,7 @@ export function answerLiveness(gw: GatewayRuntime, res: ServerResponse): void {
 export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => Promise<void> {
   let round: Promise<HealthReport> | undefined;
   const probeAll = async (): Promise<HealthReport> => {
-    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, { ...(await probe(client)), ...metricsOf(gw).failuresOf(client.name) }] as const));
+    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, { ...(await probe(client)), ...gw.metrics.failuresOf(client.name) }] as const));
     const upstreams = Object.fromEntries(entries);
     const fine = entries.filter(([, health]) => health.ok).length;
     const store = gw.storeHealth();

@@ -71,18 +71,9 @@ function formatLabels(labels: Record<string, string>): string {
   return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
 }
 
-const registry = new WeakMap<GatewayRuntime, GatewayMetrics>();
-
-/** The metrics of one gateway. */
-export function metricsOf(gw: GatewayRuntime): GatewayMetrics {
-  let metrics = registry.get(gw);
-  if (!metrics) registry.set(gw, (metrics = new GatewayMetrics()));
-  return metrics;
-}
-
 /** GET /metrics: the counters in Prometheus text format. */
 export function answerMetrics(gw: GatewayRuntime, res: ServerResponse): void {
-  const body = metricsOf(gw).render({ sessions: gw.sessions.size, upstreams: [...gw.upstreams.keys()] });
+  const body = gw.metrics.render({ sessions: gw.sessions.size, upstreams: [...gw.upstreams.keys()] });
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

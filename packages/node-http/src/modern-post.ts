@@ -26,7 +26,6 @@ import { idKey, type Session } from './sessions.js';
 import { forward } from './forward.js';
 import { answerList } from './lists.js';
 import { answerListen } from './listen.js';
-import { metricsOf } from './metrics.js';
 import { sendDenial } from './respond.js';
 import { checkRequest, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -53,7 +52,7 @@ export async function handleModernPost(
   formats: AcceptedFormats,
   audit: PostAudit | undefined,
 ): Promise<void> {
-  const metrics = metricsOf(gw);
+  const metrics = gw.metrics;
   const refuse = (denial: Denial, id: JsonRpcId | null): void => {
     const answered = forModernEra(denial);
     sendDenial(res, answered, id);

@@ -21,7 +21,6 @@ import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward, type Forwarding } from './forward.js';
 import { PostAudit } from './audit-trail.js';
-import { metricsOf } from './metrics.js';
 import { Departure } from './departure.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
@@ -52,7 +51,7 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
-  const metrics = metricsOf(gw);
+  const metrics = gw.metrics;
   let items: readonly MessageResult[] | undefined;
   const refuse = (denial: Denial, id: JsonRpcId | null, headers: Record<string, string> = {}): void => {
     sendDenial(res, denial, id, headers);

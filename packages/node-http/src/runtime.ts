@@ -1,4 +1,6 @@
-import type { BodyDecoder, CompiledGateway, ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { BodyDecoder, CompiledGateway, ListKind, ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { CatalogRefresh } from './catalog-refresh.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { AuditSink } from './audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
 import type { BridgeSessions } from './bridge-sessions.js';
@@ -38,6 +40,10 @@ export interface GatewayRuntime {
   readonly audit: AuditSink | undefined;
   /** The rate-limit store's own health, when it reports one (Redis does). */
   readonly storeHealth: () => { ok: boolean; detail?: string } | undefined;
+  /** Counters for /metrics and the failures /health reports. */
+  readonly metrics: GatewayMetrics;
+  /** When each list kind was last fetched to find an unknown name, and the fetch under way (catalog-refresh.ts). */
+  readonly refreshes: Map<ListKind, CatalogRefresh>;
   /** Set by close(): new requests get 503 while open streams finish. */
   closing: boolean;
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 import { residentMemory, startFakeMcp, textResult, waitUntil, type FakeMcp } from './support/fake-mcp.js';
 import { INITIALIZE_PARAMS } from './support/gateway.js';
+import { drainOrClose } from './support/drain.js';
 
 const KEY = 'backpressure-key';
 const MiB = 1024 * 1024;
@@ -88,17 +89,7 @@ async function flood(id: string | number | undefined, res: ServerResponse, recor
       record.waiting = true;
       // Waits for 'drain' or the close, looking at the clock now and then, so the flood is bounded.
       while (res.writableNeedDrain && record.closedAt === undefined && Date.now() - started < FLOOD_LIMIT_MS) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          const timer = setTimeout(done, 250);
-          res.once('drain', done);
-          res.once('close', done);
-        });
+        await drainOrClose(res);
       }
       record.waiting = false;
     }

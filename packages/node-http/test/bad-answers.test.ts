@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 import { residentMemory, startFakeMcp, textResult, waitUntil, type FakeMcp } from './support/fake-mcp.js';
 import { INITIALIZE_PARAMS } from './support/gateway.js';
+import { drainOrClose } from './support/drain.js';
 
 const KEY = 'bad-answers-key';
 const MiB = 1024 * 1024;
@@ -61,17 +62,7 @@ async function writeHuge(res: ServerResponse, head: string, size: number, tail: 
   while (record.closedAt === undefined && record.written < size && Date.now() - started < 20_000) {
     record.written += chunk.length;
     if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        const timer = setTimeout(done, 250);
-        res.once('drain', done);
-        res.once('close', done);
-      });
+      await drainOrClose(res);
     }
   }
   if (record.closedAt === undefined) {

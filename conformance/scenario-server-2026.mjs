@@ -10,6 +10,7 @@
 // Listens on 127.0.0.1:$PORT (0: any free port) and prints `conformance-upstream-listening <port>`.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { answerError, isLoopbackRequest } from './loopback-guard.mjs';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
   acceptedContent, CLIENT_CAPABILITIES_META_KEY, createMcpHandler, createRequestStateCodec, fromJsonSchema, inputRequired,
@@ -277,18 +278,6 @@ function createMcpServer() {
 
 const handler = createMcpHandler(() => createMcpServer(), { legacy: 'reject', onerror: () => {} });
 const node = toNodeHandler(handler);
-
-/** DNS-rebinding protection: only loopback names in Host, and in Origin when one is sent. */
-function isLoopbackRequest(req) {
-  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
-  if (!loopback.test(req.headers.host ?? '')) return false;
-  const origin = req.headers.origin;
-  return origin === undefined || /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(origin);
-}
-
-function answerError(res, status, code, message) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}
 
 const http = createServer(async (req, res) => {
   try {

@@ -8,6 +8,7 @@
 // Listens on 127.0.0.1:$PORT (0: any free port) and prints `conformance-upstream-listening <port>`.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { answerError, isLoopbackRequest } from './loopback-guard.mjs';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -257,19 +258,7 @@ class MemoryEventStore {
   }
 }
 
-/** DNS-rebinding protection: only loopback names in Host, and in Origin when one is sent. */
-function isLoopbackRequest(req) {
-  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
-  if (!loopback.test(req.headers.host ?? '')) return false;
-  const origin = req.headers.origin;
-  return origin === undefined || /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(origin);
-}
-
 const sessions = new Map();
-
-function answerError(res, status, code, message) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}
 
 const http = createServer(async (req, res) => {
   try {

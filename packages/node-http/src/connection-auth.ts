@@ -3,10 +3,11 @@ import type { AuthResult, CompiledGateway } from '@gw/core';
 
 /** Where a client may put its key. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
+const CREDENTIAL_NAME_LENGTHS = new Set([...CREDENTIAL_HEADERS].map((name) => name.length));
 
 /** The lower-case name of a credential header, or undefined (most headers are ruled out by length alone). */
 function credentialName(raw: string): string | undefined {
-  if (raw.length !== 13 && raw.length !== 9 && raw.length !== 7) return undefined;
+  if (!CREDENTIAL_NAME_LENGTHS.has(raw.length)) return undefined;
   const name = raw.toLowerCase();
   return CREDENTIAL_HEADERS.has(name) ? name : undefined;
 }

@@ -1,4 +1,5 @@
 import { deny, type Denial, type JsonRpcErrorObject, type JsonRpcId } from './errors.js';
+import { extend } from './extend.js';
 
 /** The params of an MCP request or notification: always an object when present. */
 export type JsonRpcParams = Record<string, unknown>;
@@ -51,7 +52,7 @@ function isValidId(value: unknown): value is JsonRpcId {
 }
 
 function invalid(id: JsonRpcId | null, detail: string): MessageResult {
-  return { ...deny('INVALID_REQUEST', detail), id };
+  return extend(deny('INVALID_REQUEST', detail), { id });
 }
 
 /**
@@ -110,7 +111,7 @@ export function parseEnvelope(value: unknown): EnvelopeResult {
 
 function validateEnvelope(value: unknown, validate: (value: unknown) => MessageResult): EnvelopeResult {
   if (Array.isArray(value)) {
-    if (value.length === 0) return { ...deny('INVALID_REQUEST', 'an empty batch is not a message'), id: null };
+    if (value.length === 0) return extend(deny('INVALID_REQUEST', 'an empty batch is not a message'), { id: null });
     return { ok: true, batch: true, items: value.map(validate) };
   }
   return { ok: true, batch: false, items: [validate(value)] };
@@ -180,14 +181,14 @@ export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = crea
     try {
       text = decoder.decode(body);
     } catch {
-      return { ...deny('PARSE_ERROR', 'the body is not valid UTF-8'), id: null };
+      return extend(deny('PARSE_ERROR', 'the body is not valid UTF-8'), { id: null });
     }
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { ...deny('PARSE_ERROR', 'the body is not valid JSON'), id: null };
+    return extend(deny('PARSE_ERROR', 'the body is not valid JSON'), { id: null });
   }
   // The text scan is the cheap test; only a body that fails it is walked message by message.
   // Valid JSON closes every bracket it opens, so text shorter than twice the bound cannot nest past it.

@@ -96,5 +96,6 @@ export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
 
 export { auditDecisionFor } from './audit.js';
 export { isoTime } from './iso-time.js';
+export { extend } from './extend.js';
 export type { AuditDecision, AuditEvent } from './audit.js';
 export { createRedactor, REDACTED } from './redact.js';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
+import { extend, jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
 import { sendDenial, sendJson } from './respond.js';
 import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 
@@ -164,7 +164,7 @@ export class JsonAnswer implements Answer {
     }
     // When every answer is the gateway's own failure of one kind, the HTTP status says so too.
     const status = this.firstFailure && this.failures === this.responses.length && !this.batch ? this.firstFailure.status : 200;
-    const headers = status === 200 || !this.firstFailure?.headers ? this.headers : { ...this.headers, ...this.firstFailure.headers };
+    const headers = status === 200 || !this.firstFailure?.headers ? this.headers : extend(this.headers, this.firstFailure.headers);
     sendJson(this.res, status, this.batch ? this.responses : this.responses[0], headers);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { deny, type Denial, type JsonRpcId } from '@gw/core';
+import { deny, extend, type Denial, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import type { Departure } from './departure.js';
 import { upstreamHeaders } from './forward-headers.js';
@@ -88,7 +88,7 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
     const prepared = statelessRequest(job.body, session);
     if (!prepared) return Promise.resolve('done');
     body = prepared.body;
-    extraHeaders = { ...paramHeaders(job.clientHeaders), ...prepared.headers };
+    extraHeaders = extend(paramHeaders(job.clientHeaders), prepared.headers);
   }
   return new Promise((resolve) => {
     let mode: Mode = 'discard';

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { extend } from '@gw/core';
 import { sendJson } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -44,7 +45,7 @@ export function answerLiveness(gw: GatewayRuntime, res: ServerResponse): void {
 export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => Promise<void> {
   let round: Promise<HealthReport> | undefined;
   const probeAll = async (): Promise<HealthReport> => {
-    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, { ...(await probe(client)), ...gw.metrics.failuresOf(client.name) }] as const));
+    const entries = await Promise.all([...gw.upstreams.values()].map(async (client) => [client.name, extend(await probe(client), gw.metrics.failuresOf(client.name))] as const));
     const upstreams = Object.fromEntries(entries);
     const fine = entries.filter(([, health]) => health.ok).length;
     const store = gw.storeHealth();

@@ -1,4 +1,4 @@
-import { deny, type Denial, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
+import { deny, extend, type Denial, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import type { Answer } from './answer.js';
 import { CaptureAnswer, type FanOutContext } from './fan-out.js';
 import { forward } from './forward.js';
@@ -57,7 +57,7 @@ export async function forwardWithInputRounds(
     const refused = answers.find(([, answer]) => isDenial(answer));
     if (refused) return fail(context.answer, request.id, refused[1] as Denial);
     const { inputResponses: _previous, requestState: _state, ...rest } = params;
-    params = { ...rest, inputResponses: Object.fromEntries(answers) };
+    params = extend(rest, { inputResponses: Object.fromEntries(answers) });
     if (typeof result.requestState === 'string') params['requestState'] = result.requestState;
   }
   return fail(context.answer, request.id, deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" asked for input more than ${MAX_ROUNDS} times in one call`));

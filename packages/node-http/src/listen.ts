@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MODERN_META, routeMessage, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
+import { extend, MODERN_META, routeMessage, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
@@ -52,7 +52,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   const tag = (params: unknown): Record<string, unknown> => {
     const record = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
     const meta = typeof record['_meta'] === 'object' && record['_meta'] !== null ? (record['_meta'] as Record<string, unknown>) : {};
-    return { ...record, _meta: { ...meta, [MODERN_META.subscriptionId]: request.id } };
+    return extend(record, { _meta: extend(meta, { [MODERN_META.subscriptionId]: request.id }) });
   };
   // What arrives before the acknowledgement is written waits for it.
   let waiting: SseEvent[] | undefined = [];
@@ -62,7 +62,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     const uri = record.params?.uri;
     const keep = wanted.has(record.method) || (record.method === 'notifications/resources/updated' && typeof uri === 'string' && (subscribed.has(uri) || listened.has(uri)));
     if (!keep) return undefined;
-    const out = { data: JSON.stringify({ ...record, params: tag(record.params) }) } satisfies SseEvent;
+    const out = { data: JSON.stringify(extend(record, { params: tag(record.params) })) } satisfies SseEvent;
     if (!waiting) return out;
     waiting.push(out);
     return undefined;

@@ -1,4 +1,4 @@
-import { decodeListCursor, encodeListCursor, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
+import { decodeListCursor, extend, encodeListCursor, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import type { GatewayRuntime } from './runtime.js';
 
@@ -32,7 +32,7 @@ export async function answerList(
     params: (upstream) => {
       const cursor = positions.get(upstream);
       const { cursor: _client, ...rest } = params;
-      return cursor === undefined ? (Object.keys(rest).length > 0 ? rest : undefined) : { ...rest, cursor };
+      return cursor === undefined ? (Object.keys(rest).length > 0 ? rest : undefined) : extend(rest, { cursor });
     },
   });
 

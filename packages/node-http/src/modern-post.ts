@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   checkModernRequest,
   deny,
+  extend,
   forModernEra,
   LIST_METHODS,
   MODERN_META,
@@ -121,7 +122,7 @@ export async function handleModernPost(
     answerDiscover(gw, answer, message.id);
   } else {
     const list = LIST_METHODS.get(message.method);
-    if (list) failure = await answerList(gw, { ...context, answer: withResultFields(answer, message.id, {}), subject }, message.message, list);
+    if (list) failure = await answerList(gw, extend(context, { answer: withResultFields(answer, message.id, {}), subject }), message.message, list);
     else failure = deny('NO_ROUTE', `${message.method} is not served over protocol revision 2026-07-28 yet`);
     if (failure && !list) answer.fail(message.id, forModernEra(failure));
   }
@@ -240,7 +241,7 @@ class RenamedAnswer extends DelegatingAnswer {
       return;
     }
     // The extra fields are defaults: an upstream of the same revision has set them itself.
-    const result = typeof record.result === 'object' && record.result !== null ? { ...this.extra, ...record.result } : record.result;
+    const result = typeof record.result === 'object' && record.result !== null ? extend(this.extra, record.result) : record.result;
     const renamed = result === undefined ? { ...record, id: this.to } : { ...record, id: this.to, result };
     this.client.event({ ...event, data: JSON.stringify(renamed) }, renamed);
   }

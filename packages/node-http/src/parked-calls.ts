@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deny, forModernEra, type Denial, type JsonRpcId, type Subject } from '@gw/core';
+import { deny, extend, forModernEra, type Denial, type JsonRpcId, type Subject } from '@gw/core';
 import type { Answer } from './answer.js';
 import { Departure } from './departure.js';
 import type { SseEvent } from './sse.js';
@@ -107,7 +107,7 @@ export class ParkedCall implements Answer {
       return;
     }
     if (typeof record === 'object' && record !== null && record.method === undefined && record.id === this.upstreamId) {
-      const result = typeof record.result === 'object' && record.result !== null ? { ...this.resultDefaults, ...record.result } : record.result;
+      const result = typeof record.result === 'object' && record.result !== null ? extend(this.resultDefaults, record.result) : record.result;
       const renamed = result === undefined ? { ...record, id: this.clientId } : { ...record, id: this.clientId, result };
       this.target.event({ ...event, data: JSON.stringify(renamed) }, renamed);
       return;

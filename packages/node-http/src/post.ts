@@ -5,6 +5,7 @@ import {
   checkContentType,
   checkInitializeParams,
   deny,
+  extend,
   parseBody,
   parseEnvelope,
   type AcceptedFormats,
@@ -191,7 +192,7 @@ function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, de
     case 'request': {
       const fanOut: FanOutContext = { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure };
       const list = LIST_METHODS.get(message.method);
-      if (list) return answerList(gw, { ...fanOut, subject: post.subject }, message.message, list);
+      if (list) return answerList(gw, extend(fanOut, { subject: post.subject }), message.message, list);
       if (message.method === 'logging/setLevel') return answerSetLevel(gw, fanOut, message.message);
       // ping is the one protocol request left once initialize is handled.
       const pong = { jsonrpc: '2.0', id: message.id, result: {} };

@@ -1,17 +1,17 @@
 import type { ServerResponse } from 'node:http';
-import { jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
+import { extend, jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
 
 /** Writes a JSON body with its status and headers, unless an answer has already begun. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.writableEnded) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, extend(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }));
   res.end(text);
 }
 
 /** Answers a denial as a JSON-RPC error with the request's id and the table's status and headers. */
 export function sendDenial(res: ServerResponse, denial: Denial, id: JsonRpcId | null | undefined, headers: Record<string, string> = {}): void {
-  sendJson(res, denial.status, jsonRpcError(denial, id), { ...headers, ...denial.headers });
+  sendJson(res, denial.status, jsonRpcError(denial, id), extend(headers, denial.headers));
 }
 
 /** 202 Accepted with no body: the answer to a POST of notifications and responses only. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonRpcId, JsonRpcParams, Subject } from '@gw/core';
+import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
 import type { SessionClaims, SessionSealer } from './session-token.js';
 
 /** The gateway's side of one upstream session. */
@@ -83,7 +83,7 @@ class SealedServerRequests implements ServerRequestTable {
     if (!key.startsWith('s')) return undefined;
     const gatewayId = key.slice(1);
     const origin = this.sealer.serverRequestOrigin(this.sessionId, gatewayId);
-    return origin && { ...origin, gatewayId };
+    return origin && extend(origin, { gatewayId });
   }
 
   delete(): boolean {

@@ -126,15 +126,15 @@ export function formatSseEvent(event: SseEvent): string {
 }
 
 /** The headers of every SSE answer: no caching, no proxy buffering, so each event leaves at once. */
-export const SSE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-};
+export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze(sseHead({}));
 
-/** SSE_HEADERS and an answer's own headers, in a new object (one copy, then plain assignments). */
+/**
+ * The headers of an SSE answer (SSE_HEADERS) and its own, in a new object. A literal rather than a
+ * spread of SSE_HEADERS: properties added after a spread build a new hidden class on every answer
+ * on Node 20 (see extend in @gw/core).
+ */
 export function sseHead(headers: Record<string, string>): Record<string, string> {
-  const head: Record<string, string> = { ...SSE_HEADERS };
+  const head: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
   for (const name in headers) head[name] = headers[name]!;
   return head;
 }

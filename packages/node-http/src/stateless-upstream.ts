@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
+import { extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
 import { upstreamHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from './sessions.js';
 import type { Dispatcher } from 'undici';
@@ -120,13 +120,13 @@ export function statelessRequest(body: string | Uint8Array, session: Session): {
   }
   if (session.logLevel !== undefined) {
     const withLevel = params['_meta'] as Record<string, unknown>;
-    if (withLevel[MODERN_META.logLevel] === undefined) params['_meta'] = { ...withLevel, [MODERN_META.logLevel]: session.logLevel };
+    if (withLevel[MODERN_META.logLevel] === undefined) params['_meta'] = extend(withLevel, { [MODERN_META.logLevel]: session.logLevel });
   }
   const headers: Record<string, string> = { 'mcp-method': message.method };
   const param = Object.hasOwn(NAMED_BY, message.method) ? NAMED_BY[message.method] : undefined;
   const name = param === undefined ? undefined : params[param];
   if (typeof name === 'string') headers['mcp-name'] = encodeHeaderValue(name);
-  return { body: JSON.stringify({ ...message, params }), headers };
+  return { body: JSON.stringify(extend(message, { params })), headers };
 }
 
 /** A header value as the revision sends it: as it is when plain printable ASCII, else `=?base64?...?=`. */

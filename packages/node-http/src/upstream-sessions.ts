@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { deny, type Denial } from '@gw/core';
+import { deny, extend, type Denial } from '@gw/core';
 import { upstreamHeaders } from './forward-headers.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CloseScope, Session, UpstreamSession } from './sessions.js';
@@ -90,7 +90,7 @@ async function openUpstreamSession(
     try {
       return await client.request({
         method: 'POST',
-        headers: upstreamHeaders(clientHeaders, forward, client, { ...context, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+        headers: upstreamHeaders(clientHeaders, forward, client, extend(context, { accept: UPSTREAM_ACCEPT, contentType: 'application/json' })),
         body: JSON.stringify(body),
         signal: session.closed.signal,
       });

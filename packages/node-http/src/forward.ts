@@ -6,7 +6,7 @@ import { upstreamHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
-import { parseJson } from './upstream-answer.js';
+import { mediaTypeOf, parseJson } from './upstream-answer.js';
 import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
@@ -119,8 +119,7 @@ function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): P
       {
         start(statusCode, headers) {
           status = statusCode;
-          const contentType = headers['content-type'];
-          type = (Array.isArray(contentType) ? contentType[0] : contentType)?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+          type = mediaTypeOf(headers['content-type']);
           if (status === 404 && upstream.sessionId !== undefined) sessionGone = true;
           else if (status === 200 && type === 'text/event-stream') {
             mode = 'sse';

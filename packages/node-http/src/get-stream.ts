@@ -11,6 +11,7 @@ import { listenUpstream } from './upstream-listen.js';
 import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
+import { mediaTypeOf } from './upstream-answer.js';
 
 /**
  * GET: the client's stream of messages its upstreams send outside any request. The gateway
@@ -132,7 +133,7 @@ export class MergedStream implements StandaloneStream {
         {
           start(status, headers) {
             // 405: this upstream offers no stream of its own, which the protocol allows.
-            const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+            const type = mediaTypeOf(headers['content-type']);
             if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer);
             else if (status === 404 && upstream.sessionId !== undefined && session.sealed?.carried.has(name)) lost = true;
           },

@@ -9,7 +9,16 @@ export function responseHeader(response: Dispatcher.ResponseData, name: string):
 
 /** The media type of an upstream response, lower case, without parameters. */
 export function mediaType(response: Dispatcher.ResponseData): string {
-  return (responseHeader(response, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  return mediaTypeOf(response.headers['content-type']);
+}
+
+/** The media type a Content-Type header names, lower case, without parameters ('' when there is none). */
+export function mediaTypeOf(contentType: string | string[] | undefined): string {
+  const value = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (value === undefined) return '';
+  // The two an MCP upstream sends, as most send them: no split, trim and copy per answer.
+  if (value === 'application/json' || value === 'text/event-stream') return value;
+  return value.split(';', 1)[0]!.trim().toLowerCase();
 }
 
 /** Parses JSON without throwing. */

@@ -8,6 +8,7 @@ import type { Session, UpstreamSession } from './sessions.js';
 import type { SseEvent } from './sse.js';
 import { statelessRequest } from './stateless-upstream.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
+import { mediaTypeOf } from './upstream-answer.js';
 
 let nextListen = 0;
 
@@ -55,7 +56,7 @@ export function listenUpstream(
       },
       {
         start(status, headers) {
-          const type = String(headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+          const type = mediaTypeOf(headers['content-type']);
           if (status !== 200 || type !== 'text/event-stream') return settle([]);
           relay = new EventRelay(session, name, {
             event(event, message) {

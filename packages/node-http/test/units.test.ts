@@ -6,6 +6,7 @@ import { upstreamHeaders } from '../src/forward-headers.js';
 import { gatewayEventId, splitEventId } from '../src/relay.js';
 import { formatSseEvent, SseParser, type SseEvent } from '../src/sse.js';
 import { createUpstreamClient, upstreamFailure } from '../src/upstream-client.js';
+import { mediaTypeOf } from '../src/upstream-answer.js';
 import { Utf8Stream, wholeCharacters } from '../src/utf8-stream.js';
 import { GATEWAY_VERSION } from '../src/version.js';
 import { readFileSync } from 'node:fs';
@@ -107,6 +108,18 @@ describe('authentication remembered per connection', () => {
     expect(auth.authenticate(request(a, 'X-API-Key', KEY))).toMatchObject({ ok: true });
     expect(auth.authenticate(request(a, 'X-API-Key', KEY, 'x-api-key', `${KEY}-2`))).toMatchObject({ ok: false, name: 'AMBIGUOUS_CREDENTIALS' });
     expect(auth.authenticate(request(a, 'X-API-Key', KEY, 'Api-Key', KEY))).toMatchObject({ ok: true, subject: { apiKeyId: 'one' } });
+  });
+});
+
+describe('upstream media types', () => {
+  it('reads the media type of a Content-Type, lower case, without parameters', () => {
+    expect(mediaTypeOf('application/json')).toBe('application/json');
+    expect(mediaTypeOf('text/event-stream')).toBe('text/event-stream');
+    expect(mediaTypeOf(' Text/Event-Stream ; charset=utf-8')).toBe('text/event-stream');
+    expect(mediaTypeOf('APPLICATION/JSON')).toBe('application/json');
+    expect(mediaTypeOf(['application/json; charset=utf-8', 'text/plain'])).toBe('application/json');
+    expect(mediaTypeOf(undefined)).toBe('');
+    expect(mediaTypeOf('')).toBe('');
   });
 });
 

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent, GatewayErrorName } from '@gw/core';
+import { GATEWAY_ERRORS } from '@gw/core';
+import { auditLine } from '../src/audit-line.js';
+
+/** What the line must be: JSON.stringify of the line's fields around the event's. */
+function expected(event: AuditEvent, timestamp: string): string {
+  return JSON.stringify({ level: 'info', message: 'audit', type: 'audit', ...event, timestamp });
+}
+
+const STRINGS = ['', 'plain', 'tools/call', 'a"b', 'back\\slash', 'line\nbreak', 'tab\t', '\u0000nul', 'é', '日本', '\u2028', '\ud800 lone', '😀', '~\u007f'];
+const NUMBERS = [0, -0, 1, 200, -32602, 1.5, 0.007, 1e21, 1e-7, 123456.789, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER];
+
+describe('auditLine', () => {
+  it('gives exactly the text JSON.stringify gives, for every kind of value a field can hold', () => {
+    const errors = Object.keys(GATEWAY_ERRORS) as GatewayErrorName[];
+    // A deterministic walk over the combinations (each list cycled at its own pace).
+    for (let i = 0; i < 2_000; i++) {
+      const pick = <T,>(list: readonly T[], step: number): T => list[(i * step) % list.length]!;
+      const maybe = <T,>(value: T, step: number): T | null => ((i * step) % 5 === 0 ? null : value);
+      const event: AuditEvent = {
+        time: pick(STRINGS, 1),
+        requestId: i % 3 === 0 ? null : i % 3 === 1 ? pick(STRINGS, 3) : pick(NUMBERS, 5),
+        tenant: maybe(pick(STRINGS, 7), 3),
+        client: maybe(pick(STRINGS, 11), 7),
+        apiKeyId: maybe(pick(STRINGS, 13), 11),
+        method: maybe(pick(STRINGS, 17), 13),
+        target: i % 4 === 0 ? null : { kind: pick(['tool', 'resource', 'prompt'] as const, 1), name: pick(STRINGS, 19) },
+        upstream: maybe(pick(STRINGS, 23), 17),
+        decision: pick(['allowed', 'denied', 'rate_limited', 'auth_failed', 'rejected'] as const, 3),
+        status: pick(NUMBERS, 7),
+        errorCode: maybe(pick(NUMBERS, 11), 19),
+        error: maybe(pick(errors, 13), 23),
+        durationMs: pick(NUMBERS, 17),
+      };
+      const timestamp = pick(STRINGS, 29);
+      expect(auditLine(event, timestamp)).toBe(expected(event, timestamp));
+    }
+  });
+
+  it('writes every field of an event, in its order', () => {
+    const event: AuditEvent = {
+      time: '2026-01-02T03:04:05.678Z', requestId: 7, tenant: 't', client: 'c', apiKeyId: 'k', method: 'tools/call',
+      target: { kind: 'tool', name: 'echo' }, upstream: 'u', decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 0.25,
+    };
+    expect(Object.keys(JSON.parse(auditLine(event, 'now')) as object)).toEqual(['level', 'message', 'type', ...Object.keys(event), 'timestamp']);
+  });
+});

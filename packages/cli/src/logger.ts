@@ -98,8 +98,9 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       const text = auditRedacts
         ? JSON.stringify(redact({ level: 'info', message: 'audit', type: 'audit', ...event, timestamp: isoTime() }))
         : auditLine(event, isoTime());
-      // The lines of one turn of the event loop leave in one write, after it.
-      if (auditLines.push(`${text}\n`) === 1) setImmediate(writeAuditLines);
+      // The lines written together leave in one write, once the code writing them is done: the
+      // gateway hands over the events of one turn of the event loop in one go, after that turn.
+      if (auditLines.push(`${text}\n`) === 1) queueMicrotask(writeAuditLines);
     },
     always: (message, meta) => {
       // Audit writes one of these per message: a JSON line straight to the sink costs a few

@@ -49,6 +49,24 @@ describe('logger', () => {
     }
   });
 
+  it('writes the audit lines handed over together in one write, as soon as the code handing them over is done', async () => {
+    const writes: string[] = [];
+    const logger = createCliLogger({ level: 'info', redactKeys: [], sink: { write: (text: string) => writes.push(text) } });
+    const event: AuditEvent = {
+      time: '2026-01-02T03:04:05.678Z', requestId: 1, tenant: 't', client: 'c', apiKeyId: 'k', method: 'tools/call',
+      target: { kind: 'tool', name: 'echo' }, upstream: 'u', decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 1,
+    };
+    for (let id = 1; id <= 3; id++) logger.audit({ ...event, requestId: id });
+    expect(writes).toEqual([]);
+    await Promise.resolve();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.trimEnd().split('\n').map((line) => (JSON.parse(line) as { requestId: number }).requestId)).toEqual([1, 2, 3]);
+    logger.audit({ ...event, requestId: 4 });
+    await Promise.resolve();
+    expect(writes).toHaveLength(2);
+    await logger.flush();
+  });
+
   it('drops lines written after flush instead of failing', async () => {
     let out = '';
     const logger = createCliLogger({ level: 'info', redactKeys: [], sink: { write: (text: string) => (out += text) } });

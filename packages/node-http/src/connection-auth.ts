@@ -20,9 +20,39 @@ function sameText(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** What a connection last presented (its credential headers, as one string) and who that authenticated. */
+/**
+ * The credential headers of a request exactly as sent, in order, every repetition kept: names
+ * (lower case) at even indexes, values after them. node:http joins repeated X-API-Key values
+ * with ", " and keeps only the first Authorization, which would hide a second, different key (a
+ * conflict the gateway must refuse, not resolve by order).
+ */
+function credentialHeaders(raw: readonly string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = credentialName(raw[i]!);
+    if (name !== undefined) found.push(name, raw[i + 1]!);
+  }
+  return found;
+}
+
+/**
+ * Whether two lists of credential headers are the same: the names (not secret) compared
+ * plainly, every value in constant time, each as the flat string the parser made.
+ */
+function samePresented(known: readonly string[], presented: readonly string[]): boolean {
+  if (known.length !== presented.length) return false;
+  let same = true;
+  for (let i = 0; i < known.length; i += 2) {
+    // Every value is compared, whether an earlier one differed or not.
+    const value = sameText(known[i + 1]!, presented[i + 1]!);
+    if (!value || known[i] !== presented[i]) same = false;
+  }
+  return same;
+}
+
+/** What a connection last presented (its credential headers) and who that authenticated. */
 interface Authenticated {
-  presented: string;
+  presented: string[];
   result: AuthResult & { ok: true };
 }
 
@@ -40,25 +70,14 @@ export class ConnectionAuth {
   constructor(private readonly core: Pick<CompiledGateway, 'authenticate'>) {}
 
   authenticate(req: IncomingMessage): AuthResult {
-    const raw = req.rawHeaders;
-    // The credential headers exactly as sent, every repetition kept: node:http joins repeated
-    // X-API-Key values with ", " and keeps only the first Authorization, which would hide a
-    // second, different key (a conflict the gateway must refuse, not resolve by order).
-    let headers: Record<string, string[]> | undefined;
-    let presented = '';
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = credentialName(raw[i]!);
-      if (name === undefined) continue;
-      const value = raw[i + 1]!;
-      ((headers ??= {})[name] ??= []).push(value);
-      // Length-prefixed, so no two different sets of headers read as the same string.
-      presented += `${name} ${value.length} ${value}`;
-    }
+    const presented = credentialHeaders(req.rawHeaders);
     const connection = req.socket as object | undefined;
-    const known = connection && presented !== '' ? this.byConnection.get(connection) : undefined;
-    if (known && sameText(known.presented, presented)) return known.result;
-    const result = this.core.authenticate(headers ?? {});
-    if (result.ok && connection && presented !== '') this.byConnection.set(connection, { presented, result });
+    const known = connection && presented.length > 0 ? this.byConnection.get(connection) : undefined;
+    if (known && samePresented(known.presented, presented)) return known.result;
+    const headers: Record<string, string[]> = {};
+    for (let i = 0; i < presented.length; i += 2) (headers[presented[i]!] ??= []).push(presented[i + 1]!);
+    const result = this.core.authenticate(headers);
+    if (result.ok && connection && presented.length > 0) this.byConnection.set(connection, { presented, result });
     return result;
   }
 }

@@ -60,8 +60,11 @@ export interface CompiledGateway {
   readonly options: ResolvedOptions;
   /** Who a request is from, by its headers (lower-case names, as node:http gives them). */
   authenticate(headers: HeaderMap): AuthResult;
-  /** Policy, rate limit and routing for one validated message of an authenticated subject. */
-  decide(subject: Subject, message: ClientMessage): Promise<Decision>;
+  /**
+   * Policy, rate limit and routing for one validated message of an authenticated subject: the
+   * decision itself when every part answers at once (a memory rate-limit store), else a promise.
+   */
+  decide(subject: Subject, message: ClientMessage): Decision | Promise<Decision>;
   /** One federated list for a subject from the pages its upstreams answered (see federate-list.ts). */
   federateList(subject: Subject, spec: ListSpec, pages: readonly ListedPage[]): unknown[] | Denial;
   /** The whole decision for one message, from headers to upstream: what users unit-test. */

@@ -4,7 +4,8 @@ import type { Denial } from './errors.js';
 import { LIST_METHODS } from './list-methods.js';
 import type { Policy } from './policy.js';
 import { PROTOCOL_METHODS } from './protocol-methods.js';
-import type { RateLimiter, RateLimitInfo } from './rate-limit.js';
+import { isPending } from './pending.js';
+import type { RateLimiter, RateLimitInfo, RateLimitResult } from './rate-limit.js';
 import { routeMessage } from './route-message.js';
 import type { Router } from './routing.js';
 import type { Subject } from './subject.js';
@@ -42,22 +43,27 @@ export type Decision =
  * answer a server's request; they are neither policy-checked nor rate-limited (the server asked
  * for them), and the data plane sends them to the upstream that asked.
  */
-export async function decideMessage(
+export function decideMessage(
   parts: { policy: Policy; rateLimiter: RateLimiter; router: Router; catalog: Catalog },
   subject: Subject,
   message: ClientMessage,
-): Promise<Decision> {
+): Decision | Promise<Decision> {
   if (message.kind === 'response') return { ok: true, upstream: null, target: null, rateLimit: null };
   const target = readTarget(message.method, message.params);
   if (target !== null && 'ok' in target) return target;
   const allowed = parts.policy.authorize(subject, message.method, target);
   if (!allowed.ok) return allowed;
-  const limited = await parts.rateLimiter.consume(subject, message.method);
+  const limited = parts.rateLimiter.consume(subject, message.method);
+  return isPending(limited) ? limited.then((result) => afterRateLimit(parts, message.method, target, result)) : afterRateLimit(parts, message.method, target, limited);
+}
+
+/** The rest of a decision once the rate limit has answered: where the message goes. */
+function afterRateLimit(parts: { router: Router; catalog: Catalog }, method: string, target: Target | null, limited: RateLimitResult): Decision {
   if (!limited.ok) return limited;
-  if (PROTOCOL_METHODS.has(message.method) || LIST_METHODS.has(message.method) || message.method === SET_LEVEL) {
+  if (PROTOCOL_METHODS.has(method) || LIST_METHODS.has(method) || method === SET_LEVEL) {
     return { ok: true, upstream: null, target, rateLimit: limited.rateLimit };
   }
-  const routed = routeMessage(parts.router, parts.catalog, message.method, target);
+  const routed = routeMessage(parts.router, parts.catalog, method, target);
   if (!routed.ok) return routed;
   if (routed.name !== undefined) return { ok: true, upstream: routed.upstream, target, name: routed.name, rateLimit: limited.rateLimit };
   return { ok: true, upstream: routed.upstream, target, rateLimit: limited.rateLimit };

@@ -90,7 +90,8 @@ export type { Decision } from './decide.js';
 
 export { createRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimitInfo, RateLimitOutcome, RateLimitResult, RateLimitStore } from './rate-limit.js';
-export { createMemoryRateLimitStore, consumeOutcome } from './memory-rate-limit-store.js';
+export { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
+export { isPending } from './pending.js';
 
 export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
 

@@ -1,45 +1,22 @@
-import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import MemoryStorage from 'rate-limiter-flexible/lib/component/MemoryStorage/MemoryStorage.js';
 import type { RateLimitOutcome, RateLimitStore } from './rate-limit.js';
 
+/** The window every key counts in, as the Redis store does. */
+const WINDOW_SECONDS = 60;
+
 /**
- * Counters in this process, one fixed 60-second window per key (rate-limiter-flexible's memory
- * limiter, the same algorithm as its Redis limiter, so switching stores changes no limits).
- * Expired keys are dropped by unref'd timers, so memory follows the number of active keys.
+ * Counters in this process, one fixed 60-second window per key: rate-limiter-flexible's memory
+ * storage, the same algorithm as its Redis limiter, so switching stores changes no limits.
+ * Expired keys are dropped by unref'd timers, so memory follows the number of active keys. Used
+ * directly rather than through RateLimiterMemory, which wraps each answer in a promise: the
+ * answer is known at once, and the decision of a request then takes no promise at all.
  */
 export function createMemoryRateLimitStore(): RateLimitStore {
-  // One limiter per distinct limit; there are as many as distinct byMethod values plus one.
-  const limiters = new Map<number, RateLimiterMemory>();
+  const storage = new MemoryStorage();
   return {
-    // Not async: the limiter's promise is passed on as it is, without a wrapping one per call.
-    consume(key, limitPerMinute): Promise<RateLimitOutcome> {
-      let limiter = limiters.get(limitPerMinute);
-      if (!limiter) {
-        limiter = new RateLimiterMemory({ points: limitPerMinute, duration: 60, keyPrefix: '' });
-        limiters.set(limitPerMinute, limiter);
-      }
-      return consumeOutcome(limiter.consume(key, 1));
+    consume(key, limitPerMinute): RateLimitOutcome {
+      const counted = storage.incrby(key, 1, WINDOW_SECONDS);
+      return { allowed: counted.consumedPoints <= limitPerMinute, remaining: Math.max(limitPerMinute - counted.consumedPoints, 0), resetMs: counted.msBeforeNext };
     },
   };
-}
-
-/** rate-limiter-flexible's answer to a consume: its result when allowed, rejected with it when over. */
-interface LimiterResult {
-  remainingPoints: number;
-  msBeforeNext: number;
-}
-
-/**
- * Turns a rate-limiter-flexible consume into a store outcome. It rejects with its result when
- * the limit is used up (an answer, not a failure) and with an Error when the store failed,
- * which is passed on so rateLimit.storeFailure decides.
- */
-export function consumeOutcome(consumed: Promise<LimiterResult>): Promise<RateLimitOutcome> {
-  return consumed.then(
-    (res) => ({ allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext }),
-    (rejection: unknown) => {
-      if (rejection instanceof Error) throw rejection;
-      const res = rejection as LimiterResult;
-      return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-    },
-  );
 }

@@ -1,4 +1,5 @@
 import { deny, type Denial } from './errors.js';
+import { isPending } from './pending.js';
 import type { ResolvedOptions } from './options.js';
 import type { Subject } from './subject.js';
 
@@ -17,8 +18,11 @@ export interface RateLimitOutcome {
  * A store rejects (throws) only when it cannot answer, e.g. Redis is down.
  */
 export interface RateLimitStore {
-  /** Takes one point from `key`, whose limit is `limitPerMinute` per 60-second window. */
-  consume(key: string, limitPerMinute: number): Promise<RateLimitOutcome>;
+  /**
+   * Takes one point from `key`, whose limit is `limitPerMinute` per 60-second window. A store
+   * that knows at once (the memory store) answers directly; one that must ask (Redis) with a promise.
+   */
+  consume(key: string, limitPerMinute: number): RateLimitOutcome | PromiseLike<RateLimitOutcome>;
   /** Releases timers and connections. */
   close?(): Promise<void>;
   /** Whether the store can answer now, for /health (a store without it is taken to be fine). */
@@ -48,8 +52,8 @@ export interface RateLimiter {
   limitFor(method: string): number;
   /** The store key for a subject and method. */
   keyFor(subject: Subject, method: string): string;
-  /** Takes one point for the subject and method. */
-  consume(subject: Subject, method: string): Promise<RateLimitResult>;
+  /** Takes one point for the subject and method: at once when the store answers at once. */
+  consume(subject: Subject, method: string): RateLimitResult | Promise<RateLimitResult>;
 }
 
 // Key parts are separated by ':'; escaping ':' and '%' in each part keeps two different
@@ -70,26 +74,30 @@ export function createRateLimiter(config: ResolvedOptions['rateLimit'], store: R
   return {
     limitFor,
     keyFor,
-    async consume(subject, method) {
+    consume(subject, method) {
       const key = keyFor(subject, method);
       const limit = limitFor(method);
-      let outcome: RateLimitOutcome;
-      try {
-        outcome = await store.consume(key, limit);
-      } catch {
-        if (config.storeFailure === 'open') {
-          return { ok: true, rateLimit: { key, limit, remaining: limit, resetMs: 0, degraded: true } };
-        }
+      const failed = (): RateLimitResult => {
+        if (config.storeFailure === 'open') return { ok: true, rateLimit: { key, limit, remaining: limit, resetMs: 0, degraded: true } };
         return deny('RATE_LIMIT_STORE_UNAVAILABLE', 'try again shortly', { headers: { 'retry-after': '1' } });
+      };
+      const decided = (outcome: RateLimitOutcome): RateLimitResult => {
+        if (!outcome.allowed) {
+          const seconds = Math.max(1, Math.ceil(outcome.resetMs / 1000));
+          return deny('RATE_LIMITED', `${limit} ${method} requests per minute; retry in ${seconds} s`, {
+            headers: { 'retry-after': String(seconds) },
+            data: { limit, retryAfterMs: outcome.resetMs },
+          });
+        }
+        return { ok: true, rateLimit: { key, limit, remaining: outcome.remaining, resetMs: outcome.resetMs } };
+      };
+      let outcome: RateLimitOutcome | PromiseLike<RateLimitOutcome>;
+      try {
+        outcome = store.consume(key, limit);
+      } catch {
+        return failed();
       }
-      if (!outcome.allowed) {
-        const seconds = Math.max(1, Math.ceil(outcome.resetMs / 1000));
-        return deny('RATE_LIMITED', `${limit} ${method} requests per minute; retry in ${seconds} s`, {
-          headers: { 'retry-after': String(seconds) },
-          data: { limit, retryAfterMs: outcome.resetMs },
-        });
-      }
-      return { ok: true, rateLimit: { key, limit, remaining: outcome.remaining, resetMs: outcome.resetMs } };
+      return isPending(outcome) ? Promise.resolve(outcome).then(decided, failed) : decided(outcome);
     },
   };
 }

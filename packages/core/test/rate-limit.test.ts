@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryRateLimitStore, createRateLimiter, validateOptions, type GatewayOptions, type RateLimitStore, type Subject } from '../src/index.js';
+import { createMemoryRateLimitStore, createRateLimiter, isPending, validateOptions, type GatewayOptions, type RateLimitStore, type Subject } from '../src/index.js';
 
 function limiterOf(rateLimit: GatewayOptions['rateLimit'], store: RateLimitStore = createMemoryRateLimitStore()) {
   const result = validateOptions({ rateLimit, upstreams: [{ name: 'up', url: 'http://127.0.0.1:1/mcp' }] });
@@ -99,5 +99,20 @@ describe('rate limits', () => {
       rateLimit: { key: 'p:rate:acme:alice:tools/call', limit: 42, remaining: 41, resetMs: 1234 },
     });
     expect(calls).toEqual([['p:rate:acme:alice:tools/call', 42]]);
+  });
+
+  it('answers at once with the memory store, and with a promise only when the store does', async () => {
+    const memory = limiterOf({ defaultRpm: 1 });
+    const first = memory.consume(alice, 'm');
+    expect(isPending(first)).toBe(false);
+    expect(first).toMatchObject({ ok: true, rateLimit: { remaining: 0 } });
+    expect(memory.consume(alice, 'm')).toMatchObject({ ok: false, name: 'RATE_LIMITED', status: 429 });
+
+    const later = limiterOf({ defaultRpm: 1 }, { consume: () => Promise.resolve({ allowed: false, remaining: 0, resetMs: 2500 }) }).consume(alice, 'm');
+    expect(isPending(later)).toBe(true);
+    expect(await later).toMatchObject({ ok: false, name: 'RATE_LIMITED', headers: { 'retry-after': '3' } });
+    // A store that throws at once is a failed store too, like one whose promise rejects.
+    const throwing = limiterOf({}, { consume: () => { throw new Error('down'); } }).consume(alice, 'm');
+    expect(throwing).toMatchObject({ ok: false, name: 'RATE_LIMIT_STORE_UNAVAILABLE', status: 503 });
   });
 });

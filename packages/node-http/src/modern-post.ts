@@ -3,6 +3,7 @@ import {
   checkModernRequest,
   deny,
   extend,
+  isPending,
   forModernEra,
   LIST_METHODS,
   MODERN_META,
@@ -81,7 +82,8 @@ export async function handleModernPost(
   );
   if ('ok' in client) return refuse(client, message.id);
 
-  let decision = await gw.core.decide(subject, message);
+  const decided = gw.core.decide(subject, message);
+  let decision = isPending(decided) ? await decided : decided;
   const session = gw.bridges.for(subject, client);
   const departure = new Departure();
   res.once('close', () => {

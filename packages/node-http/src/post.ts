@@ -6,6 +6,7 @@ import {
   checkInitializeParams,
   deny,
   extend,
+  isPending,
   parseBody,
   parseEnvelope,
   type AcceptedFormats,
@@ -112,8 +113,16 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     return refuse(deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
 
-  // One message (nearly every POST) is decided without the array and Promise.all of a batch.
-  const decisions = items.length === 1 ? [items[0]!.ok ? await gw.core.decide(subject, items[0]!.message) : items[0]!] : await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
+  // One message (nearly every POST) is decided without the array and Promise.all of a batch, and
+  // without a promise when its decision is known at once (a memory rate-limit store).
+  let decisions: (Decision | (Denial & { id: JsonRpcId | null }))[];
+  if (items.length === 1) {
+    const item = items[0]!;
+    const decided = item.ok ? gw.core.decide(subject, item.message) : item;
+    decisions = [isPending(decided) ? await decided : decided];
+  } else {
+    decisions = await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
+  }
   const departure = new Departure();
   // A name no rule routes may be one the catalog has not seen yet: list, then route again.
   for (let i = 0; i < decisions.length; i++) {

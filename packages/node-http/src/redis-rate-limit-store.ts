@@ -1,7 +1,7 @@
 /// <reference path="./rate-limiter-flexible.d.ts" />
 // The reference brings the ambient module declaration into every program that compiles this
 // file (the test project includes only its own folder and reaches src through imports).
-import { consumeOutcome, type RateLimitOutcome, type RateLimitStore } from '@gw/core';
+import type { RateLimitOutcome, RateLimitStore } from '@gw/core';
 import { Redis } from 'ioredis';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 
@@ -184,4 +184,26 @@ export async function createRedisRateLimitStore(options: RedisRateLimitStoreOpti
       return closing;
     },
   };
+}
+
+/** rate-limiter-flexible's answer to a consume: its result when allowed, rejected with it when over. */
+interface LimiterResult {
+  remainingPoints: number;
+  msBeforeNext: number;
+}
+
+/**
+ * Turns a rate-limiter-flexible consume into a store outcome. It rejects with its result when
+ * the limit is used up (an answer, not a failure) and with an Error when the store failed,
+ * which is passed on so rateLimit.storeFailure decides.
+ */
+function consumeOutcome(consumed: Promise<LimiterResult>): Promise<RateLimitOutcome> {
+  return consumed.then(
+    (res) => ({ allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext }),
+    (rejection: unknown) => {
+      if (rejection instanceof Error) throw rejection;
+      const res = rejection as LimiterResult;
+      return { allowed: false, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+    },
+  );
 }

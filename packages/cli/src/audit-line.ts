@@ -29,7 +29,24 @@ function text(value: string | null): string {
 
 /** A number as JSON: what JSON.stringify gives (null for NaN and the infinities). */
 function num(value: number | null): string {
-  return value !== null && Number.isFinite(value) ? String(value) : 'null';
+  if (value === null || !Number.isFinite(value)) return 'null';
+  if (Number.isInteger(value)) return String(value);
+  return thousandths(value) ?? String(value);
+}
+
+/**
+ * A number of whole thousandths (durationMs is rounded to them) written from integers: turning a
+ * fractional number into its shortest text is one of the dearer steps of an audit line. The
+ * text is the shortest one, as JSON gives it; undefined for any other number.
+ */
+function thousandths(value: number): string | undefined {
+  const count = Math.round(value * 1000);
+  if (count / 1000 !== value || !Number.isSafeInteger(count) || Math.abs(value) < 1e-6) return undefined;
+  const magnitude = Math.abs(count);
+  const whole = Math.floor(magnitude / 1000);
+  const fraction = magnitude - whole * 1000;
+  const digits = fraction < 10 ? `00${fraction}` : fraction < 100 ? `0${fraction}` : String(fraction);
+  return `${value < 0 ? '-' : ''}${whole}.${digits.charCodeAt(2) === 48 ? (digits.charCodeAt(1) === 48 ? digits[0] : digits.slice(0, 2)) : digits}`;
 }
 
 function id(value: JsonRpcId | null): string {

@@ -38,6 +38,16 @@ describe('auditLine', () => {
     }
   });
 
+  it('writes durations in thousandths of a millisecond as JSON does, and any other number too', () => {
+    const base: AuditEvent = {
+      time: 't', requestId: 1, tenant: null, client: null, apiKeyId: null, method: null, target: null,
+      upstream: null, decision: 'rejected', status: 400, errorCode: -32600, error: 'INVALID_REQUEST', durationMs: 0,
+    };
+    const durations = [0.1 + 0.2, 1 / 3, 4503599627370.496, 9007199254740.991, 1e-6, 1e-7, 5e-324, 1e21 + 1, -1.005];
+    for (let count = -30_000; count <= 30_000; count += 7) durations.push(count / 1000, Math.round(Math.random() * 1e12) / 1000);
+    for (const durationMs of durations) expect(auditLine({ ...base, durationMs }, 'now')).toBe(expected({ ...base, durationMs }, 'now'));
+  });
+
   it('writes every field of an event, in its order', () => {
     const event: AuditEvent = {
       time: '2026-01-02T03:04:05.678Z', requestId: 7, tenant: 't', client: 'c', apiKeyId: 'k', method: 'tools/call',

@@ -63,13 +63,30 @@ function keyPart(text: string): string {
   return text.replace(/%/g, '%25').replace(/:/g, '%3A');
 }
 
+/** How many methods' keys are kept per subject; past that, keys are built for each request. */
+const MAX_KEPT_METHODS = 64;
+
 /** Builds the rate limiter over a store. */
 export function createRateLimiter(config: ResolvedOptions['rateLimit'], store: RateLimitStore): RateLimiter {
   const byMethod = new Map(Object.entries(config.byMethod));
   const prefix = `${config.keyPrefix}:rate:`;
   const limitFor = (method: string) => byMethod.get(method) ?? config.defaultRpm;
-  const keyFor = (subject: Subject, method: string) =>
-    `${prefix}${keyPart(subject.tenant)}:${keyPart(subject.client)}:${keyPart(method)}`;
+  const buildKey = (subject: Subject, method: string) => `${prefix}${keyPart(subject.tenant)}:${keyPart(subject.client)}:${keyPart(method)}`;
+  // Each key is built once per subject (an API key's subject is one object for the gateway's
+  // life) and method: the store looks it up on every request, and a string built anew must be
+  // hashed whole each time, where a kept one carries its hash. Bounded per subject, since a
+  // permissive policy lets any method name through.
+  const keys = new WeakMap<Subject, Map<string, string>>();
+  const keyFor = (subject: Subject, method: string): string => {
+    let bySubject = keys.get(subject);
+    if (bySubject === undefined) keys.set(subject, (bySubject = new Map()));
+    let key = bySubject.get(method);
+    if (key === undefined) {
+      key = buildKey(subject, method);
+      if (bySubject.size < MAX_KEPT_METHODS) bySubject.set(method, key);
+    }
+    return key;
+  };
 
   return {
     limitFor,

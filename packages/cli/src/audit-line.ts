@@ -46,6 +46,7 @@ function thousandths(value: number): string | undefined {
   const whole = Math.floor(magnitude / 1000);
   const fraction = magnitude - whole * 1000;
   const digits = fraction < 10 ? `00${fraction}` : fraction < 100 ? `0${fraction}` : String(fraction);
+  // Trailing zeros dropped (the value is not whole, so not all three are zeros).
   return `${value < 0 ? '-' : ''}${whole}.${digits.charCodeAt(2) === 48 ? (digits.charCodeAt(1) === 48 ? digits[0] : digits.slice(0, 2)) : digits}`;
 }
 

@@ -1,5 +1,6 @@
 // @gw/core: every decision of the MCP gateway as plain functions over plain values.
-// No node: imports, no sockets, no files, no module-level mutable state.
+// No node: imports, no sockets, no files, no module-level state that changes a result (isoTime
+// keeps the text of the current second: a memo, not a setting).
 
 export { compileGateway } from './compile.js';
 export type { CheckInput, CheckResult, CompileContext, CompiledGateway } from './compile.js';

@@ -1,8 +1,8 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
-import { startGateway, type RunningGateway } from './support/gateway.js';
+import type { FederatedUpstream } from './support/federated-upstream.js';
+import { startFederatedPair, type FederatedPair } from './support/federated-pair.js';
+import type { RunningGateway } from './support/gateway.js';
 import { openListen, waitFor } from './support/listen-stream.js';
 
 // A stateless (2026-07-28) client, the official 2.x SDK pinned to that revision, in front of two
@@ -13,28 +13,18 @@ const KEY = 'modern-key';
 const VERSION = '2026-07-28';
 let alpha: FederatedUpstream;
 let beta: FederatedUpstream;
+let pair: FederatedPair;
 let gw: RunningGateway;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  alpha = await startFederatedUpstream({ name: 'alpha' });
-  beta = await startFederatedUpstream({ name: 'beta' });
-  const options: GatewayOptions = {
-    auth: { apiKeys: [{ key: KEY, tenant: 'acme' }, { key: 'other-key', tenant: 'other' }] },
-    policy: { rules: [{ allow: { methods: ['*'], tools: ['*'], resources: ['*'], prompts: ['*'] } }] },
-    upstreams: [
-      { name: 'alpha', url: alpha.url, timeoutMs: 5_000 },
-      { name: 'beta', url: beta.url, timeoutMs: 5_000 },
-    ],
-  };
-  gw = await startGateway(options);
+  pair = await startFederatedPair([{ key: KEY, tenant: 'acme' }, { key: 'other-key', tenant: 'other' }]);
+  ({ alpha, beta, gw } = pair);
 });
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
-  await gw?.close();
-  await alpha?.close();
-  await beta?.close();
+  await pair?.close();
 });
 
 async function connect(key = KEY): Promise<Client> {

@@ -1,7 +1,6 @@
-import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
-import { post, startGateway, type RunningGateway } from './support/gateway.js';
+import { startFederatedPair, type FederatedPair } from './support/federated-pair.js';
+import { post, type RunningGateway } from './support/gateway.js';
 
 // A 2026-07-28 client reading a resource that no upstream of a federation serves: the revision
 // answers a resource that does not exist with -32602 and the URI (server/resources, Error
@@ -10,28 +9,16 @@ import { post, startGateway, type RunningGateway } from './support/gateway.js';
 const KEY = 'read-key';
 const VERSION = '2026-07-28';
 const META = { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} };
-let alpha: FederatedUpstream;
-let beta: FederatedUpstream;
+let pair: FederatedPair;
 let gw: RunningGateway;
 
 beforeAll(async () => {
-  alpha = await startFederatedUpstream({ name: 'alpha' });
-  beta = await startFederatedUpstream({ name: 'beta' });
-  const options: GatewayOptions = {
-    auth: { apiKeys: [{ key: KEY, tenant: 'acme' }] },
-    policy: { rules: [{ allow: { methods: ['*'], tools: ['*'], resources: ['*'], prompts: ['*'] } }] },
-    upstreams: [
-      { name: 'alpha', url: alpha.url, timeoutMs: 5_000 },
-      { name: 'beta', url: beta.url, timeoutMs: 5_000 },
-    ],
-  };
-  gw = await startGateway(options);
+  pair = await startFederatedPair([{ key: KEY, tenant: 'acme' }]);
+  gw = pair.gw;
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await alpha?.close();
-  await beta?.close();
+  await pair?.close();
 });
 
 function read(uri: string) {

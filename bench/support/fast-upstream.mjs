@@ -3,12 +3,15 @@
 // No session checks, no SDK: initialize gets a session id, notifications 202, tools/call "ok".
 // tools/call of `fast.stream` is answered with an SSE stream when the request accepts one, as the
 // SDK's server transport answers by default (chunked: head with one `message` event, then the end);
-// every other call gets JSON. Started by the benchmarks with fork(); reports its port over IPC.
+// every other call gets JSON. Like the SDK's transport, every answer in a session carries its
+// Mcp-Session-Id, and an event stream its Cache-Control and X-Accel-Buffering, so a proxy in front
+// has the headers of a real upstream to relay. Started by the benchmarks with fork(); reports its
+// port over IPC.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 const STREAMED_TOOL = 'fast.stream';
 
 function reply(res, status, body, extra) {
@@ -31,14 +34,17 @@ const server = createServer((req, res) => {
     // Notifications (and the client's responses) carry no id that expects an answer.
     if (message.id === undefined || message.method === undefined) return void res.writeHead(202, { 'content-length': '0' }).end();
     const id = JSON.stringify(message.id);
+    // The session the request came in (the server keeps none; it hands the id back as the SDK does).
+    const session = req.headers['mcp-session-id'];
+    const inSession = session === undefined ? undefined : { 'mcp-session-id': session };
     if (message.method === 'tools/call') {
       const result = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"ok"}]}}`;
       if (message.params?.name === STREAMED_TOOL && req.headers.accept?.includes('text/event-stream')) {
-        res.writeHead(200, SSE_HEADERS);
+        res.writeHead(200, inSession ? { ...SSE_HEADERS, ...inSession } : SSE_HEADERS);
         res.write(`event: message\ndata: ${result}\n\n`);
         return void res.end();
       }
-      return reply(res, 200, result);
+      return reply(res, 200, result, inSession);
     }
     if (message.method === 'initialize') {
       return reply(
@@ -48,7 +54,7 @@ const server = createServer((req, res) => {
         { 'mcp-session-id': randomBytes(16).toString('hex') },
       );
     }
-    reply(res, 200, `{"jsonrpc":"2.0","id":${id},"result":{}}`);
+    reply(res, 200, `{"jsonrpc":"2.0","id":${id},"result":{}}`, inSession);
   });
 });
 // Longer than every client pool's idle timeout, so the server never closes a socket a pool is about to reuse.

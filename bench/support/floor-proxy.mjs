@@ -22,7 +22,9 @@ const pool = new Pool(upstream.origin, { connections: 128, pipelining: 1, keepAl
 
 // The headers the gateway sends upstream too, so both proxies put the same bytes on the wire.
 const FORWARDED = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version'];
-const RETURNED = ['content-type', 'mcp-session-id', 'content-length'];
+// And the client gets the headers the gateway gives it: the session, and for an event stream the
+// two that keep intermediaries from buffering or transforming it.
+const RETURNED = ['content-type', 'mcp-session-id', 'content-length', 'cache-control', 'x-accel-buffering'];
 
 const server = createServer((req, res) => {
   if (req.method !== 'POST') return void res.writeHead(405, { 'content-length': '0' }).end();

@@ -11,6 +11,11 @@ import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 export interface Answer {
   /** One message for the client: the event's data is its JSON text, `message` the parsed value. */
   event(event: SseEvent, message: unknown): void;
+  /**
+   * Whether `event` reads `message`. When it does not (an event stream writes the text only), a
+   * response passes on without being parsed into objects, only checked (answer-scan.ts).
+   */
+  readonly readsMessages: boolean;
   /** The gateway's own error for a request; before anything was written it becomes the HTTP status. */
   fail(id: JsonRpcId | null, denial: Denial): void;
   /** Everything is in: send what is held and end the response. */
@@ -38,6 +43,7 @@ function isResponse(message: unknown): boolean {
  */
 export class SseAnswer implements Answer {
   readonly streams = true;
+  readonly readsMessages = false;
   private started = false;
   /** Events not written yet: set from the first event until the end of its turn. */
   private held: string | undefined;
@@ -124,6 +130,7 @@ export class SseAnswer implements Answer {
  */
 export class JsonAnswer implements Answer {
   readonly streams = false;
+  readonly readsMessages = true;
   private readonly responses: unknown[] = [];
   private firstFailure: Denial | undefined;
   private failures = 0;
@@ -175,6 +182,9 @@ export class JsonAnswer implements Answer {
  * notifications and server requests flow on to the client at the client's pace.
  */
 export class DelegatingAnswer implements Answer {
+  /** Subclasses look at the messages they pass on. */
+  readonly readsMessages: boolean = true;
+
   constructor(protected readonly client: Answer) {}
 
   get gone(): boolean {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { deny, extend, type Denial, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import type { Departure } from './departure.js';
+import { scanAnswer } from './answer-scan.js';
 import { upstreamHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -188,17 +189,19 @@ function complete(job: Forwarding, { mode, status, type, body, relay }: { mode: 
       return;
     case 'json': {
       const bytes = body.length === 1 ? body[0]! : Buffer.concat(body);
-      const text = bytes.toString('utf8');
       if (job.direct) {
         // Passed on byte for byte only once it is known to be the response to this request:
         // an upstream's invalid or empty body must become a JSON-RPC error, not a 200 with it.
-        const parsed = parseJson(text);
-        if (!parsed.ok) return fail(job, notJson(upstream));
-        if (respondsTo(parsed.value, job.requestId!)) return sendJsonBytes(bytes, job.direct);
+        // As latin1 (one character per byte) the same text is scanned and then written unchanged.
+        const latin1 = bytes.toString('latin1');
+        const scanned = scanAnswer(latin1);
+        if (scanned.kind === 'invalid') return fail(job, notJson(upstream));
+        if (scanned.kind === 'response' && scanned.id === job.requestId) return sendJsonText(latin1, job.direct);
         // Anything else (a batch, server requests before the response) is relayed message by message.
       }
+      const text = bytes.toString('utf8');
       const answered = relayJson(job.session, upstream, text, answer);
-      if (!answered.has(idKey(job.requestId!))) fail(job, job.direct || parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
+      if (!answered.has(idKey(job.requestId!))) fail(job, parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
       return;
     }
     case 'sse': {
@@ -221,13 +224,6 @@ function notJson(upstream: string): Denial {
   return deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with a body that is not JSON`);
 }
 
-/** Whether a parsed JSON answer is one response (not a batch, not a request) to the request with this id. */
-function respondsTo(value: unknown, id: JsonRpcId): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const message = value as { id?: unknown; method?: unknown };
-  return message.id === id && message.method === undefined;
-}
-
 /** A 4xx body that is a JSON-RPC error, as a denial carrying the upstream's own error object. */
 function upstreamRefusal(text: string, status: number): Denial | undefined {
   const parsed = parseJson(text);
@@ -242,16 +238,16 @@ function upstreamRefusal(text: string, status: number): Denial | undefined {
 /**
  * Sends a JSON answer on unchanged, byte for byte, once it is whole: a JSON answer is one
  * message, useless in part, and an upstream that breaks off mid-body must become a JSON-RPC
- * error rather than a truncated 200.
+ * error rather than a truncated 200. The text is the answer's bytes as latin1, one character each.
  */
-function sendJsonBytes(bytes: Buffer, direct: { res: ServerResponse; headers: Record<string, string> }): void {
+function sendJsonText(latin1: string, direct: { res: ServerResponse; headers: Record<string, string> }): void {
   if (direct.res.headersSent || direct.res.destroyed) return;
   // All headers in one object given to writeHead: node:http takes it as it is, where headers set
   // before with setHeader would first be merged with it.
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': bytes.byteLength };
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': latin1.length };
   for (const name in direct.headers) headers[name] = direct.headers[name]!;
   direct.res.writeHead(200, headers);
   // As a latin1 string (each byte one character, so the bytes are unchanged) node:http sends the
   // head and the body in one write instead of a writev of two buffers.
-  direct.res.end(bytes.toString('latin1'), 'latin1');
+  direct.res.end(latin1, 'latin1');
 }

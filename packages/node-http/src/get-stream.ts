@@ -112,6 +112,7 @@ export class MergedStream implements StandaloneStream {
         const out = filter ? filter(event, message) : event;
         if (out && !res.writableEnded) res.write(formatSseEvent(out));
       },
+      readsMessages: filter !== undefined,
     };
     // A stateless upstream has no GET stream: its own subscriptions/listen carries its list changes.
     if (isStateless(upstream)) return this.listen(name, upstream, writer.event);

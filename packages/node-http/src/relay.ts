@@ -1,6 +1,7 @@
 import { deny, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import { idKey, type Session } from './sessions.js';
+import { scanAnswer } from './answer-scan.js';
 import { parseJson } from './upstream-answer.js';
 import { SseParser, type SseEvent } from './sse.js';
 
@@ -11,6 +12,11 @@ import { SseParser, type SseEvent } from './sse.js';
  */
 export function gatewayEventId(upstream: string, id: string): string {
   return `${upstream}:${id}`;
+}
+
+/** The event as the client sees it: its id, if it has one, prefixed with the upstream's name. */
+function withGatewayEventId(upstream: string, event: SseEvent): SseEvent {
+  return event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) };
 }
 
 /** The upstream and its own event id inside a gateway event id. */
@@ -33,7 +39,7 @@ export function relayMessage(
   message: unknown,
   answer: Pick<Answer, 'event'>,
 ): JsonRpcId | undefined {
-  const out: SseEvent = event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) };
+  const out = withGatewayEventId(upstream, event);
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     answer.event(out, message);
     return undefined;
@@ -81,7 +87,7 @@ export class EventRelay {
   constructor(
     private readonly session: Session,
     private readonly upstream: string,
-    private readonly answer: Pick<Answer, 'event'>,
+    private readonly answer: Pick<Answer, 'event' | 'readsMessages'>,
   ) {
     this.parser = new SseParser((event) => this.relay(event));
   }
@@ -102,11 +108,20 @@ export class EventRelay {
   private relay(event: SseEvent): void {
     this.sinceEvent = 0;
     if (event.id !== undefined) this.resumable = true;
+    if (!this.answer.readsMessages && event.data !== '') {
+      // A response (most events) is only checked, not built: the answer writes its text as it is.
+      const scanned = scanAnswer(event.data);
+      if (scanned.kind !== 'other') {
+        this.answer.event(withGatewayEventId(this.upstream, event), undefined);
+        if (scanned.kind === 'response') this.answered.add(idKey(scanned.id));
+        return;
+      }
+    }
     const parsed = event.data === '' ? undefined : parseJson(event.data);
     if (!parsed?.ok) {
       // A priming event (id and retry, no data) lets the client resume; data that is not JSON is
       // the upstream's to explain. Both pass as they are.
-      this.answer.event(event.id === undefined ? event : { ...event, id: gatewayEventId(this.upstream, event.id) }, undefined);
+      this.answer.event(withGatewayEventId(this.upstream, event), undefined);
       return;
     }
     const batch = Array.isArray(parsed.value);
@@ -115,6 +130,7 @@ export class EventRelay {
       if (answered !== undefined) this.answered.add(idKey(answered));
     }
   }
+
 }
 
 /** Relays an upstream's JSON answer (one message or a batch). */

@@ -65,6 +65,7 @@ export function listenUpstream(
               const agreed = record.params?.notifications?.resourceSubscriptions;
               settle(Array.isArray(agreed) ? agreed.filter((uri): uri is string => typeof uri === 'string') : []);
             },
+            readsMessages: true,
           });
         },
         data(chunk) {

@@ -18,6 +18,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayServer } from '../../cli/src/http-server.js';
 import { createGateway, type Gateway, type GatewayLogger } from '../src/index.js';
+import { Rng } from './support/rng.js';
 import { INITIALIZE_PARAMS, post, startGateway, type RunningGateway } from './support/gateway.js';
 import { startUpstream, type UpstreamFixture } from './support/upstream.js';
 
@@ -35,36 +36,6 @@ const DEEP = 10_000;
 
 type Key = 'k1' | 'k2';
 type Pair = readonly [string, string];
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-/** mulberry32: small, fast and seedable; Math.random is never used. */
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  between(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-  pick<T>(list: readonly T[]): T {
-    return list[this.int(list.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
 
 const UNICODE_RANGES: ReadonlyArray<readonly [number, number]> = [
   [0x20, 0x7e], [0xa0, 0x24f], [0x370, 0x3ff], [0x590, 0x6ff], [0x4e00, 0x4fff], [0x1f300, 0x1f6ff],

@@ -2,6 +2,7 @@ import { GATEWAY_ERRORS, type GatewayErrorName, type GatewayOptions } from '@gw/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { startGateway, type RunningGateway } from './support/gateway.js';
+import { Rng } from './support/rng.js';
 
 // A generated campaign of broken stateless (2026-07-28) requests: headers that disagree with the
 // body, missing or odd _meta, unknown revisions, removed methods, broken =?base64?...?= values,
@@ -14,19 +15,6 @@ const VERSION = '2026-07-28';
 const COUNT = 1_500;
 let upstream: FederatedUpstream;
 let gw: RunningGateway;
-
-/** A small deterministic generator, so a failure can be replayed. */
-function rng(seed: number): { int(n: number): number; pick<T>(items: readonly T[]): T } {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (n) => Math.floor(next() * n), pick: (items) => items[Math.floor(next() * items.length)]! };
-}
 
 beforeAll(async () => {
   upstream = await startFederatedUpstream({ name: 'up' });
@@ -55,7 +43,7 @@ interface Case {
 }
 
 /** One broken request; each mutation is one the revision names an answer for. */
-function generate(r: ReturnType<typeof rng>, n: number): Case {
+function generate(r: Rng, n: number): Case {
   const method = r.pick(['tools/call', 'prompts/get', 'resources/read', 'tools/list', 'server/discover']);
   const target = method === 'resources/read' ? { uri: 'up://readme' } : method === 'tools/list' || method === 'server/discover' ? {} : { name: method === 'tools/call' ? 'only_up' : 'greet' };
   const named = 'name' in target ? target.name : 'uri' in target ? target.uri : undefined;
@@ -151,7 +139,7 @@ function modernStatus(name: GatewayErrorName): number {
 
 describe('a campaign of broken stateless requests', () => {
   it(`answers each of ${COUNT} with the JSON-RPC error and status the rules call for, then serves a valid request`, async () => {
-    const r = rng(20260728);
+    const r = new Rng(20260728);
     const problems: string[] = [];
     const cases = Array.from({ length: COUNT }, (_, n) => generate(r, n));
     for (let start = 0; start < cases.length; start += 50) {

@@ -30,6 +30,19 @@ export interface Answer {
   onceDrained(resume: () => void): void;
 }
 
+/**
+ * SSE answers holding the events of this turn of the event loop. After the turn, those still
+ * holding go on as streams: one timer for every answer of the turn rather than one each, as
+ * nearly every answer ends within its turn and would only find its timer with nothing to do.
+ */
+let holding: SseAnswer[] = [];
+
+function openHeld(): void {
+  const answers = holding;
+  holding = [];
+  for (const answer of answers) answer.open();
+}
+
 function isResponse(message: unknown): boolean {
   return typeof message === 'object' && message !== null && 'id' in message && !('method' in message);
 }
@@ -78,12 +91,12 @@ export class SseAnswer implements Answer {
     } else {
       this.started = true;
       this.held = text;
-      setImmediate(() => this.open());
+      if (holding.push(this) === 1) setImmediate(openHeld);
     }
   }
 
   /** The answer goes on past the turn of its first event: open the stream with what was held. */
-  private open(): void {
+  open(): void {
     const held = this.held;
     if (held === undefined || this.gone) return;
     this.held = undefined;

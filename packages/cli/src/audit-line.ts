@@ -1,30 +1,100 @@
-import type { AuditEvent, JsonRpcId, Target } from '@gw/core';
+import type { AuditEvent, JsonRpcId } from '@gw/core';
 
 /**
- * One audit event as the CLI's JSON line: `{"level":"info","message":"audit","type":"audit",`,
+ * Writes audit events as the CLI's JSON lines: `{"level":"info","message":"audit","type":"audit",`,
  * the event's fields in their order, then `"timestamp"`. The same text as JSON.stringify of that
  * object gives, written out for the event's fixed shape: on Node 20 JSON.stringify costs about
- * a microsecond for an event, this a third of it, and audit writes one line per message.
+ * a microsecond for an event, this a fraction of it, and audit writes one line per message.
  * A field added to AuditEvent must be added here (the audit-line test compares the two).
+ *
+ * Consecutive events mostly share who sent them, what they called, how it ended and the
+ * millisecond: the text of each such group of fields is kept with the values it was written
+ * from and used again while they stay the same. A line is then a dozen pieces rather than
+ * fifty, and pieces are what writing the joined lines out has to walk.
  */
+export function createAuditLine(): (event: AuditEvent, timestamp: string) => string {
+  const time = new TextMemo();
+  const stamp = new TextMemo();
+  let tenant: string | null | undefined;
+  let client: string | null | undefined;
+  let apiKeyId: string | null | undefined;
+  let who = '';
+  let method: string | null | undefined;
+  let kind: string | null | undefined;
+  let name: string | null | undefined;
+  let call = '';
+  let upstream: string | null | undefined;
+  let decision: string | undefined;
+  let status: number | undefined;
+  let errorCode: number | null | undefined;
+  let error: string | null | undefined;
+  let outcome = '';
+  return (event, timestamp) => {
+    if (event.tenant !== tenant || event.client !== client || event.apiKeyId !== apiKeyId) {
+      ({ tenant, client, apiKeyId } = event);
+      who = joined([',"tenant":', text(tenant), ',"client":', text(client), ',"apiKeyId":', text(apiKeyId)]);
+    }
+    const target = event.target;
+    const targetKind = target === null ? null : target.kind;
+    const targetName = target === null ? null : target.name;
+    // A null target and a target named null would both compare equal by kind and name: the kind is never null.
+    if (event.method !== method || targetKind !== kind || targetName !== name) {
+      method = event.method;
+      kind = targetKind;
+      name = targetName;
+      call = joined([',"method":', text(method), ',"target":', target === null ? 'null' : joined(['{"kind":', text(target.kind), ',"name":', text(target.name), '}'])]);
+    }
+    // Numbers are compared as their text is: -0 and 0 are both written 0, and NaN never matches (written anew).
+    if (event.upstream !== upstream || event.decision !== decision || event.status !== status || event.errorCode !== errorCode || event.error !== error) {
+      ({ upstream, decision, status, errorCode, error } = event);
+      outcome = joined([',"upstream":', text(upstream), ',"decision":', text(decision), ',"status":', num(status), ',"errorCode":', num(errorCode), ',"error":', text(error)]);
+    }
+    return (
+      `{"level":"info","message":"audit","type":"audit","time":${time.of(event.time)},"requestId":${id(event.requestId)}` +
+      `${who}${call}${outcome},"durationMs":${num(event.durationMs)},"timestamp":${stamp.of(timestamp)}}`
+    );
+  };
+}
+
+/** One line, for an event on its own (a new writer each time: nothing is kept). */
 export function auditLine(event: AuditEvent, timestamp: string): string {
-  return (
-    `{"level":"info","message":"audit","type":"audit","time":${text(event.time)},"requestId":${id(event.requestId)},` +
-    `"tenant":${text(event.tenant)},"client":${text(event.client)},"apiKeyId":${text(event.apiKeyId)},` +
-    `"method":${text(event.method)},"target":${target(event.target)},"upstream":${text(event.upstream)},` +
-    `"decision":${text(event.decision)},"status":${num(event.status)},"errorCode":${num(event.errorCode)},` +
-    `"error":${text(event.error)},"durationMs":${num(event.durationMs)},"timestamp":${text(timestamp)}}`
-  );
+  return createAuditLine()(event, timestamp);
+}
+
+/** A string's JSON text, kept for the string it was written from. */
+class TextMemo {
+  private value: string | null | undefined;
+  private written = '';
+
+  of(value: string | null): string {
+    if (value !== this.value) {
+      this.value = value;
+      this.written = value !== null && isPlain(value) ? joined(['"', value, '"']) : text(value);
+    }
+    return this.written;
+  }
+}
+
+/**
+ * Pieces joined into one string laid out flat in memory: a `+` of strings only links them, and
+ * every later write of a line that holds the result would walk those links again.
+ */
+function joined(pieces: string[]): string {
+  return pieces.join('');
 }
 
 /** A string as JSON: printable ASCII without `"` and `\` needs no escape; anything else is JSON.stringify's. */
 function text(value: string | null): string {
   if (value === null) return 'null';
+  return isPlain(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+function isPlain(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(value);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
   }
-  return `"${value}"`;
+  return true;
 }
 
 /** A number as JSON: what JSON.stringify gives (null for NaN and the infinities). */
@@ -52,8 +122,4 @@ function thousandths(value: number): string | undefined {
 
 function id(value: JsonRpcId | null): string {
   return typeof value === 'string' ? text(value) : num(value);
-}
-
-function target(value: Target | null): string {
-  return value === null ? 'null' : `{"kind":${text(value.kind)},"name":${text(value.name)}}`;
 }

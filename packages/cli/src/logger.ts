@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { createRedactor, isoTime, type AuditEvent, type LOG_LEVELS } from '@gw/core';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
-import { auditLine } from './audit-line.js';
+import { createAuditLine } from './audit-line.js';
 import type { TextSink } from './io.js';
 
 /** Winston's npm levels, as `logging.level` names them. */
@@ -73,10 +73,13 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
   const format = winston.format.combine(winston.format.timestamp(), redaction(), winston.format.json());
   const leveled = winston.createLogger({ levels: winston.config.npm.levels, level: options.level, format, transports: [sinkTransport(options.sink)] });
   let flushed: Promise<void> | undefined;
+  const auditLine = createAuditLine();
   let auditLines: string[] = [];
   const writeAuditLines = (): void => {
     if (auditLines.length === 0) return;
-    const text = auditLines.join('');
+    // An empty last line, so that the joined text ends with a line break too.
+    auditLines.push('');
+    const text = auditLines.join('\n');
     auditLines = [];
     options.sink.write(text);
   };
@@ -100,7 +103,7 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
         : auditLine(event, isoTime());
       // The lines written together leave in one write, once the code writing them is done: the
       // gateway hands over the events of one turn of the event loop in one go, after that turn.
-      if (auditLines.push(`${text}\n`) === 1) queueMicrotask(writeAuditLines);
+      if (auditLines.push(text) === 1) queueMicrotask(writeAuditLines);
     },
     always: (message, meta) => {
       // Audit writes one of these per message: a JSON line straight to the sink costs a few

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent, GatewayErrorName } from '@gw/core';
 import { GATEWAY_ERRORS } from '@gw/core';
-import { auditLine } from '../src/audit-line.js';
+import { auditLine, createAuditLine } from '../src/audit-line.js';
 
 /** What the line must be: JSON.stringify of the line's fields around the event's. */
 function expected(event: AuditEvent, timestamp: string): string {
@@ -36,6 +36,40 @@ describe('auditLine', () => {
       const timestamp = pick(STRINGS, 29);
       expect(auditLine(event, timestamp)).toBe(expected(event, timestamp));
     }
+  });
+
+  it('gives the same text with the fields it keeps between events, as they repeat and change', () => {
+    const write = createAuditLine();
+    // Small pools, so that every group of fields is sometimes the same as the event before and
+    // sometimes not; each field has an entry that differs from the first in that field alone.
+    const who = [['t', 'c', 'k'], ['t2', 'c', 'k'], ['t', 'c2', 'k'], ['t', 'c', 'k2'], [null, null, null], ['t"', 'c', 'k']] as const;
+    const tool = { kind: 'tool', name: 'a' } as const;
+    const calls = [['tools/call', tool], ['tools/list', tool], ['tools/call', { kind: 'prompt', name: 'a' }], ['tools/call', { kind: 'tool', name: 'b' }], ['tools/call', null], [null, null]] as const;
+    const outcomes = [
+      ['u', 'allowed', 200, null, null], [null, 'allowed', 200, null, null], ['u', 'denied', 200, null, null], ['u', 'allowed', 403, null, null],
+      ['u', 'allowed', 200, -32000, null], ['u', 'allowed', 200, null, 'FORBIDDEN'], ['u', 'allowed', -0, null, null], ['u', 'allowed', 0, Number.NaN, null],
+    ] as const;
+    const times = ['2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.679Z', 'é'];
+    // Each pool visited so that every entry follows every entry (a, b for every ordered pair).
+    const inPairs = (size: number): number[] => Array.from({ length: size * size }, (_, k) => [Math.floor(k / size), k % size]).flat();
+    const [whoOrder, callOrder, outcomeOrder, timeOrder] = [who.length, calls.length, outcomes.length, times.length].map(inPairs);
+    let hits = 0;
+    let previous: AuditEvent | undefined;
+    for (let i = 0; i < 5_000; i++) {
+      const [tenant, client, apiKeyId] = who[whoOrder![i % whoOrder!.length]!]!;
+      const [method, target] = calls[callOrder![i % callOrder!.length]!]!;
+      const [upstream, decision, status, errorCode, error] = outcomes[outcomeOrder![i % outcomeOrder!.length]!]!;
+      const event: AuditEvent = {
+        time: times[timeOrder![i % timeOrder!.length]!]!, requestId: i % 2 ? i : `r${i}`, tenant, client, apiKeyId, method,
+        target: target === null ? null : { ...target }, upstream, decision, status, errorCode, error, durationMs: (i % 1000) / 1000,
+      };
+      if (previous && previous.tenant === tenant && previous.client === client && previous.apiKeyId === apiKeyId) hits++;
+      const timestamp = times[timeOrder![(i >> 1) % timeOrder!.length]!]!;
+      expect(write(event, timestamp)).toBe(expected(event, timestamp));
+      previous = event;
+    }
+    // The group of who sent it was the same as the event before's for about a sixth of the events.
+    expect(hits).toBeGreaterThan(500);
   });
 
   it('writes durations in thousandths of a millisecond as JSON does, and any other number too', () => {

@@ -32,18 +32,10 @@ export interface Forwarding {
 /**
  * Sends one message to an upstream inside the client's session and relays the answer. The
  * upstream session opens on first use; if the upstream has forgotten it (404), it is reopened
- * and the message sent once more. Failures become JSON-RPC errors for the request.
+ * and the message sent once more. Failures become JSON-RPC errors for the request, recorded on
+ * the job for the audit trail. One async function for all of it: each more is a promise per message.
  */
 export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
-  await deliver(gw, job);
-  const failure = job.failure;
-  gw.metrics.upstream(job.upstream, failure);
-  if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
-  return failure;
-}
-
-/** Sends the message, reopening a forgotten upstream session once; records any failure on the job. */
-async function deliver(gw: GatewayRuntime, job: Forwarding): Promise<void> {
   const key = job.requestId === undefined ? undefined : idKey(job.requestId);
   if (key) job.session.inFlight.set(key, job.upstream);
   try {
@@ -55,18 +47,26 @@ async function deliver(gw: GatewayRuntime, job: Forwarding): Promise<void> {
         try {
           upstream = await opening;
         } catch (error) {
-          return fail(job, error instanceof UpstreamSessionError ? error.denial : upstreamFailure(job.upstream, error));
+          fail(job, error instanceof UpstreamSessionError ? error.denial : upstreamFailure(job.upstream, error));
+          break;
         }
       }
       const outcome = await send(gw, job, upstream!);
-      if (outcome !== 'session-gone') return;
+      if (outcome !== 'session-gone') break;
       // The upstream ended its session (restart, its own idle timeout): open a new one, retry once.
       forgetUpstreamSession(job.session, job.upstream, upstream!);
-      if (attempt > 0) return fail(job, badStatus(job.upstream, 404, 'the request in a session it had just opened'));
+      if (attempt > 0) {
+        fail(job, badStatus(job.upstream, 404, 'the request in a session it had just opened'));
+        break;
+      }
     }
   } finally {
     if (key && job.session.inFlight.get(key) === job.upstream) job.session.inFlight.delete(key);
   }
+  const failure = job.failure;
+  gw.metrics.upstream(job.upstream, failure);
+  if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
+  return failure;
 }
 
 function fail(job: Forwarding, denial: Denial): void {

@@ -9,7 +9,7 @@ import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session, type UpstreamSession } from './sessions.js';
 import { mediaTypeOf, parseJson } from './upstream-answer.js';
 import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
-import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
+import { upstreamFailure, type Exchange, type ExchangeSink, type UpstreamClient } from './upstream-client.js';
 import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
 
 /** One message (or the original bytes of one) on its way to an upstream. */
@@ -80,100 +80,120 @@ type Mode = 'discard' | 'json' | 'sse' | 'refusal' | 'bad';
 /** One exchange with the upstream; resolves when the answer is relayed (or the client left). */
 function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
   const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
-  const { session, answer } = job;
   let body = job.body;
   let extraHeaders: Record<string, string> | undefined;
   const stateless = isStateless(upstream);
   if (stateless) {
     // The stateless revision: the request carries its client in _meta and names itself in headers.
-    const prepared = statelessRequest(job.body, session);
+    const prepared = statelessRequest(job.body, job.session);
     if (!prepared) return Promise.resolve('done');
     body = prepared.body;
     extraHeaders = extend(paramHeaders(job.clientHeaders), prepared.headers);
   }
-  return new Promise((resolve) => {
-    let mode: Mode = 'discard';
-    let status = 0;
-    let type = '';
-    let chunks: Buffer[] = [];
-    let received = 0;
-    let relay: EventRelay | undefined;
-    let sessionGone = false;
-    const finish = () => {
-      stopWatching();
-      resolve(sessionGone ? 'session-gone' : 'done');
-    };
-    const exchange = client.exchange(
-      {
-        method: 'POST',
-        headers: withHeaders(
-          upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
-            sessionId: upstream.sessionId,
-            protocolVersion: upstream.protocolVersion,
-            accept: UPSTREAM_ACCEPT,
-            contentType: 'application/json',
-          }),
-          extraHeaders,
-        ),
-        body,
-      },
-      {
-        start(statusCode, headers) {
-          status = statusCode;
-          type = mediaTypeOf(headers['content-type']);
-          if (status === 404 && upstream.sessionId !== undefined) sessionGone = true;
-          else if (status === 200 && type === 'text/event-stream') {
-            mode = 'sse';
-            relay = new EventRelay(session, job.upstream, answer);
-          } else if (status === 200 && type === 'application/json') mode = job.requestId === undefined ? 'discard' : 'json';
-          else if (status === 202 || (status === 200 && job.requestId === undefined)) mode = 'discard';
-          // A stateless upstream answers an unknown method 404 with its own -32601.
-          else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && (status !== 404 || stateless)) mode = 'refusal';
-          else mode = 'bad';
-        },
-        data(chunk) {
-          if (mode === 'sse') {
-            if (!relay!.feed(chunk, client.maxResponseBytes)) {
-              exchange.abort();
-              fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" sent an event of more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
-              return finish();
-            }
-            // The client reads slower than the upstream writes: stop reading until it catches up.
-            if (answer.congested) {
-              exchange.pause();
-              answer.onceDrained(() => exchange.resume());
-            }
-          } else if (mode !== 'discard' && mode !== 'bad') {
-            received += chunk.length;
-            chunks.push(chunk);
-            if (received > client.maxResponseBytes) {
-              // A JSON answer is held whole before it is sent: bound what one upstream can make the gateway hold.
-              exchange.abort();
-              fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" answered with more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
-              chunks = [];
-              finish();
-            }
-          }
-        },
-        end() {
-          if (!sessionGone) complete(job, { mode, status, type, body: chunks, relay });
-          chunks = [];
-          finish();
-        },
-        error(error) {
-          // Before any answer, the exchange failed (refused, timed out); after, the upstream broke off.
-          const failure = upstreamFailure(job.upstream, error);
-          fail(job, status === 0 || failure.name === 'UPSTREAM_TIMEOUT' ? failure : deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" broke off its answer (${(error as { code?: string }).code ?? 'stream error'})`));
-          sessionGone = false;
-          finish();
-        },
-      },
-    );
-    const stopWatching = job.departure.on(() => {
-      exchange.abort();
-      finish();
+  const headers = withHeaders(
+    upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
+      sessionId: upstream.sessionId,
+      protocolVersion: upstream.protocolVersion,
+      accept: UPSTREAM_ACCEPT,
+      contentType: 'application/json',
+    }),
+    extraHeaders,
+  );
+  return new Promise((resolve) => new UpstreamCall(job, client, upstream, stateless, resolve).send(headers, body));
+}
+
+/**
+ * One message's exchange with its upstream, as the sink of the answer: what the answer turned out
+ * to be and what has arrived of it. An object with methods rather than closures made per message.
+ */
+class UpstreamCall implements ExchangeSink {
+  private mode: Mode = 'discard';
+  private status = 0;
+  private type = '';
+  private chunks: Buffer[] = [];
+  private received = 0;
+  private relay: EventRelay | undefined;
+  private sessionGone = false;
+  private exchange: Exchange | undefined;
+  private stopWatching: (() => void) | undefined;
+
+  constructor(
+    private readonly job: Forwarding,
+    private readonly client: UpstreamClient,
+    private readonly upstream: UpstreamSession,
+    private readonly stateless: boolean,
+    private readonly resolve: (outcome: 'done' | 'session-gone') => void,
+  ) {}
+
+  send(headers: Record<string, string>, body: string | Uint8Array): void {
+    this.exchange = this.client.exchange({ method: 'POST', headers, body }, this);
+    this.stopWatching = this.job.departure.on(() => {
+      this.exchange!.abort();
+      this.finish();
     });
-  });
+  }
+
+  start(status: number, headers: IncomingHttpHeaders): void {
+    const { job } = this;
+    this.status = status;
+    const type = (this.type = mediaTypeOf(headers['content-type']));
+    if (status === 404 && this.upstream.sessionId !== undefined) this.sessionGone = true;
+    else if (status === 200 && type === 'text/event-stream') {
+      this.mode = 'sse';
+      this.relay = new EventRelay(job.session, job.upstream, job.answer);
+    } else if (status === 200 && type === 'application/json') this.mode = job.requestId === undefined ? 'discard' : 'json';
+    else if (status === 202 || (status === 200 && job.requestId === undefined)) this.mode = 'discard';
+    // A stateless upstream answers an unknown method 404 with its own -32601.
+    else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && (status !== 404 || this.stateless)) this.mode = 'refusal';
+    else this.mode = 'bad';
+  }
+
+  data(chunk: Buffer): void {
+    const { job, client, mode } = this;
+    if (mode === 'sse') {
+      if (!this.relay!.feed(chunk, client.maxResponseBytes)) {
+        this.exchange!.abort();
+        fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" sent an event of more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
+        return this.finish();
+      }
+      // The client reads slower than the upstream writes: stop reading until it catches up.
+      if (job.answer.congested) {
+        const exchange = this.exchange!;
+        exchange.pause();
+        job.answer.onceDrained(() => exchange.resume());
+      }
+    } else if (mode !== 'discard' && mode !== 'bad') {
+      this.received += chunk.length;
+      this.chunks.push(chunk);
+      if (this.received > client.maxResponseBytes) {
+        // A JSON answer is held whole before it is sent: bound what one upstream can make the gateway hold.
+        this.exchange!.abort();
+        fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" answered with more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
+        this.chunks = [];
+        this.finish();
+      }
+    }
+  }
+
+  end(): void {
+    if (!this.sessionGone) complete(this.job, this.mode, this.status, this.type, this.chunks, this.relay);
+    this.chunks = [];
+    this.finish();
+  }
+
+  error(error: Error): void {
+    // Before any answer, the exchange failed (refused, timed out); after, the upstream broke off.
+    const { job } = this;
+    const failure = upstreamFailure(job.upstream, error);
+    fail(job, this.status === 0 || failure.name === 'UPSTREAM_TIMEOUT' ? failure : deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" broke off its answer (${(error as { code?: string }).code ?? 'stream error'})`));
+    this.sessionGone = false;
+    this.finish();
+  }
+
+  private finish(): void {
+    this.stopWatching?.();
+    this.resolve(this.sessionGone ? 'session-gone' : 'done');
+  }
 }
 
 function withHeaders(headers: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
@@ -182,7 +202,7 @@ function withHeaders(headers: Record<string, string>, extra: Record<string, stri
 }
 
 /** Delivers a complete answer according to its mode. */
-function complete(job: Forwarding, { mode, status, type, body, relay }: { mode: Mode; status: number; type: string; body: Buffer[]; relay: EventRelay | undefined }): void {
+function complete(job: Forwarding, mode: Mode, status: number, type: string, body: Buffer[], relay: EventRelay | undefined): void {
   const { upstream, answer } = job;
   switch (mode) {
     case 'discard':

@@ -77,49 +77,70 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       return pool.request(options);
     },
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
-      let controller: Dispatcher.DispatchController | undefined;
-      let stopped = false;
-      // undici reports a request it refuses outright (a header value with a NUL, a closed pool)
-      // from inside dispatch(); the caller has no Exchange yet, so that error waits a microtask.
-      let dispatching = true;
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(started) {
-          controller = started;
-          if (stopped) started.abort(new Error('the client went away'));
-        },
-        onResponseStart(_controller, status, responseHeaders) {
-          if (!stopped && status >= 200) sink.start(status, responseHeaders);
-        },
-        onResponseData(_controller, chunk) {
-          if (!stopped) sink.data(chunk);
-        },
-        onResponseEnd() {
-          if (!stopped) sink.end();
-        },
-        onResponseError(_controller, error) {
-          if (stopped) return;
-          if (!dispatching) return sink.error(error);
-          queueMicrotask(() => {
-            if (!stopped) sink.error(error);
-          });
-        },
-      };
+      const exchange = new DispatchedExchange(sink);
       const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
       if (body !== undefined) options.body = body;
-      pool.dispatch(options, handler);
-      dispatching = false;
-      return {
-        abort() {
-          if (stopped) return;
-          stopped = true;
-          controller?.abort(new Error('the client went away'));
-        },
-        pause: () => controller?.pause(),
-        resume: () => controller?.resume(),
-      };
+      pool.dispatch(options, exchange);
+      exchange.dispatching = false;
+      return exchange;
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * One exchange: undici's handler of its answer and the caller's handle on it, in one object (one
+ * allocation per request, where handler and handle as object literals would be a closure per method).
+ */
+class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
+  private controller: Dispatcher.DispatchController | undefined;
+  private stopped = false;
+  /**
+   * undici reports a request it refuses outright (a header value with a NUL, a closed pool) from
+   * inside dispatch(); the caller has no Exchange yet, so that error waits a microtask.
+   */
+  dispatching = true;
+
+  constructor(private readonly sink: ExchangeSink) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopped) controller.abort(new Error('the client went away'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    if (!this.stopped && status >= 200) this.sink.start(status, headers);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.stopped) this.sink.data(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (!this.stopped) this.sink.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.stopped) return;
+    if (!this.dispatching) return this.sink.error(error);
+    queueMicrotask(() => {
+      if (!this.stopped) this.sink.error(error);
+    });
+  }
+
+  abort(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.controller?.abort(new Error('the client went away'));
+  }
+
+  pause(): void {
+    this.controller?.pause();
+  }
+
+  resume(): void {
+    this.controller?.resume();
+  }
 }
 
 /** Maps a failed upstream exchange to the wire error: 504 for a timeout, 502 for the rest. */

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 /**
  * The client going away, as a flag and a list of things to stop. An AbortController per
  * request costs more than the rest of the gateway's bookkeeping together (EventTarget
@@ -29,4 +31,22 @@ export class Departure {
     this.callbacks = undefined;
     for (const callback of callbacks) callback();
   }
+}
+
+const DEPARTURE = Symbol('departure');
+
+/** One listener function for every response: the departure it ends rides on the response. */
+function leaveIfUnfinished(this: ServerResponse & { [DEPARTURE]?: Departure }): void {
+  if (!this.writableFinished) this[DEPARTURE]?.leave();
+}
+
+/**
+ * The departure of the client of a response: it comes when the response closes before it has
+ * finished (the client went away). No function is made per response for it.
+ */
+export function departureOf(res: ServerResponse): Departure {
+  const departure = new Departure();
+  (res as ServerResponse & { [DEPARTURE]?: Departure })[DEPARTURE] = departure;
+  res.on('close', leaveIfUnfinished);
+  return departure;
 }

@@ -20,7 +20,7 @@ import {
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import type { PostAudit } from './audit-trail.js';
 import { rerouteUnknown } from './catalog-refresh.js';
-import { Departure } from './departure.js';
+import { departureOf } from './departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { ParkedCall } from './parked-calls.js';
 import { isStateless, knownStateless } from './stateless-upstream.js';
@@ -85,10 +85,7 @@ export async function handleModernPost(
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
   const session = gw.bridges.for(subject, client);
-  const departure = new Departure();
-  res.once('close', () => {
-    if (!res.writableFinished) departure.leave();
-  });
+  const departure = departureOf(res);
   if (!decision.ok && decision.name === 'NO_ROUTE') {
     decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, message, decision);
   }

@@ -23,7 +23,7 @@ import { JsonAnswer, SseAnswer, type Answer } from './answer.js';
 import { readBody } from './body.js';
 import { forward, type Forwarding } from './forward.js';
 import { PostAudit } from './audit-trail.js';
-import { Departure } from './departure.js';
+import { departureOf, type Departure } from './departure.js';
 import { rerouteUnknown } from './catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { answerInitialize } from './initialize.js';
@@ -46,6 +46,27 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
   return item.message.kind === 'request' ? item.message.id : null;
 }
 
+/** Answers a POST refused as a whole with the denial, counted and audited (one event per message read). */
+function refusePost(
+  gw: GatewayRuntime,
+  res: ServerResponse,
+  audit: PostAudit | undefined,
+  items: readonly MessageResult[] | undefined,
+  denial: Denial,
+  id: JsonRpcId | null,
+  headers: Record<string, string> = {},
+): void {
+  sendDenial(res, denial, id, headers);
+  gw.metrics.message(denial.name);
+  audit?.refused(items, denial);
+}
+
+/** The initialize request among the messages, if there is one. */
+function findInitialize(items: readonly MessageResult[]): Extract<MessageResult, { ok: true }> | undefined {
+  for (const item of items) if (item.ok && item.message.kind === 'request' && item.message.method === 'initialize') return item;
+  return undefined;
+}
+
 /**
  * POST: the client sends one message (or, in 2025-03-26, a batch). The body is read once with a
  * limit and parsed once; then Origin, credential and session are checked, each message is
@@ -54,25 +75,19 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
   const metrics = gw.metrics;
-  let items: readonly MessageResult[] | undefined;
-  const refuse = (denial: Denial, id: JsonRpcId | null, headers: Record<string, string> = {}): void => {
-    sendDenial(res, denial, id, headers);
-    metrics.message(denial.name);
-    audit?.refused(items, denial);
-  };
 
   const contentType = checkContentType(header(req.headers, 'content-type'));
-  if (!contentType.ok) return refuse(contentType, null);
+  if (!contentType.ok) return refusePost(gw, res, audit, undefined, contentType, null);
   const accept = checkAccept(header(req.headers, 'accept'), 'answer');
-  if (!accept.ok) return refuse(accept, null);
+  if (!accept.ok) return refusePost(gw, res, audit, undefined, accept, null);
 
   const read = await readBody(req, gw.options.server.maxBodyBytes);
   // Refused unread: close the connection rather than drain a body the gateway will not take.
-  if (!read.ok) return refuse(read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
+  if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
   const body = read.body;
   const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
-  if (!envelope.ok) return refuse(envelope, null);
-  items = envelope.items;
+  if (!envelope.ok) return refusePost(gw, res, audit, undefined, envelope, null);
+  const items = envelope.items;
 
   // The stateless era (2026-07-28) has its own rules from here on.
   const first = items[0]!;
@@ -81,24 +96,24 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   }
 
   const checked = checkRequest(gw, req);
-  if (!checked.ok) return refuse(checked, replyId(items));
+  if (!checked.ok) return refusePost(gw, res, audit, items, checked, replyId(items));
   const { subject } = checked;
   if (audit) audit.subject = subject;
 
   // One message that is not valid JSON-RPC is answered with its own error, session or not.
   const only = envelope.batch ? undefined : items[0];
-  if (only && !only.ok) return refuse(only, only.id);
+  if (only && !only.ok) return refusePost(gw, res, audit, items, only, only.id);
 
-  const initialize = items.find((item) => item.ok && item.message.kind === 'request' && item.message.method === 'initialize');
-  if (initialize?.ok && initialize.message.kind === 'request') {
-    if (items.length > 1) return refuse(deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
+  const initialize = findInitialize(items);
+  if (initialize && initialize.message.kind === 'request') {
+    if (items.length > 1) return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
     if (header(req.headers, 'mcp-session-id') !== undefined) {
-      return refuse(deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
+      return refusePost(gw, res, audit, items, deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
     }
     const params = checkInitializeParams(initialize.message.params);
-    if (!params.ok) return refuse(params, initialize.message.id);
+    if (!params.ok) return refusePost(gw, res, audit, items, params, initialize.message.id);
     const decision = await gw.core.decide(subject, initialize.message);
-    if (!decision.ok) return refuse(decision, initialize.message.id);
+    if (!decision.ok) return refusePost(gw, res, audit, items, decision, initialize.message.id);
     const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
     metrics.message(failure?.name ?? 'ok');
     audit?.message(initialize, null, res.statusCode, failure);
@@ -106,11 +121,11 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   }
 
   const found = findSession(gw, req.headers, subject);
-  if (!found.ok) return refuse(found, replyId(items));
+  if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
   const version = checked.version ?? session.protocolVersion;
   if (envelope.batch && !allowsBatches(version)) {
-    return refuse(deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
+    return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
 
   // One message (nearly every POST) is decided without the array and Promise.all of a batch, and
@@ -123,7 +138,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   } else {
     decisions = await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
   }
-  const departure = new Departure();
+  const departure = departureOf(res);
   // A name no rule routes may be one the catalog has not seen yet: list, then route again.
   for (let i = 0; i < decisions.length; i++) {
     const decision = decisions[i]!;
@@ -132,12 +147,11 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
       decisions[i] = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, item.message, decision);
     }
   }
-  res.once('close', () => {
-    if (!res.writableFinished) departure.leave();
-  });
-  const forwardsAny = decisions.some((decision) => decision.ok && decision.upstream !== null);
+  let forwardsAny = false;
+  for (const decision of decisions) if (decision.ok && decision.upstream !== null) forwardsAny = true;
   // Only requests are answered; a POST of notifications and responses gets 202 whatever Accept says.
-  const asksAnything = items.some((item) => item.ok && item.message.kind === 'request');
+  let asksAnything = false;
+  for (const item of items) if (item.ok && item.message.kind === 'request') asksAnything = true;
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
     asksAnything && accept.formats.sse && (forwardsAny || !accept.formats.json)
@@ -152,12 +166,12 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     metrics.message(failures[i]?.name ?? (decision.ok ? 'ok' : decision.name));
   }
   if (audit) {
-    items.forEach((item, index) => {
-      const decision = decisions[index]!;
-      const failure = failures[index];
+    for (let i = 0; i < items.length; i++) {
+      const decision = decisions[i]!;
+      const failure = failures[i];
       const status = failure?.status ?? (envelope.batch ? 200 : res.statusCode);
-      audit.message(item, decision.ok ? decision.upstream : null, status, failure);
-    });
+      audit.message(items[i]!, decision.ok ? decision.upstream : null, status, failure);
+    }
   }
 }
 

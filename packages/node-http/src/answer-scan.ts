@@ -37,10 +37,10 @@ export function scanAnswer(text: string): AnswerScan {
   const scan = new Scanner(text);
   scan.skipSpace();
   const ok = scan.at() === 0x7b ? scan.topObject() : scan.value(0);
-  if (scan.tooDeep) return OTHER;
+  if (scan.leftToParse) return OTHER;
   scan.skipSpace();
   if (!ok || scan.pos !== text.length) return INVALID;
-  if (scan.sawMethod || scan.idStart < 0) return OTHER;
+  if (scan.idStart < 0) return OTHER;
   const first = text.charCodeAt(scan.idStart);
   if (first === 0x22) {
     // A string id, taken as written when it has no escape and only ASCII.
@@ -59,8 +59,8 @@ function isAscii(text: string): boolean {
 
 class Scanner {
   pos = 0;
-  tooDeep = false;
-  sawMethod = false;
+  /** The scan stopped without a verdict: too deep, or a request or notification (parsed whole anyway). */
+  leftToParse = false;
   /** Where the value of the last top-level "id" starts and ends (-1: there is none). */
   idStart = -1;
   idEnd = -1;
@@ -86,8 +86,7 @@ class Scanner {
   value(depth: number): boolean {
     const c = this.at();
     if (c === 0x22) return this.string();
-    if (c === 0x7b) return this.object(depth + 1);
-    if (c === 0x5b) return this.array(depth + 1);
+    if (c === 0x7b || c === 0x5b) return this.container(depth + 1, c + 2);
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
     if (c === 0x74) return this.word('true');
     if (c === 0x66) return this.word('false');
@@ -108,7 +107,7 @@ class Scanner {
       if (this.at() !== 0x22 || !this.string()) return false;
       const name = this.escaped ? (JSON.parse(this.text.slice(keyStart, this.pos)) as string) : undefined;
       const isId = name === undefined ? this.written(keyStart, 'id') : name === 'id';
-      if (name === undefined ? this.written(keyStart, 'method') : name === 'method') this.sawMethod = true;
+      if (name === undefined ? this.written(keyStart, 'method') : name === 'method') return this.stop();
       if (!this.colon()) return false;
       const valueStart = this.pos;
       if (!this.value(1)) return false;
@@ -127,38 +126,25 @@ class Scanner {
     return this.pos - start === name.length + 2 && this.text.startsWith(name, start + 1);
   }
 
-  private object(depth: number): boolean {
-    if (depth > MAX_DEPTH) return this.deep();
+  /** An object (`close` is `}`) or an array (`]`), from its opening bracket. */
+  private container(depth: number, close: number): boolean {
+    if (depth > MAX_DEPTH) return this.stop();
     this.pos++;
     this.skipSpace();
-    if (this.at() === 0x7d) {
+    if (this.at() === close) {
       this.pos++;
       return true;
     }
     for (;;) {
-      if (this.at() !== 0x22 || !this.string() || !this.colon() || !this.value(depth)) return false;
-      const next = this.afterMember(0x7d);
-      if (next !== 1) return next === 0;
-    }
-  }
-
-  private array(depth: number): boolean {
-    if (depth > MAX_DEPTH) return this.deep();
-    this.pos++;
-    this.skipSpace();
-    if (this.at() === 0x5d) {
-      this.pos++;
-      return true;
-    }
-    for (;;) {
+      if (close === 0x7d && (this.at() !== 0x22 || !this.string() || !this.colon())) return false;
       if (!this.value(depth)) return false;
-      const next = this.afterMember(0x5d);
+      const next = this.afterMember(close);
       if (next !== 1) return next === 0;
     }
   }
 
-  private deep(): boolean {
-    this.tooDeep = true;
+  private stop(): boolean {
+    this.leftToParse = true;
     return false;
   }
 

@@ -254,9 +254,9 @@ async function compare(kind, concurrency, { seconds, rounds, warmup }, targets, 
   const f = results.get(floor);
   const g = results.get(gateway);
   // Floor and gateway run back to back in every round, in one order and then the other. A single
-  // round carries whatever running second does to a target on a shared machine (the other's
-  // aftermath: this has moved single-round ratios by 10-15%, in either direction); a pair of
-  // rounds has each target once in each place, so that cancels. One ratio per pair; their median
+  // round carries whatever its order does to the targets on a shared machine (this has moved
+  // single-round ratios by 10-15%, in either direction); a pair of rounds has each target once in
+  // each place, so that cancels. One ratio per pair; their median
   // shrugs off a pair where the machine stalled, which the aggregate does not.
   // Added latency the same way: per pair, the gateway's percentile over its two rounds minus the
   // floor's over theirs. Over all rounds pooled, a stall of the machine during one target's half

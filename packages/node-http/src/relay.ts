@@ -130,7 +130,6 @@ export class EventRelay {
       if (answered !== undefined) this.answered.add(idKey(answered));
     }
   }
-
 }
 
 /** Relays an upstream's JSON answer (one message or a batch). */

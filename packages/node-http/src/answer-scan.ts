@@ -22,8 +22,8 @@ const CONTROL = /[\u0000-\u001f]/;
  * Most upstream messages are responses, passed on unchanged: a full parse would build every
  * object of the result only to drop it.
  *
- * Keys are read as JSON.parse reads them (escapes decoded, the last of duplicate keys wins), so
- * no escape or repeated key can make a response look like another. Text with raw control
+ * The last of repeated keys wins, as with JSON.parse, and a top-level key written with an escape
+ * is left to the full parse, so no repeated or disguised key can make a response look like another. Text with raw control
  * characters (pretty-printed JSON, or invalid JSON) is left to the full parse, so between tokens
  * only spaces remain; strings are skipped with the engine's own search for quotes and backslashes.
  *
@@ -40,7 +40,7 @@ export function scanAnswer(text: string): AnswerScan {
   if (scan.leftToParse) return OTHER;
   scan.skipSpace();
   if (!ok || scan.pos !== text.length) return INVALID;
-  if (scan.idStart < 0) return OTHER;
+  if (scan.keyEscaped || scan.idStart < 0) return OTHER;
   const first = text.charCodeAt(scan.idStart);
   if (first === 0x22) {
     // A string id, taken as written when it has no escape and only ASCII.
@@ -61,6 +61,8 @@ class Scanner {
   pos = 0;
   /** The scan stopped without a verdict: too deep, or a request or notification (parsed whole anyway). */
   leftToParse = false;
+  /** A top-level key was written with an escape. */
+  keyEscaped = false;
   /** Where the value of the last top-level "id" starts and ends (-1: there is none). */
   idStart = -1;
   idEnd = -1;
@@ -105,9 +107,10 @@ class Scanner {
     for (;;) {
       const keyStart = this.pos;
       if (this.at() !== 0x22 || !this.string()) return false;
-      const name = this.escaped ? (JSON.parse(this.text.slice(keyStart, this.pos)) as string) : undefined;
-      const isId = name === undefined ? this.written(keyStart, 'id') : name === 'id';
-      if (name === undefined ? this.written(keyStart, 'method') : name === 'method') return this.stop();
+      if (this.written(keyStart, 'method')) return this.stop();
+      // A key written with an escape could be "id" or "method" in disguise: the full parse reads it.
+      if (this.escaped) this.keyEscaped = true;
+      const isId = !this.escaped && this.written(keyStart, 'id');
       if (!this.colon()) return false;
       const valueStart = this.pos;
       if (!this.value(1)) return false;
@@ -121,7 +124,7 @@ class Scanner {
     }
   }
 
-  /** Whether the unescaped key string just scanned, from its quote at `start`, is `name`. */
+  /** Whether the key string just scanned (without escapes), from its quote at `start`, is `name`. */
   private written(start: number, name: string): boolean {
     return this.pos - start === name.length + 2 && this.text.startsWith(name, start + 1);
   }

@@ -12,10 +12,11 @@ export interface Answer {
   /** One message for the client: the event's data is its JSON text, `message` the parsed value. */
   event(event: SseEvent, message: unknown): void;
   /**
-   * Whether `event` reads `message`. When it does not (an event stream writes the text only), a
-   * response passes on without being parsed into objects, only checked (answer-scan.ts).
+   * Present when the answer writes events as text and never reads `message`: then a response
+   * passes on without being parsed into objects, only checked (answer-scan.ts), and events
+   * already written as the client gets them come here as their bytes (canonical-events.ts).
    */
-  readonly readsMessages: boolean;
+  eventBytes?(bytes: Uint8Array): void;
   /** The gateway's own error for a request; before anything was written it becomes the HTTP status. */
   fail(id: JsonRpcId | null, denial: Denial): void;
   /** Everything is in: send what is held and end the response. */
@@ -43,6 +44,14 @@ function openHeld(): void {
   for (const answer of answers) answer.open();
 }
 
+/** Events held as text (formatted by the gateway) and as bytes (passed as they came), in one piece. */
+function joined(pieces: (string | Uint8Array)[]): string | Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  let text = true;
+  for (const piece of pieces) if (typeof piece !== 'string') text = false;
+  return text ? pieces.join('') : Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}
+
 function isResponse(message: unknown): boolean {
   return typeof message === 'object' && message !== null && 'id' in message && !('method' in message);
 }
@@ -56,10 +65,9 @@ function isResponse(message: unknown): boolean {
  */
 export class SseAnswer implements Answer {
   readonly streams = true;
-  readonly readsMessages = false;
   private started = false;
   /** Events not written yet: set from the first event until the end of its turn. */
-  private held: string | undefined;
+  private held: (string | Uint8Array)[] | undefined;
   private readonly pending: { id: JsonRpcId | null; denial: Denial }[] = [];
 
   constructor(
@@ -82,15 +90,22 @@ export class SseAnswer implements Answer {
   }
 
   event(event: SseEvent): void {
+    this.put(formatSseEvent(event));
+  }
+
+  eventBytes(bytes: Uint8Array): void {
+    this.put(bytes);
+  }
+
+  private put(events: string | Uint8Array): void {
     if (this.gone) return;
-    const text = formatSseEvent(event);
     if (this.held !== undefined) {
-      this.held += text;
+      this.held.push(events);
     } else if (this.started) {
-      this.res.write(text);
+      this.res.write(events);
     } else {
       this.started = true;
-      this.held = text;
+      this.held = [events];
       if (holding.push(this) === 1) setImmediate(openHeld);
     }
   }
@@ -101,7 +116,7 @@ export class SseAnswer implements Answer {
     if (held === undefined || this.gone) return;
     this.held = undefined;
     this.res.writeHead(200, sseHead(this.headers));
-    this.res.write(held);
+    this.res.write(joined(held));
   }
 
   fail(id: JsonRpcId | null, denial: Denial): void {
@@ -117,15 +132,15 @@ export class SseAnswer implements Answer {
       sendDenial(this.res, first.denial, first.id, this.headers);
       return;
     }
-    const held = this.held;
-    if (held !== undefined) {
+    if (this.held !== undefined) {
       // Complete within one turn: the whole stream is known, so it goes with its length, in one
       // write (no chunk framing, no corked pieces gathered into a writev).
+      const body = joined(this.held);
       this.held = undefined;
       const head = sseHead(this.headers);
-      head['content-length'] = String(Buffer.byteLength(held));
+      head['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
       this.res.writeHead(200, head);
-      this.res.end(held);
+      this.res.end(body);
       return;
     }
     if (!this.started) {
@@ -143,7 +158,6 @@ export class SseAnswer implements Answer {
  */
 export class JsonAnswer implements Answer {
   readonly streams = false;
-  readonly readsMessages = true;
   private readonly responses: unknown[] = [];
   private firstFailure: Denial | undefined;
   private failures = 0;
@@ -195,9 +209,6 @@ export class JsonAnswer implements Answer {
  * notifications and server requests flow on to the client at the client's pace.
  */
 export class DelegatingAnswer implements Answer {
-  /** Subclasses look at the messages they pass on. */
-  readonly readsMessages: boolean = true;
-
   constructor(protected readonly client: Answer) {}
 
   get gone(): boolean {

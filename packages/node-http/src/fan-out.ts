@@ -10,7 +10,7 @@ import type { SseEvent } from './sse.js';
 /** Where what upstreams send beside the answer goes when no client is listening (a catalog refresh). */
 export const DISCARD_ANSWER: Answer = {
   event: () => undefined,
-  readsMessages: false,
+  eventBytes: () => undefined,
   fail: () => undefined,
   end: () => undefined,
   gone: false,

@@ -112,7 +112,11 @@ export class MergedStream implements StandaloneStream {
         const out = filter ? filter(event, message) : event;
         if (out && !res.writableEnded) res.write(formatSseEvent(out));
       },
-      readsMessages: filter !== undefined,
+      // Without a filter, events are written as text: responses are only checked, and events the
+      // upstream wrote as the gateway would pass as their bytes.
+      eventBytes: filter ? undefined : (bytes: Uint8Array) => {
+        if (!res.writableEnded) res.write(bytes);
+      },
     };
     // A stateless upstream has no GET stream: its own subscriptions/listen carries its list changes.
     if (isStateless(upstream)) return this.listen(name, upstream, writer.event);

@@ -21,8 +21,6 @@ export type Settled = { kind: 'complete'; failure: Denial | undefined } | { kind
  * requests, and the rest of the call's answer goes to the retry. One call may ask several times.
  */
 export class ParkedCall implements Answer {
-  /** It holds messages for its target, which may read them. */
-  readonly readsMessages = true;
   readonly token = randomBytes(18).toString('base64url');
   /** Aborts the upstream request when the call is abandoned. */
   readonly departure = new Departure();

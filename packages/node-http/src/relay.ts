@@ -4,6 +4,7 @@ import { idKey, type Session } from './sessions.js';
 import { scanAnswer } from './answer-scan.js';
 import { parseJson } from './upstream-answer.js';
 import { SseParser, type SseEvent } from './sse.js';
+import { readCanonical } from './canonical-events.js';
 
 /**
  * Event ids an upstream gives its SSE events are prefixed with the upstream's name, so a
@@ -82,15 +83,14 @@ export class EventRelay {
   readonly answered = new Set<string>();
   /** Whether any event had an id. */
   resumable = false;
-  private readonly parser: SseParser;
+  /** Made for the first chunk that does not pass as it came (most streams never need one). */
+  private parser: SseParser | undefined;
 
   constructor(
     private readonly session: Session,
     private readonly upstream: string,
-    private readonly answer: Pick<Answer, 'event' | 'readsMessages'>,
-  ) {
-    this.parser = new SseParser((event) => this.relay(event));
-  }
+    private readonly answer: Pick<Answer, 'event' | 'eventBytes'>,
+  ) {}
 
   /** Bytes fed since the last event was dispatched: one event's size, bounded by the caller. */
   private sinceEvent = 0;
@@ -101,14 +101,42 @@ export class EventRelay {
    */
   feed(chunk: Uint8Array, maxEventBytes = Number.POSITIVE_INFINITY): boolean {
     this.sinceEvent += chunk.length;
-    this.parser.feed(chunk);
+    if (this.answer.eventBytes !== undefined && (this.parser === undefined || this.parser.idle) && this.passCanonical(chunk)) {
+      this.sinceEvent = 0;
+      return true;
+    }
+    (this.parser ??= new SseParser((event) => this.relay(event))).feed(chunk);
     return this.sinceEvent <= maxEventBytes;
+  }
+
+  /** Passes a chunk of whole events as it came, if they are written as the gateway writes them (canonical-events.ts). */
+  private passCanonical(chunk: Uint8Array): boolean {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const text = bytes.toString('latin1');
+    const found = readCanonical(text);
+    if (found === undefined) return false;
+    for (const id of found.answered) this.answered.add(idKey(id));
+    if (found.idStarts.length === 0) {
+      this.answer.eventBytes!(bytes);
+      return true;
+    }
+    this.resumable = true;
+    // Each id gets its upstream's name in front, as gatewayEventId writes it.
+    const prefix = gatewayEventId(this.upstream, '');
+    let out = '';
+    let from = 0;
+    for (const start of found.idStarts) {
+      out += text.slice(from, start) + prefix;
+      from = start;
+    }
+    this.answer.eventBytes!(Buffer.from(out + text.slice(from), 'latin1'));
+    return true;
   }
 
   private relay(event: SseEvent): void {
     this.sinceEvent = 0;
     if (event.id !== undefined) this.resumable = true;
-    if (!this.answer.readsMessages && event.data !== '') {
+    if (this.answer.eventBytes !== undefined && event.data !== '') {
       // A response (most events) is only checked, not built: the answer writes its text as it is.
       const scanned = scanAnswer(event.data);
       if (scanned.kind !== 'other') {

@@ -29,6 +29,11 @@ export class SseParser {
   /** Decodes bytes fed as they come, a character split across chunks included. */
   private decoder: Utf8Stream | undefined;
 
+  /** True between events: nothing of a line, a field or a character is held for the next chunk. */
+  get idle(): boolean {
+    return this.partial.length === 0 && !this.afterCr && !this.sawField && !this.decoder?.holding;
+  }
+
   /**
    * Feeds text, or bytes of UTF-8 (an undici body yields Buffers even after setEncoding). Only
    * the new text is scanned, so one long line fed in many chunks costs time linear in its length.

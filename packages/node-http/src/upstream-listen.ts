@@ -65,7 +65,6 @@ export function listenUpstream(
               const agreed = record.params?.notifications?.resourceSubscriptions;
               settle(Array.isArray(agreed) ? agreed.filter((uri): uri is string => typeof uri === 'string') : []);
             },
-            readsMessages: true,
           });
         },
         data(chunk) {

@@ -7,6 +7,11 @@ export class Utf8Stream {
   /** The first bytes of a character the last chunk ended in the middle of. */
   private held: Buffer | undefined;
 
+  /** True while the start of a character waits for its last bytes. */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
   decode(chunk: Uint8Array): string {
     let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.held) {

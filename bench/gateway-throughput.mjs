@@ -10,9 +10,9 @@
 // Run: pnpm bench:gateway (after pnpm build). Each server is a child process; this process is the
 // load generator. Env:
 //   BENCH_SECONDS         measured seconds per target and answer kind at BENCH_CONCURRENCY, split
-//                         over the rounds (default 8)
+//                         over the rounds (default 24)
 //   BENCH_ROUNDS          rounds, alternating the order of the targets; an even number, as the
-//                         ratio is taken over pairs of rounds (default 16)
+//                         ratio is taken over pairs of rounds (default 12)
 //   BENCH_WARMUP_SECONDS  warm-up per target and answer kind before measuring (default 2)
 //   BENCH_CONCURRENCY     requests in flight for the verdicts (default 32)
 //   BENCH_ANSWERS         answer kinds to measure: json, sse or json,sse (default)
@@ -56,9 +56,11 @@ function listFromEnv(name, fallback) {
   const raw = (process.env[name] ?? fallback).trim();
   return raw === '' || raw === 'none' ? [] : raw.split(',').map((item) => item.trim());
 }
-const SECONDS = numberFromEnv('BENCH_SECONDS', 8, 0.5);
-// Several short rounds rather than one long one: the capacity of a small VM drifts over seconds.
-const ROUNDS = evenFromEnv('BENCH_ROUNDS', 16);
+const SECONDS = numberFromEnv('BENCH_SECONDS', 24, 0.5);
+// Several rounds rather than one long one: the capacity of a small VM drifts over seconds. Rounds
+// of 2 s, not shorter: a stall of the machine lands in one target's round, and in a half-second
+// round it moved that pair's p99 difference by up to 2 ms while the throughputs stayed level.
+const ROUNDS = evenFromEnv('BENCH_ROUNDS', 12);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2, 0);
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 32, 1));
 const SWEEP_SECONDS = numberFromEnv('BENCH_SWEEP_SECONDS', 3, 0.2);

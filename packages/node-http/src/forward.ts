@@ -156,6 +156,13 @@ class UpstreamCall implements ExchangeSink {
         fail(job, deny('UPSTREAM_BAD_RESPONSE', `upstream "${job.upstream}" sent an event of more than ${client.maxResponseBytes} bytes (upstreams[].maxResponseBytes)`));
         return this.finish();
       }
+      if (job.requestId !== undefined && this.relay!.answered.size !== 0 && this.relay!.answered.has(idKey(job.requestId))) {
+        // The response is in: the client's answer does not wait for the upstream to close its
+        // stream (the specification has it close after the response). The rest is read and
+        // dropped, so the connection goes back to the pool.
+        this.mode = 'discard';
+        return this.finish();
+      }
       // The client reads slower than the upstream writes: stop reading until it catches up.
       if (job.answer.congested) {
         const exchange = this.exchange!;
@@ -182,6 +189,8 @@ class UpstreamCall implements ExchangeSink {
   }
 
   error(error: Error): void {
+    // The message was answered or given up already: what the upstream does now concerns no one.
+    if (this.done) return;
     // Before any answer, the exchange failed (refused, timed out); after, the upstream broke off.
     const { job } = this;
     const failure = upstreamFailure(job.upstream, error);
@@ -190,7 +199,12 @@ class UpstreamCall implements ExchangeSink {
     this.finish();
   }
 
+  /** The message is answered, failed or abandoned: the caller has been told. */
+  private done = false;
+
   private finish(): void {
+    if (this.done) return;
+    this.done = true;
     this.stopWatching?.();
     this.resolve(this.sessionGone ? 'session-gone' : 'done');
   }

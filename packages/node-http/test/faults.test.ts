@@ -343,6 +343,12 @@ describe('an upstream that misbehaves mid-answer (hand-written fake)', () => {
         setTimeout(() => req.socket.destroy(), 50);
         return;
       }
+      if (call.name === 'fake.linger') {
+        // The response, then the stream stays open (the specification says it should close).
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: 'lingering' }] } })}\n\n`);
+        return;
+      }
       if (call.name === 'fake.fail') {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('internal failure');
         return;
@@ -394,6 +400,20 @@ describe('an upstream that misbehaves mid-answer (hand-written fake)', () => {
     const message = answer.headers.get('content-type')?.startsWith('text/event-stream') ? sseMessages(answer.text).at(-1) : answer.body;
     if (answer.headers.get('content-type')?.startsWith('application/json')) expect(answer.status).toBe(502);
     expectRpcError(message, -50201, 'trunc-1');
+    await expectStillServes(gw, session);
+  });
+
+  it('keeping its stream open after the response: the client has its answer at once, not at the timeout, and nothing after it', async () => {
+    const session = await openSession(gw.url);
+    for (const [accept, id] of [[BOTH, 'linger-1'], [JSON_ONLY, 'linger-2']] as const) {
+      const started = performance.now();
+      const reply = await callTool(gw.url, session, id, 'fake.linger', {}, accept);
+      // The upstream's timeoutMs is 2 s: an answer held until the stream ends would take that long.
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(reply.status).toBe(200);
+      const messages = reply.headers.get('content-type')?.startsWith('text/event-stream') ? sseMessages(reply.text) : [reply.body];
+      expect(messages).toEqual([{ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'lingering' }] } }]);
+    }
     await expectStillServes(gw, session);
   });
 

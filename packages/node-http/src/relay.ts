@@ -5,6 +5,7 @@ import { scanAnswer } from './answer-scan.js';
 import { parseJson } from './upstream-answer.js';
 import { SseParser, type SseEvent } from './sse.js';
 import { readCanonical } from './canonical-events.js';
+import { asBuffer } from './utf8-stream.js';
 
 /**
  * Event ids an upstream gives its SSE events are prefixed with the upstream's name, so a
@@ -111,7 +112,7 @@ export class EventRelay {
 
   /** Passes a chunk of whole events as it came, if they are written as the gateway writes them (canonical-events.ts). */
   private passCanonical(chunk: Uint8Array): boolean {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = asBuffer(chunk);
     const text = bytes.toString('latin1');
     const found = readCanonical(text);
     if (found === undefined) return false;

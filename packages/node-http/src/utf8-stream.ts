@@ -13,7 +13,7 @@ export class Utf8Stream {
   }
 
   decode(chunk: Uint8Array): string {
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes = asBuffer(chunk);
     if (this.held) {
       bytes = Buffer.concat([this.held, bytes]);
       this.held = undefined;
@@ -26,6 +26,11 @@ export class Utf8Stream {
     }
     return bytes.toString('utf8');
   }
+}
+
+/** The same bytes as a Buffer (a view, not a copy): undici's chunks already are. */
+export function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** How many bytes of `bytes` end on a character boundary: an unfinished sequence at the end is left out. */

@@ -24,6 +24,8 @@ export function createAuditLine(): (event: AuditEvent, timestamp: string) => str
   let name: string | null | undefined;
   let call = '';
   let upstream: string | null | undefined;
+  let itemKind: string | null | undefined;
+  let itemName: string | null | undefined;
   let decision: string | undefined;
   let status: number | undefined;
   let errorCode: number | null | undefined;
@@ -45,9 +47,27 @@ export function createAuditLine(): (event: AuditEvent, timestamp: string) => str
       call = joined([',"method":', text(method), ',"target":', target === null ? 'null' : joined(['{"kind":', text(target.kind), ',"name":', text(target.name), '}'])]);
     }
     // Numbers are compared as their text is: -0 and 0 are both written 0, and NaN never matches (written anew).
-    if (event.upstream !== upstream || event.decision !== decision || event.status !== status || event.errorCode !== errorCode || event.error !== error) {
+    const item = event.item;
+    const ranKind = item === null ? null : item.kind;
+    const ranName = item === null ? null : item.name;
+    if (event.upstream !== upstream || ranKind !== itemKind || ranName !== itemName || event.decision !== decision || event.status !== status || event.errorCode !== errorCode || event.error !== error) {
       ({ upstream, decision, status, errorCode, error } = event);
-      outcome = joined([',"upstream":', text(upstream), ',"decision":', text(decision), ',"status":', num(status), ',"errorCode":', num(errorCode), ',"error":', text(error)]);
+      itemKind = ranKind;
+      itemName = ranName;
+      outcome = joined([
+        ',"upstream":',
+        text(upstream),
+        ',"item":',
+        item === null ? 'null' : joined(['{"kind":', text(item.kind), ',"name":', text(item.name), '}']),
+        ',"decision":',
+        text(decision),
+        ',"status":',
+        num(status),
+        ',"errorCode":',
+        num(errorCode),
+        ',"error":',
+        text(error),
+      ]);
     }
     return (
       `{"level":"info","message":"audit","type":"audit","time":${time.of(event.time)},"requestId":${id(event.requestId)}` +

@@ -31,10 +31,10 @@ export interface CliLogger extends GatewayLogger {
 /** The fields of an audit event; a field added to AuditEvent must be added here (the compiler says so). */
 const EVENT_FIELDS: Record<keyof AuditEvent, true> = {
   time: true, requestId: true, tenant: true, client: true, apiKeyId: true, method: true, target: true,
-  upstream: true, decision: true, status: true, errorCode: true, error: true, durationMs: true,
+  upstream: true, item: true, decision: true, status: true, errorCode: true, error: true, durationMs: true,
 };
 
-/** Every property name an audit line can hold: the event's, its target's, and the line's own. */
+/** Every property name an audit line can hold: the event's, its target's and item's, and the line's own. */
 const AUDIT_FIELDS: ReadonlySet<string> = new Set([...Object.keys(EVENT_FIELDS), 'kind', 'name', 'level', 'message', 'type', 'timestamp'].map((key) => key.toLowerCase()));
 
 /** What createCliLogger needs. */

@@ -27,6 +27,7 @@ describe('auditLine', () => {
         method: maybe(pick(STRINGS, 17), 13),
         target: i % 4 === 0 ? null : { kind: pick(['tool', 'resource', 'prompt'] as const, 1), name: pick(STRINGS, 19) },
         upstream: maybe(pick(STRINGS, 23), 17),
+        item: i % 3 === 0 ? null : { kind: pick(['tool', 'resource', 'prompt'] as const, 2), name: pick(STRINGS, 29) },
         decision: pick(['allowed', 'denied', 'rate_limited', 'auth_failed', 'rejected'] as const, 3),
         status: pick(NUMBERS, 7),
         errorCode: maybe(pick(NUMBERS, 11), 19),
@@ -45,9 +46,11 @@ describe('auditLine', () => {
     const who = [['t', 'c', 'k'], ['t2', 'c', 'k'], ['t', 'c2', 'k'], ['t', 'c', 'k2'], [null, null, null], ['t"', 'c', 'k']] as const;
     const tool = { kind: 'tool', name: 'a' } as const;
     const calls = [['tools/call', tool], ['tools/list', tool], ['tools/call', { kind: 'prompt', name: 'a' }], ['tools/call', { kind: 'tool', name: 'b' }], ['tools/call', null], [null, null]] as const;
+    const ran = { kind: 'tool', name: 'x' } as const;
     const outcomes = [
-      ['u', 'allowed', 200, null, null], [null, 'allowed', 200, null, null], ['u', 'denied', 200, null, null], ['u', 'allowed', 403, null, null],
-      ['u', 'allowed', 200, -32000, null], ['u', 'allowed', 200, null, 'FORBIDDEN'], ['u', 'allowed', -0, null, null], ['u', 'allowed', 0, Number.NaN, null],
+      ['u', ran, 'allowed', 200, null, null], [null, ran, 'allowed', 200, null, null], ['u', ran, 'denied', 200, null, null], ['u', ran, 'allowed', 403, null, null],
+      ['u', ran, 'allowed', 200, -32000, null], ['u', ran, 'allowed', 200, null, 'FORBIDDEN'], ['u', ran, 'allowed', -0, null, null], ['u', ran, 'allowed', 0, Number.NaN, null],
+      ['u', null, 'allowed', 200, null, null], ['u', { kind: 'prompt', name: 'x' }, 'allowed', 200, null, null], ['u', { kind: 'tool', name: 'y' }, 'allowed', 200, null, null],
     ] as const;
     const times = ['2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.679Z', 'é'];
     // Each pool visited so that every entry follows every entry (a, b for every ordered pair).
@@ -58,10 +61,10 @@ describe('auditLine', () => {
     for (let i = 0; i < 5_000; i++) {
       const [tenant, client, apiKeyId] = who[whoOrder![i % whoOrder!.length]!]!;
       const [method, target] = calls[callOrder![i % callOrder!.length]!]!;
-      const [upstream, decision, status, errorCode, error] = outcomes[outcomeOrder![i % outcomeOrder!.length]!]!;
+      const [upstream, item, decision, status, errorCode, error] = outcomes[outcomeOrder![i % outcomeOrder!.length]!]!;
       const event: AuditEvent = {
         time: times[timeOrder![i % timeOrder!.length]!]!, requestId: i % 2 ? i : `r${i}`, tenant, client, apiKeyId, method,
-        target: target === null ? null : { ...target }, upstream, decision, status, errorCode, error, durationMs: (i % 1000) / 1000,
+        target: target === null ? null : { ...target }, upstream, item: item === null ? null : { ...item }, decision, status, errorCode, error, durationMs: (i % 1000) / 1000,
       };
       if (previous && previous.tenant === tenant && previous.client === client && previous.apiKeyId === apiKeyId) hits++;
       const timestamp = times[timeOrder![(i >> 1) % timeOrder!.length]!]!;
@@ -75,7 +78,7 @@ describe('auditLine', () => {
   it('writes durations in thousandths of a millisecond as JSON does, and any other number too', () => {
     const base: AuditEvent = {
       time: 't', requestId: 1, tenant: null, client: null, apiKeyId: null, method: null, target: null,
-      upstream: null, decision: 'rejected', status: 400, errorCode: -32600, error: 'INVALID_REQUEST', durationMs: 0,
+      upstream: null, item: null, decision: 'rejected', status: 400, errorCode: -32600, error: 'INVALID_REQUEST', durationMs: 0,
     };
     const durations = [0.1 + 0.2, 1 / 3, 4503599627370.496, 9007199254740.991, 1e-6, 1e-7, 5e-324, 1e21 + 1, -1.005];
     for (let count = -30_000; count <= 30_000; count += 7) durations.push(count / 1000, Math.round(Math.random() * 1e12) / 1000);
@@ -85,7 +88,7 @@ describe('auditLine', () => {
   it('writes every field of an event, in its order', () => {
     const event: AuditEvent = {
       time: '2026-01-02T03:04:05.678Z', requestId: 7, tenant: 't', client: 'c', apiKeyId: 'k', method: 'tools/call',
-      target: { kind: 'tool', name: 'echo' }, upstream: 'u', decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 0.25,
+      target: { kind: 'tool', name: 'a.echo' }, upstream: 'u', item: { kind: 'tool', name: 'echo' }, decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 0.25,
     };
     expect(Object.keys(JSON.parse(auditLine(event, 'now')) as object)).toEqual(['level', 'message', 'type', ...Object.keys(event), 'timestamp']);
   });

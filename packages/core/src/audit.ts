@@ -29,10 +29,15 @@ export interface AuditEvent {
   apiKeyId: string | null;
   /** The JSON-RPC method, or null when the message could not be read. */
   method: string | null;
-  /** The tool, resource or prompt it acted on. */
+  /** The tool, resource or prompt it named, as the client sent it. */
   target: Target | null;
   /** Where it went; null when the gateway answered it or refused it. */
   upstream: string | null;
+  /**
+   * The item that ran at `upstream`, under the name the upstream knows it by (the client may have
+   * used a prefixed or renamed one); null when nothing named went to an upstream.
+   */
+  item: Target | null;
   decision: AuditDecision;
   /** The HTTP status of the answer. */
   status: number;

@@ -1,8 +1,8 @@
 import { deny, type Denial } from './errors.js';
 import type { ListKind } from './list-methods.js';
-import { assignNames, type CollisionPolicy, type NameRules, type Naming } from './naming.js';
+import { assignNames, fitName, prefixedName, type CollisionPolicy, type NameRules, type Naming } from './naming.js';
 import type { ResolvedOptions } from './options.js';
-import type { Target } from './target.js';
+import type { Target, TargetKind } from './target.js';
 import { templateMatcher } from './uri-template.js';
 
 /** What the catalog keeps of one listed item: the key calls use, and the name shown for it. */
@@ -23,9 +23,9 @@ const NAMED_KINDS = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates'])
 
 /**
  * What the upstreams last listed, and the names the client sees for it. The data plane records
- * every list it fetches; calls find their upstream here when no routing rule names one. Names
- * are a pure function of what is recorded and the options, so replicas that saw the same lists
- * show and route the same names.
+ * every list it fetches; calls find their upstream here when no routing rule names one, and
+ * the policy every name an item goes by. Names are a pure function of what is recorded and the
+ * options, so replicas that saw the same lists show and route the same names.
  */
 export class Catalog {
   /** kind → upstream → entries, in the upstream's order. */
@@ -96,25 +96,51 @@ export class Catalog {
    * The upstream and original name behind a target, when no routing rule decides it: a listed
    * tool or prompt by the name the client sees, a resource by its exact URI, else by a template
    * it matches (a completion's ref names the template itself); first upstream in `upstreams`
-   * order. Names not listed are read by prefix. Undefined when nothing claims the target.
+   * order. A name the catalog never listed reaches nothing: no name is guessed from its shape.
    */
-  resolve(target: Target): Owner | Denial | undefined {
+  find(target: Target): Owner | Denial | undefined {
     if (target.kind === 'resource') return this.resourceOwner(target.name);
     const kind: ListKind = target.kind === 'tool' ? 'tools' : 'prompts';
     const naming = this.naming(kind);
     const found = naming.byVisible.get(target.name);
     if (found) return { upstream: found.upstream, name: found.name };
     if (this.policy === 'error' && naming.collisions.some((collision) => collision.visible === target.name)) return this.collisionError(kind);
-    return this.byPrefix(target.name);
+    return undefined;
   }
 
-  /** The name an upstream a routing rule chose knows a target by (the client sees it prefixed). */
-  originalName(upstream: string, target: Target): string {
+  /**
+   * The name an upstream a routing rule chose knows a target by: the item it listed under that
+   * name; else, for an upstream with a prefix, the name without it (a name without the prefix
+   * shows nothing there: undefined); else the name itself. Resources keep their URIs.
+   */
+  nameOn(upstream: string, target: Target): string | undefined {
     if (target.kind === 'resource') return target.name;
     const found = this.naming(target.kind === 'tool' ? 'tools' : 'prompts').byVisible.get(target.name);
     if (found?.upstream === upstream) return found.name;
     const prefix = this.prefixes.get(upstream);
-    return prefix !== undefined && target.name.startsWith(prefix) && target.name.length > prefix.length ? target.name.slice(prefix.length) : target.name;
+    if (prefix === undefined) return target.name;
+    return target.name.startsWith(prefix) && target.name.length > prefix.length ? target.name.slice(prefix.length) : undefined;
+  }
+
+  /**
+   * Every name under which an upstream's item is shown or could be shown, whatever the other
+   * upstreams list: its own name, fitted to the naming rules, with the upstream's prefix, and as
+   * a collision renames it; for a resource its URI and the templates of that upstream it
+   * matches. A deny on any of them denies the item, however the client spelled it.
+   */
+  aliases(kind: TargetKind, upstream: string, name: string): string[] {
+    const out = [name];
+    if (kind === 'resource') {
+      for (const entry of this.listed.get('resourceTemplates')?.get(upstream) ?? []) {
+        if (entry.key !== name && this.matcher(entry.key).test(name)) out.push(entry.key);
+      }
+      return out;
+    }
+    const prefixed = prefixedName(this.prefixes.get(upstream), name, this.rules);
+    for (const alias of [fitName(name, this.rules), prefixed, fitName(`${upstream}_${prefixed}`, this.rules)]) {
+      if (!out.includes(alias)) out.push(alias);
+    }
+    return out;
   }
 
   private resourceOwner(uri: string): Owner | undefined {
@@ -128,20 +154,6 @@ export class Catalog {
     }
     for (const upstream of this.order) {
       if (templates?.get(upstream)?.some((entry) => this.matcher(entry.key).test(uri))) return { upstream, name: uri };
-    }
-    return undefined;
-  }
-
-  /** A name not listed (yet): an upstream's prefix, or the `<upstream>_` collisions add, says whose it is. */
-  private byPrefix(name: string): Owner | undefined {
-    for (const upstream of this.order) {
-      const prefix = this.prefixes.get(upstream);
-      if (prefix !== undefined && name.startsWith(prefix) && name.length > prefix.length) return { upstream, name: name.slice(prefix.length) };
-    }
-    if (this.policy !== 'prefix') return undefined;
-    for (const upstream of this.order) {
-      const renamed = `${upstream}_${this.prefixes.get(upstream) ?? ''}`;
-      if (name.startsWith(renamed) && name.length > renamed.length) return { upstream, name: name.slice(renamed.length) };
     }
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { createAuthenticator, type AuthResult, type KeyDigest } from './api-keys.js';
 import { Catalog } from './catalog.js';
 import { GatewayConfigError } from './config-error.js';
-import { decideMessage, type Decision } from './decide.js';
+import { decideMessage, placeMessage, type Decision } from './decide.js';
 import { validateMessage, type ClientMessage } from './envelope.js';
 import { deny, type Denial, type GatewayErrorName, type JsonRpcErrorObject } from './errors.js';
 import { federateList, type ListedPage } from './federate-list.js';
@@ -13,7 +13,8 @@ import { createPolicy, type Policy } from './policy.js';
 import { createRateLimiter, type RateLimiter, type RateLimitInfo, type RateLimitStore } from './rate-limit.js';
 import { createRouter, type Router } from './routing.js';
 import type { Subject } from './subject.js';
-import type { Target } from './target.js';
+import type { ResolvedItem } from './resolve-target.js';
+import { readTarget, type Target } from './target.js';
 import { validateOptions, type ValidateContext } from './validate-options.js';
 
 /** What compileGateway needs besides the options. */
@@ -39,7 +40,18 @@ export interface CheckInput {
 
 /** The whole decision for one message. */
 export type CheckResult =
-  | { ok: true; subject: Subject; upstream: string | null; target: Target | null; name?: string; rateLimit: RateLimitInfo | null }
+  | {
+      ok: true;
+      subject: Subject;
+      upstream: string | null;
+      /** The target as the message names it. */
+      target: Target | null;
+      /** The upstream item that name reaches, when the message goes to an upstream. */
+      item: ResolvedItem | null;
+      /** The name the upstream knows the target by, when it differs from the one sent. */
+      name?: string;
+      rateLimit: RateLimitInfo | null;
+    }
   | {
       ok: false;
       /** Error table entry, e.g. `'FORBIDDEN'`. */
@@ -65,6 +77,12 @@ export interface CompiledGateway {
    * decision itself when every part answers at once (a memory rate-limit store), else a promise.
    */
   decide(subject: Subject, message: ClientMessage): Decision | Promise<Decision>;
+  /**
+   * Where a request that `decide` answered `NO_ROUTE` goes now that the catalog may know more
+   * (the data plane listed the upstreams): the same resolution and policy, without counting the
+   * message against the rate limit again.
+   */
+  place(subject: Subject, message: ClientMessage): Decision;
   /** One federated list for a subject from the pages its upstreams answered (see federate-list.ts). */
   federateList(subject: Subject, spec: ListSpec, pages: readonly ListedPage[]): unknown[] | Denial;
   /** The whole decision for one message, from headers to upstream: what users unit-test. */
@@ -110,6 +128,12 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
     ...parts,
     authenticate: (headers) => authenticator.authenticate(headers),
     decide: (subject, message) => decideMessage(parts, subject, message),
+    place(subject, message) {
+      if (message.kind === 'response') return { ok: true, upstream: null, target: null, item: null, rateLimit: null };
+      const target = readTarget(message.method, message.params);
+      if (target !== null && 'ok' in target) return target;
+      return placeMessage(parts, subject, message.method, target, null);
+    },
     federateList: (subject, spec, pages) => federateList(parts, subject, spec, pages),
     async check({ headers, apiKey, message }) {
       if (Array.isArray(message)) {
@@ -123,8 +147,8 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
       if (!auth.ok) return failure(auth);
       const decision = await decideMessage(parts, auth.subject, validatedMessage.message);
       if (!decision.ok) return failure(decision, auth.subject);
-      const { upstream, target, name, rateLimit } = decision;
-      return name === undefined ? { ok: true, subject: auth.subject, upstream, target, rateLimit } : { ok: true, subject: auth.subject, upstream, target, name, rateLimit };
+      const { upstream, target, item, name, rateLimit } = decision;
+      return name === undefined ? { ok: true, subject: auth.subject, upstream, target, item, rateLimit } : { ok: true, subject: auth.subject, upstream, target, item, name, rateLimit };
     },
     close: async () => {
       await store.close?.();

@@ -6,7 +6,7 @@ import type { Policy } from './policy.js';
 import { PROTOCOL_METHODS } from './protocol-methods.js';
 import { isPending } from './pending.js';
 import type { RateLimiter, RateLimitInfo, RateLimitResult } from './rate-limit.js';
-import { routeMessage } from './route-message.js';
+import { resolveTarget, type ResolvedItem } from './resolve-target.js';
 import type { Router } from './routing.js';
 import type { Subject } from './subject.js';
 import { readTarget, type Target } from './target.js';
@@ -25,8 +25,10 @@ export type Decision =
        * requests, which go back to the upstream that asked.
        */
       upstream: string | null;
-      /** The tool, resource or prompt the message acts on, if any. */
+      /** The tool, resource or prompt the message names, as the client sent it, if any. */
       target: Target | null;
+      /** The upstream item that name reaches (what runs), when the message goes to an upstream. */
+      item: ResolvedItem | null;
       /**
        * The name the upstream knows the target by, when it differs from the one the client sent
        * (the client sees it prefixed or renamed); the data plane rewrites the message with it.
@@ -44,27 +46,50 @@ export type Decision =
  * for them), and the data plane sends them to the upstream that asked.
  */
 export function decideMessage(
-  parts: { policy: Policy; rateLimiter: RateLimiter; router: Router; catalog: Catalog },
+  parts: DecideParts,
   subject: Subject,
   message: ClientMessage,
 ): Decision | Promise<Decision> {
-  if (message.kind === 'response') return { ok: true, upstream: null, target: null, rateLimit: null };
+  if (message.kind === 'response') return { ok: true, upstream: null, target: null, item: null, rateLimit: null };
   const target = readTarget(message.method, message.params);
   if (target !== null && 'ok' in target) return target;
   const allowed = parts.policy.authorize(subject, message.method, target);
   if (!allowed.ok) return allowed;
   const limited = parts.rateLimiter.consume(subject, message.method);
-  return isPending(limited) ? limited.then((result) => afterRateLimit(parts, message.method, target, result)) : afterRateLimit(parts, message.method, target, limited);
+  return isPending(limited) ? limited.then((result) => afterRateLimit(parts, subject, message.method, target, result)) : afterRateLimit(parts, subject, message.method, target, limited);
+}
+
+/** The compiled parts a decision uses. */
+export interface DecideParts {
+  policy: Policy;
+  rateLimiter: RateLimiter;
+  router: Router;
+  catalog: Catalog;
 }
 
 /** The rest of a decision once the rate limit has answered: where the message goes. */
-function afterRateLimit(parts: { router: Router; catalog: Catalog }, method: string, target: Target | null, limited: RateLimitResult): Decision {
+function afterRateLimit(parts: DecideParts, subject: Subject, method: string, target: Target | null, limited: RateLimitResult): Decision {
   if (!limited.ok) return limited;
+  return placeMessage(parts, subject, method, target, limited.rateLimit);
+}
+
+/**
+ * Where a message the policy and the rate limit let through goes: the item its name reaches
+ * (resolveTarget), refused when the policy denies that item under any of its names. The data
+ * plane asks again after listing the upstreams for a name the catalog did not know, so the
+ * message is not counted twice.
+ */
+export function placeMessage(parts: Pick<DecideParts, 'policy' | 'router' | 'catalog'>, subject: Subject, method: string, target: Target | null, rateLimit: RateLimitInfo | null): Decision {
   if (PROTOCOL_METHODS.has(method) || LIST_METHODS.has(method) || method === SET_LEVEL) {
-    return { ok: true, upstream: null, target, rateLimit: limited.rateLimit };
+    return { ok: true, upstream: null, target, item: null, rateLimit };
   }
-  const routed = routeMessage(parts.router, parts.catalog, method, target);
-  if (!routed.ok) return routed;
-  if (routed.name !== undefined) return { ok: true, upstream: routed.upstream, target, name: routed.name, rateLimit: limited.rateLimit };
-  return { ok: true, upstream: routed.upstream, target, rateLimit: limited.rateLimit };
+  const resolved = resolveTarget(parts.router, parts.catalog, method, target);
+  if (!resolved.ok) return resolved;
+  const { upstream, item } = resolved;
+  if (item) {
+    const allowed = parts.policy.authorize(subject, method, target, resolved.aliases);
+    if (!allowed.ok) return allowed;
+    if (item.name !== target!.name) return { ok: true, upstream, target, item, name: item.name, rateLimit };
+  }
+  return { ok: true, upstream, target, item, rateLimit };
 }

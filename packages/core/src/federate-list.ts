@@ -2,7 +2,7 @@ import type { Catalog } from './catalog.js';
 import type { Denial } from './errors.js';
 import type { ListSpec } from './list-methods.js';
 import type { Policy } from './policy.js';
-import { routeMessage } from './route-message.js';
+import { placeMessage } from './decide.js';
 import type { Router } from './routing.js';
 import type { Subject } from './subject.js';
 
@@ -48,11 +48,12 @@ export function federateList(
       if (typeof key !== 'string' || typeof name !== 'string') continue;
       const visible = catalog.visibleName(spec.kind, page.upstream, name);
       if (visible === undefined) continue;
-      // Templates are used through URIs: policy and routing see the template itself.
+      // Templates are used through URIs: policy and routing see the template itself. Shown only
+      // when the call that uses it would be decided exactly so: allowed, and reaching this item.
       const target = { kind: spec.targetKind, name: spec.kind === 'resourceTemplates' ? key : visible };
       if (!parts.policy.authorize(subject, spec.useMethod, target).ok) continue;
-      const route = routeMessage(parts.router, catalog, spec.useMethod, target);
-      if (!route.ok || route.upstream !== page.upstream) continue;
+      const placed = placeMessage(parts, subject, spec.useMethod, target, null);
+      if (!placed.ok || placed.item?.upstream !== page.upstream || placed.item.name !== key) continue;
       out.push(visible === name || !spec.named ? item : { ...record, name: visible });
     }
   }

@@ -10,7 +10,12 @@ export type AuthorizeResult = { ok: true } | Denial;
 
 /** Decides whether a subject may send a method (and reach its target). */
 export interface Policy {
-  authorize(subject: Subject, method: string, target: Target | null): AuthorizeResult;
+  /**
+   * Whether the subject may send `method` to `target`, the name it sent. `aliases` are the other
+   * names the item that name reaches goes by (see Catalog.aliases): a deny on any of them denies
+   * it too, while an allow must match the name the client uses.
+   */
+  authorize(subject: Subject, method: string, target: Target | null, aliases?: readonly string[]): AuthorizeResult;
 }
 
 type ListName = 'methods' | 'tools' | 'resources' | 'prompts';
@@ -70,7 +75,7 @@ export function createPolicy(policy: ResolvedOptions['policy']): Policy {
   };
 
   return {
-    authorize(subject, method, target) {
+    authorize(subject, method, target, aliases) {
       const p = policyFor(subject);
       if (p.deny.methods.matches(method)) return deny('FORBIDDEN', `method "${method}" is denied`);
       if (!(PROTOCOL_METHODS.has(method) || p.allow.methods.matches(method) || defaultAllows)) {
@@ -79,6 +84,8 @@ export function createPolicy(policy: ResolvedOptions['policy']): Policy {
       if (target) {
         const list = LIST_OF[target.kind];
         if (p.deny[list].matches(target.name)) return deny('FORBIDDEN', `${target.kind} "${target.name}" is denied`);
+        // Named in the client's own words: the alias that matched may be a name it never saw.
+        if (aliases) for (const alias of aliases) if (p.deny[list].matches(alias)) return deny('FORBIDDEN', `${target.kind} "${target.name}" is denied`);
         if (!(p.allow[list].matches(target.name) || defaultAllows)) {
           return deny('FORBIDDEN', `${target.kind} "${target.name}" is not allowed`);
         }

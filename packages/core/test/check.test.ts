@@ -16,6 +16,7 @@ describe('check() over the seed configuration', () => {
       subject: { tenant: 'client', client: 'local-dev', apiKeyId: 'local-dev-key' },
       upstream: 'mcp-local',
       target: { kind: 'tool', name: 'echo' },
+      item: { kind: 'tool', upstream: 'mcp-local', name: 'echo' },
       rateLimit: { key: 'mcp-gateway:rate:client:local-dev:tools/call', limit: 120, remaining: 119, resetMs: expect.any(Number) },
     });
   });

@@ -85,42 +85,43 @@ describe('assignNames', () => {
 });
 
 describe('Catalog', () => {
-  it('resolves a shown name to its upstream and original name, and reads unlisted prefixed names', () => {
+  it('finds a shown name\'s upstream and original name; a name it never listed, prefixed or raw, finds nothing', () => {
     const c = catalog({}, [{ ...UPSTREAMS[0]!, prefix: 'a.' }, UPSTREAMS[1]!]);
     c.record('tools', 'alpha', tools('search'), true);
     c.record('tools', 'beta', tools('search'), true);
     expect(c.visibleName('tools', 'alpha', 'search')).toBe('a.search');
     expect(c.visibleName('tools', 'beta', 'search')).toBe('search');
-    expect(c.resolve({ kind: 'tool', name: 'a.search' })).toEqual({ upstream: 'alpha', name: 'search' });
-    expect(c.resolve({ kind: 'tool', name: 'search' })).toEqual({ upstream: 'beta', name: 'search' });
-    expect(c.resolve({ kind: 'tool', name: 'a.unlisted' })).toEqual({ upstream: 'alpha', name: 'unlisted' });
-    expect(c.resolve({ kind: 'tool', name: 'unlisted' })).toBeUndefined();
+    expect(c.find({ kind: 'tool', name: 'a.search' })).toEqual({ upstream: 'alpha', name: 'search' });
+    expect(c.find({ kind: 'tool', name: 'search' })).toEqual({ upstream: 'beta', name: 'search' });
+    expect(c.find({ kind: 'tool', name: 'a.unlisted' })).toBeUndefined();
+    expect(c.find({ kind: 'tool', name: 'alpha_search' })).toBeUndefined();
+    expect(c.find({ kind: 'tool', name: 'unlisted' })).toBeUndefined();
   });
 
   it('a first page replaces what an upstream listed before; a later page adds to it', () => {
     const c = catalog();
     c.record('tools', 'alpha', tools('one'), true);
     c.record('tools', 'alpha', tools('two', 'one'), false);
-    expect(c.resolve({ kind: 'tool', name: 'two' })).toMatchObject({ upstream: 'alpha' });
+    expect(c.find({ kind: 'tool', name: 'two' })).toMatchObject({ upstream: 'alpha' });
     c.record('tools', 'alpha', tools('three'), true);
-    expect(c.resolve({ kind: 'tool', name: 'one' })).toBeUndefined();
+    expect(c.find({ kind: 'tool', name: 'one' })).toBeUndefined();
   });
 
   it('routes a resource by exact URI first, then by the template it matches, in upstreams order', () => {
     const c = catalog();
     c.record('resources', 'beta', [{ uri: 'file:///readme' }], true);
     c.record('resourceTemplates', 'alpha', [{ uriTemplate: 'file:///{path}', name: 'files' }], true);
-    expect(c.resolve({ kind: 'resource', name: 'file:///readme' })).toEqual({ upstream: 'beta', name: 'file:///readme' });
-    expect(c.resolve({ kind: 'resource', name: 'file:///other' })).toEqual({ upstream: 'alpha', name: 'file:///other' });
-    expect(c.resolve({ kind: 'resource', name: 'file:///{path}' })).toEqual({ upstream: 'alpha', name: 'file:///{path}' });
-    expect(c.resolve({ kind: 'resource', name: 'http://elsewhere' })).toBeUndefined();
+    expect(c.find({ kind: 'resource', name: 'file:///readme' })).toEqual({ upstream: 'beta', name: 'file:///readme' });
+    expect(c.find({ kind: 'resource', name: 'file:///other' })).toEqual({ upstream: 'alpha', name: 'file:///other' });
+    expect(c.find({ kind: 'resource', name: 'file:///{path}' })).toEqual({ upstream: 'alpha', name: 'file:///{path}' });
+    expect(c.find({ kind: 'resource', name: 'http://elsewhere' })).toBeUndefined();
   });
 
   it('under "error", a colliding name is refused with NAME_COLLISION naming both upstreams', () => {
     const c = catalog({ collisions: 'error' });
     c.record('tools', 'alpha', tools('search'), true);
     c.record('tools', 'beta', tools('search'), true);
-    expect(c.resolve({ kind: 'tool', name: 'search' })).toMatchObject({ ok: false, name: 'NAME_COLLISION', status: 502 });
+    expect(c.find({ kind: 'tool', name: 'search' })).toMatchObject({ ok: false, name: 'NAME_COLLISION', status: 502 });
     expect(c.collisionError('tools')?.error.message).toContain('"alpha" and "beta" both offer "search"');
   });
 });

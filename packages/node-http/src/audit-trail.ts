@@ -1,4 +1,4 @@
-import { auditDecisionFor, isoTime, readTarget, type AuditEvent, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, isoTime, readTarget, type AuditEvent, type Decision, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
 import type { GatewayLogger } from './create-gateway.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
@@ -40,8 +40,11 @@ export class PostAudit {
 
   constructor(private readonly sink: AuditSink) {}
 
-  /** One event for a message; `failure` is how the gateway or upstream refused it, if it did. */
-  message(item: MessageResult | undefined, upstream: string | null, status: number, failure: Denial | undefined): void {
+  /**
+   * One event for a message; `placed` is where the gateway sent it (null when it answered or
+   * refused it itself), `failure` how the gateway or upstream refused it, if it did.
+   */
+  message(item: MessageResult | undefined, placed: Extract<Decision, { ok: true }> | null, status: number, failure: Denial | undefined): void {
     const message = item?.ok ? item.message : undefined;
     const method = message && message.kind !== 'response' ? message.method : null;
     let target: Target | null = null;
@@ -50,6 +53,8 @@ export class PostAudit {
       target = read !== null && !('ok' in read) ? read : null;
     }
     const error = failure?.name ?? null;
+    const sent = failure === undefined || auditDecisionFor(error) === 'allowed' ? placed : null;
+    const ran = sent?.item;
     this.sink.emit({
       time: this.time,
       requestId: message ? (message.kind === 'notification' ? null : message.id) : (item && !item.ok ? item.id : null),
@@ -58,7 +63,8 @@ export class PostAudit {
       apiKeyId: this.subject?.apiKeyId ?? null,
       method,
       target,
-      upstream: failure && auditDecisionFor(error) !== 'allowed' ? null : upstream,
+      upstream: sent?.upstream ?? null,
+      item: ran ? { kind: ran.kind, name: ran.name } : null,
       decision: auditDecisionFor(error),
       status,
       errorCode: failure?.error.code ?? null,

@@ -1,4 +1,4 @@
-import { LIST_METHODS, readTarget, routeMessage, type ClientMessage, type Decision, type ListKind, type TargetKind } from '@gw/core';
+import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type Subject, type TargetKind } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import { listingUpstreams, readRest } from './lists.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -18,19 +18,15 @@ const SPEC_OF = new Map([...LIST_METHODS.values()].map((spec) => [spec.kind, spe
 /**
  * A message no routing rule sends anywhere, naming a tool, prompt or resource the catalog does
  * not know (the client called it without listing, or another replica did the listing): the
- * upstreams are listed once more and the message routed again. The message already passed the
- * policy and the rate limit; it is not counted twice.
+ * upstreams are listed once more and the message placed again (resolved, and the policy asked
+ * about the item it reaches). It already passed the rate limit; it is not counted twice.
  */
-export async function rerouteUnknown(gw: GatewayRuntime, context: FanOutContext, message: ClientMessage, decision: Decision): Promise<Decision> {
+export async function rerouteUnknown(gw: GatewayRuntime, context: FanOutContext, subject: Subject, message: ClientMessage, decision: Decision): Promise<Decision> {
   if (decision.ok || decision.name !== 'NO_ROUTE' || message.kind === 'response') return decision;
   const target = readTarget(message.method, message.params);
   if (target === null || 'ok' in target) return decision;
   await Promise.all(LISTS_OF[target.kind].map((kind) => refresh(gw, context, kind)));
-  const routed = routeMessage(gw.core.router, gw.core.catalog, message.method, target);
-  if (!routed.ok) return routed;
-  const out: Decision = { ok: true, upstream: routed.upstream, target, rateLimit: null };
-  if (routed.name !== undefined) out.name = routed.name;
-  return out;
+  return gw.core.place(subject, message);
 }
 
 /** When a list kind was last fetched to find an unknown name, and the fetch under way. */

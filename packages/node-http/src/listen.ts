@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extend, MODERN_META, routeMessage, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
+import { extend, MODERN_META, resolveTarget, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
@@ -107,7 +107,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
 
 /** The upstream a resource URI routes to, if any. */
 function routesTo(gw: GatewayRuntime, uri: string): string | undefined {
-  const route = routeMessage(gw.core.router, gw.core.catalog, 'resources/subscribe', { kind: 'resource', name: uri });
+  const route = resolveTarget(gw.core.router, gw.core.catalog, 'resources/subscribe', { kind: 'resource', name: uri });
   return route.ok && route.upstream !== null ? route.upstream : undefined;
 }
 

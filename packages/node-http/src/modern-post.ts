@@ -87,7 +87,7 @@ export async function handleModernPost(
   const session = gw.bridges.for(subject, client);
   const departure = departureOf(res);
   if (!decision.ok && decision.name === 'NO_ROUTE') {
-    decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, message, decision);
+    decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, message, decision);
   }
   // A resource no upstream serves does not exist as far as the client can tell, which the
   // revision answers with -32602 and the URI (server/resources, Error Handling), not -32601.
@@ -127,7 +127,7 @@ export async function handleModernPost(
   }
   answer.end();
   metrics.message(failure?.name ?? 'ok');
-  audit?.message(item, decision.upstream, res.statusCode, failure);
+  audit?.message(item, decision, res.statusCode, failure);
 }
 
 /**

@@ -144,7 +144,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     const decision = decisions[i]!;
     const item = items[i]!;
     if (!decision.ok && decision.name === 'NO_ROUTE' && item.ok) {
-      decisions[i] = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, item.message, decision);
+      decisions[i] = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, item.message, decision);
     }
   }
   let forwardsAny = false;
@@ -170,7 +170,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
       const decision = decisions[i]!;
       const failure = failures[i];
       const status = failure?.status ?? (envelope.batch ? 200 : res.statusCode);
-      audit.message(items[i]!, decision.ok ? decision.upstream : null, status, failure);
+      audit.message(items[i]!, decision.ok ? decision : null, status, failure);
     }
   }
 }

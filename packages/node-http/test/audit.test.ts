@@ -58,8 +58,8 @@ describe('audit events', () => {
     const who = { tenant: 'acme', client: 'app', apiKeyId: 'key-1' };
     expect(events).toHaveLength(7);
     expect(events[0]).toMatchObject({ ...who, method: 'initialize', decision: 'allowed', status: 200, upstream: null, errorCode: null });
-    expect(events[1]).toMatchObject({ ...who, requestId: 1, method: 'tools/call', target: { kind: 'tool', name: 'up.add' }, upstream: 'up', decision: 'allowed', status: 200 });
-    expect(events[2]).toMatchObject({ ...who, requestId: 2, decision: 'denied', status: 403, errorCode: -40300, error: 'FORBIDDEN', upstream: null });
+    expect(events[1]).toMatchObject({ ...who, requestId: 1, method: 'tools/call', target: { kind: 'tool', name: 'up.add' }, upstream: 'up', item: { kind: 'tool', name: 'up.add' }, decision: 'allowed', status: 200 });
+    expect(events[2]).toMatchObject({ ...who, requestId: 2, decision: 'denied', status: 403, errorCode: -40300, error: 'FORBIDDEN', upstream: null, item: null });
     expect(events[3]).toMatchObject({ requestId: 3, decision: 'allowed', status: 200 });
     expect(events[4]).toMatchObject({ requestId: 4, decision: 'rate_limited', status: 429, errorCode: -42900 });
     expect(events[5]).toMatchObject({ requestId: 5, tenant: null, apiKeyId: null, method: 'tools/list', decision: 'auth_failed', status: 401 });

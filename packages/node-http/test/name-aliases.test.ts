@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGateway, type CompiledGateway, type GatewayOptions } from '@gw/core';
+import { compileGateway, type AuditEvent, type CompiledGateway, type GatewayOptions } from '@gw/core';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
 
@@ -15,6 +15,7 @@ let alpha: FederatedUpstream;
 let beta: FederatedUpstream;
 let gw: RunningGateway;
 let options: GatewayOptions;
+const events: AuditEvent[] = [];
 
 beforeAll(async () => {
   alpha = await startFederatedUpstream({ name: 'alpha' });
@@ -35,7 +36,7 @@ beforeAll(async () => {
       { name: 'beta', url: beta.url, timeoutMs: 5_000 },
     ],
   };
-  gw = await startGateway(options);
+  gw = await startGateway(options, { onAudit: (event) => void events.push(event) });
 });
 
 afterAll(async () => {
@@ -114,6 +115,12 @@ describe('a deny holds under every name, on the wire', () => {
     }
     // None of the refused calls reached alpha's denied items.
     expect(alpha.methods.filter((method) => method === 'prompts/get' || method === 'completion/complete')).toEqual([]);
+    // Audit names what the client sent and the item that ran (under alpha's own name for it).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const search = events.find((event) => event.target?.name === 'a.search');
+    expect(search).toMatchObject({ upstream: 'alpha', target: { kind: 'tool', name: 'a.search' }, item: { kind: 'tool', name: 'search' }, decision: 'allowed' });
+    const refused = events.find((event) => event.target?.name === 'a.only_alpha');
+    expect(refused).toMatchObject({ upstream: null, item: null, decision: 'denied' });
   });
 
   it('a 2026-07-28 stateless client: every spelling of a denied item is refused as check() refuses it', async () => {

@@ -69,3 +69,29 @@ describe('everyone', () => {
     });
   });
 });
+
+describe('a deny holds under every name of an item', () => {
+  // Two upstreams that both have a `delete` tool: the gateway shows them as `files_delete` and
+  // `notes_delete` (federation.collisions: prefix). Record what they list, as the running
+  // gateway does when a client lists tools, and check() resolves names exactly as it will.
+  const federated = compileGateway({
+    auth: { apiKeys: [{ key: 'ops-key', tenant: 'acme', client: 'ops' }] },
+    policy: { rules: [{ allow: { methods: ['tools/call'], tools: ['*'] }, deny: { tools: ['files_delete'] } }] },
+    upstreams: [
+      { name: 'files', url: 'http://files.internal:9000/mcp' },
+      { name: 'notes', url: 'http://notes.internal:9000/mcp' },
+    ],
+  });
+  federated.catalog.record('tools', 'files', [{ name: 'delete' }, { name: 'list' }], true);
+  federated.catalog.record('tools', 'notes', [{ name: 'delete' }], true);
+
+  it('refuses the denied item under its listed name and reaches the other upstream\'s', async () => {
+    expect(await federated.check({ apiKey: 'ops-key', message: callTool('files_delete') })).toMatchObject({ ok: false, status: 403 });
+    expect(await federated.check({ apiKey: 'ops-key', message: callTool('notes_delete') })).toMatchObject({ ok: true, item: { upstream: 'notes', name: 'delete' } });
+  });
+
+  it('reaches nothing under a name the gateway never listed', async () => {
+    expect(await federated.check({ apiKey: 'ops-key', message: callTool('files_list') })).toMatchObject({ ok: false, name: 'NO_ROUTE' });
+    expect(await federated.check({ apiKey: 'ops-key', message: callTool('list') })).toMatchObject({ ok: true, item: { upstream: 'files', name: 'list' } });
+  });
+});

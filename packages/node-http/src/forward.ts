@@ -140,7 +140,7 @@ class UpstreamCall implements ExchangeSink {
     if (status === 404 && this.upstream.sessionId !== undefined) this.sessionGone = true;
     else if (status === 200 && type === 'text/event-stream') {
       this.mode = 'sse';
-      this.relay = new EventRelay(job.session, job.upstream, job.answer);
+      this.relay = new EventRelay(job.session, job.upstream, job.answer, job.requestId === undefined ? null : idKey(job.requestId));
     } else if (status === 200 && type === 'application/json') this.mode = job.requestId === undefined ? 'discard' : 'json';
     else if (status === 202 || (status === 200 && job.requestId === undefined)) this.mode = 'discard';
     // A stateless upstream answers an unknown method 404 with its own -32601.
@@ -234,7 +234,7 @@ function complete(job: Forwarding, mode: Mode, status: number, type: string, bod
         // Anything else (a batch, server requests before the response) is relayed message by message.
       }
       const text = bytes.toString('utf8');
-      const answered = relayJson(job.session, upstream, text, answer);
+      const answered = relayJson(job.session, upstream, text, answer, idKey(job.requestId!));
       if (!answered.has(idKey(job.requestId!))) fail(job, parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
       return;
     }

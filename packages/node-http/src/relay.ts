@@ -40,6 +40,7 @@ export function relayMessage(
   event: SseEvent,
   message: unknown,
   answer: Pick<Answer, 'event'>,
+  expected?: ExpectedResponse,
 ): JsonRpcId | undefined {
   const out = withGatewayEventId(upstream, event);
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
@@ -60,9 +61,20 @@ export function relayMessage(
       return undefined;
     }
   }
+  const id = typeof record.method !== 'string' && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : undefined;
+  // A response to a request the gateway did not send on this exchange (another client's, another
+  // upstream's, or none) is the upstream's mistake or its attack: it never reaches the client.
+  if (id !== undefined && expected !== undefined && idKey(id) !== expected) return undefined;
   answer.event(out, message);
-  return typeof record.method !== 'string' && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : undefined;
+  return id;
 }
+
+/**
+ * The one response an exchange may carry, as idKey gives it; null when it carries none (a
+ * notification or a client's response was forwarded). Streams that answer no request of their
+ * own (GET streams, resumed ones) check nothing: undefined.
+ */
+export type ExpectedResponse = string | null;
 
 /**
  * An upstream withdrawing one of its own requests names it by its own id; the client knows it by
@@ -91,6 +103,7 @@ export class EventRelay {
     private readonly session: Session,
     private readonly upstream: string,
     private readonly answer: Pick<Answer, 'event' | 'eventBytes'>,
+    private readonly expected?: ExpectedResponse,
   ) {}
 
   /** Bytes fed since the last event was dispatched: one event's size, bounded by the caller. */
@@ -116,6 +129,8 @@ export class EventRelay {
     const text = bytes.toString('latin1');
     const found = readCanonical(text);
     if (found === undefined) return false;
+    // A response this exchange did not ask for is dropped event by event, by the parser's path.
+    if (this.expected !== undefined) for (const id of found.answered) if (idKey(id) !== this.expected) return false;
     for (const id of found.answered) this.answered.add(idKey(id));
     if (found.idStarts.length === 0) {
       this.answer.eventBytes!(bytes);
@@ -141,8 +156,12 @@ export class EventRelay {
       // A response (most events) is only checked, not built: the answer writes its text as it is.
       const scanned = scanAnswer(event.data);
       if (scanned.kind !== 'other') {
+        if (scanned.kind === 'response') {
+          const key = idKey(scanned.id);
+          if (this.expected !== undefined && key !== this.expected) return;
+          this.answered.add(key);
+        }
         this.answer.event(withGatewayEventId(this.upstream, event), undefined);
-        if (scanned.kind === 'response') this.answered.add(idKey(scanned.id));
         return;
       }
     }
@@ -155,20 +174,20 @@ export class EventRelay {
     }
     const batch = Array.isArray(parsed.value);
     for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
-      const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer);
+      const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer, this.expected);
       if (answered !== undefined) this.answered.add(idKey(answered));
     }
   }
 }
 
 /** Relays an upstream's JSON answer (one message or a batch). */
-export function relayJson(session: Session, upstream: string, text: string, answer: Answer): Set<string> {
+export function relayJson(session: Session, upstream: string, text: string, answer: Answer, expected: ExpectedResponse): Set<string> {
   const answered = new Set<string>();
   const parsed = parseJson(text);
   if (!parsed.ok) return answered;
   const batch = Array.isArray(parsed.value);
   for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
-    const id = relayMessage(session, upstream, { data: batch ? JSON.stringify(message) : text }, message, answer);
+    const id = relayMessage(session, upstream, { data: batch ? JSON.stringify(message) : text }, message, answer, expected);
     if (id !== undefined) answered.add(idKey(id));
   }
   return answered;

@@ -34,29 +34,44 @@ export type Decision =
        * (the client sees it prefixed or renamed); the data plane rewrites the message with it.
        */
       name?: string;
-      /** The counters after this message; `null` for responses, which are not rate-limited. */
+      /** The counters after this message (a client's responses count under `response`). */
       rateLimit: RateLimitInfo | null;
     }
   | Denial;
 
 /**
  * Decides one message, in the order of the gateway's flow: what it targets, whether the policy
- * allows it, whether the rate limit has room, and where it goes. Responses from the client
- * answer a server's request; they are neither policy-checked nor rate-limited (the server asked
- * for them), and the data plane sends them to the upstream that asked.
+ * allows the name it sent, whether the rate limit has room, and where it goes (placeMessage).
+ * Responses from the client answer a server's request; they are not policy-checked (the server
+ * asked for them) but count against the rate limit, and the data plane sends them to the
+ * upstream that asked.
  */
 export function decideMessage(
   parts: DecideParts,
   subject: Subject,
   message: ClientMessage,
 ): Decision | Promise<Decision> {
-  if (message.kind === 'response') return { ok: true, upstream: null, target: null, item: null, rateLimit: null };
+  if (message.kind === 'response') {
+    const limited = parts.rateLimiter.consume(subject, RESPONSE_METHOD);
+    return isPending(limited) ? limited.then(answerToServer) : answerToServer(limited);
+  }
   const target = readTarget(message.method, message.params);
   if (target !== null && 'ok' in target) return target;
   const allowed = parts.policy.authorize(subject, message.method, target);
   if (!allowed.ok) return allowed;
   const limited = parts.rateLimiter.consume(subject, message.method);
   return isPending(limited) ? limited.then((result) => afterRateLimit(parts, subject, message.method, target, result)) : afterRateLimit(parts, subject, message.method, target, limited);
+}
+
+/**
+ * The rate-limit name a client's responses count under (`rateLimit.byMethod.response` sets their
+ * limit): answers are the server's questions' business, but a client sending them without end is
+ * still sending.
+ */
+export const RESPONSE_METHOD = 'response';
+
+function answerToServer(limited: RateLimitResult): Decision {
+  return limited.ok ? { ok: true, upstream: null, target: null, item: null, rateLimit: limited.rateLimit } : limited;
 }
 
 /** The compiled parts a decision uses. */

@@ -46,12 +46,14 @@ describe('check() over the seed configuration', () => {
     }
   });
 
-  it('lets a client answer a server request without policy or rate limit', async () => {
+  it('lets a client answer a server request without policy, its answers counted under `response`', async () => {
+    const answer = (i: number) => ({ jsonrpc: '2.0', id: `s${i}`, result: { action: 'accept' } });
     const gw = compileGateway({ ...seed, rateLimit: { defaultRpm: 1 } });
-    for (let i = 0; i < 3; i++) {
-      const result = await gw.check({ apiKey: 'dev_key_1', message: { jsonrpc: '2.0', id: `s${i}`, result: { action: 'accept' } } });
-      expect(result).toMatchObject({ ok: true, upstream: null, rateLimit: null });
-    }
+    expect(await gw.check({ apiKey: 'dev_key_1', message: answer(0) })).toMatchObject({ ok: true, upstream: null, rateLimit: { key: 'mcp-gateway:rate:client:local-dev:response', limit: 1, remaining: 0 } });
+    expect(await gw.check({ apiKey: 'dev_key_1', message: answer(1) })).toMatchObject({ ok: false, name: 'RATE_LIMITED', status: 429 });
+    const roomy = compileGateway({ ...seed, rateLimit: { defaultRpm: 1, byMethod: { response: 3 } } });
+    for (let i = 0; i < 3; i++) expect(await roomy.check({ apiKey: 'dev_key_1', message: answer(i) })).toMatchObject({ ok: true });
+    expect(await roomy.check({ apiKey: 'dev_key_1', message: answer(3) })).toMatchObject({ ok: false, name: 'RATE_LIMITED' });
   });
 
   it('rate-limits after authorization: a denied call does not use up the limit', async () => {

@@ -61,6 +61,31 @@ export class LocalServerRequests extends Map<string, ServerRequestOrigin> implem
   }
 }
 
+/**
+ * Sealed server-request ids answered on this replica, per session: a repeated answer is refused
+ * while it is remembered. Bounded (oldest forgotten first), since a sealed session costs this
+ * replica nothing until it is used; the same id given out again (its upstream asked anew under
+ * the same id) is forgotten, so that answer goes through.
+ */
+export class AnsweredServerRequests {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly limit = 100_000) {}
+
+  has(sessionId: string, key: string): boolean {
+    return this.keys.has(`${sessionId}\n${key}`);
+  }
+
+  add(sessionId: string, key: string): void {
+    this.keys.add(`${sessionId}\n${key}`);
+    if (this.keys.size > this.limit) this.keys.delete(this.keys.values().next().value!);
+  }
+
+  forget(sessionId: string, key: string): void {
+    this.keys.delete(`${sessionId}\n${key}`);
+  }
+}
+
 /** The requests of a sealed session: their ids are signed `upstream:id` strings, valid on every replica. */
 class SealedServerRequests implements ServerRequestTable {
   readonly size = 0;
@@ -68,6 +93,7 @@ class SealedServerRequests implements ServerRequestTable {
   constructor(
     private readonly sealer: SessionSealer,
     private readonly sessionId: string,
+    private readonly answered: AnsweredServerRequests,
   ) {}
 
   values(): Iterable<ServerRequestOrigin> {
@@ -75,19 +101,22 @@ class SealedServerRequests implements ServerRequestTable {
   }
 
   add(upstream: string, id: JsonRpcId): JsonRpcId {
-    return this.sealer.serverRequestId(this.sessionId, upstream, id);
+    const gatewayId = this.sealer.serverRequestId(this.sessionId, upstream, id);
+    this.answered.forget(this.sessionId, idKey(gatewayId));
+    return gatewayId;
   }
 
   get(key: string): ServerRequestOrigin | undefined {
     // The ids handed out are strings: a number (key "n…") names none of them.
-    if (!key.startsWith('s')) return undefined;
+    if (!key.startsWith('s') || this.answered.has(this.sessionId, key)) return undefined;
     const gatewayId = key.slice(1);
     const origin = this.sealer.serverRequestOrigin(this.sessionId, gatewayId);
     return origin && extend(origin, { gatewayId });
   }
 
-  delete(): boolean {
-    return false;
+  delete(key: string): boolean {
+    this.answered.add(this.sessionId, key);
+    return true;
   }
 
   withdraw(upstream: string, id: unknown): JsonRpcId | undefined {
@@ -217,6 +246,8 @@ export class SessionStore {
   private readonly ended = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private readonly maxAgeMs: number;
+  /** Server requests of sealed sessions answered here, so each is answered at most once per replica. */
+  private readonly answered = new AnsweredServerRequests();
 
   constructor(
     private readonly limits: SessionLimits,
@@ -273,7 +304,7 @@ export class SessionStore {
     const session: Session = {
       ...draft,
       id: token,
-      serverRequests: new SealedServerRequests(sealer, token),
+      serverRequests: new SealedServerRequests(sealer, token, this.answered),
       sealed: { carried: new Set(claims.upstreams.map((upstream) => upstream.name)), expiresAt: claims.issuedAt + this.maxAgeMs },
     };
     this.hold(session);
@@ -311,7 +342,7 @@ export class SessionStore {
     if (now >= expiresAt || claims.issuedAt > now + CLOCK_SKEW_MS) return undefined;
     const session: Session = {
       ...newSession(id, claims.subject, claims.protocolVersion, claims.initializeParams),
-      serverRequests: new SealedServerRequests(this.sealer!, id),
+      serverRequests: new SealedServerRequests(this.sealer!, id, this.answered),
       sealed: { carried: new Set(claims.upstreams.map((upstream) => upstream.name)), expiresAt },
     };
     for (const { name, sessionId, protocolVersion } of claims.upstreams) {

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayOptions } from '@gw/core';
+import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
+import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
+
+// A server-to-client request (here alpha's elicitation) is answered to its upstream at most once:
+// the client's second answer to the same request is refused, with session ids in memory and with
+// sealed ones, and a client's answers count against its rate limit.
+
+const KEY = 'answer-key';
+const SECRET = 'a-session-secret-of-at-least-32-characters!';
+let alpha: FederatedUpstream;
+const gateways: RunningGateway[] = [];
+
+beforeAll(async () => {
+  alpha = await startFederatedUpstream({ name: 'alpha' });
+});
+
+afterAll(async () => {
+  for (const gw of gateways) await gw.close();
+  await alpha?.close();
+});
+
+async function gateway(extra: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
+  const gw = await startGateway({
+    auth: { apiKeys: [{ key: KEY, tenant: 't' }] },
+    policy: { rules: [{ allow: { methods: ['*'], tools: ['*'] } }] },
+    upstreams: [{ name: 'alpha', url: alpha.url, timeoutMs: 5_000 }],
+    ...extra,
+  });
+  gateways.push(gw);
+  return gw;
+}
+
+interface Message {
+  id?: string | number;
+  method?: string;
+  result?: { content?: { text?: string }[] };
+  error?: { code: number; message: string };
+}
+
+/** POSTs a tools/call and reads its event stream; resolves with the first server request, and the call's end. */
+async function callAsking(url: string, headers: Record<string, string>): Promise<{ question: Message; answer: Promise<Message> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'call-1', method: 'tools/call', params: { name: 'ask', arguments: {} } }),
+  });
+  const messages: Message[] = [];
+  let wake: (() => void) | undefined;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) !== -1) {
+        const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
+        buffered = buffered.slice(end + 2);
+        if (data) messages.push(JSON.parse(data) as Message);
+        wake?.();
+      }
+    }
+  })();
+  while (!messages.some((message) => message.method === 'elicitation/create')) await new Promise<void>((resolve) => (wake = resolve));
+  const question = messages.find((message) => message.method === 'elicitation/create')!;
+  return { question, answer: reading.then(() => messages.find((message) => message.id === 'call-1')!) };
+}
+
+async function answerTwice(gw: RunningGateway): Promise<{ first: number; second: { status: number; body: unknown }; result: Message }> {
+  const session = await openSession(gw.url, { 'x-api-key': KEY });
+  const headers = { 'x-api-key': KEY, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+  const { question, answer } = await callAsking(gw.url, headers);
+  const reply = (who: string) => ({ jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { who } } });
+  const first = await post(gw.url, reply('bob'), headers);
+  const result = await answer;
+  const second = await post(gw.url, reply('mallory'), headers);
+  return { first: first.status, second, result };
+}
+
+describe('answers to server requests', () => {
+  it('in-memory sessions: the second answer to one request is refused; the first is the one the upstream heard', async () => {
+    const { first, second, result } = await answerTwice(await gateway());
+    expect(first).toBe(202);
+    expect(result.result?.content?.[0]?.text).toBe('alpha heard accept:bob');
+    expect(second.status).toBe(400);
+    expect(second.body).toMatchObject({ error: { code: -32600 } });
+  });
+
+  it('sealed sessions: the same, on the replica that took the first answer', async () => {
+    const { first, second, result } = await answerTwice(await gateway({ sessions: { secrets: [SECRET] } }));
+    expect(first).toBe(202);
+    expect(result.result?.content?.[0]?.text).toBe('alpha heard accept:bob');
+    expect(second.status).toBe(400);
+    expect(second.body).toMatchObject({ error: { code: -32600 } });
+  });
+
+  it('a client\'s answers count against its rate limit (under "response")', async () => {
+    const gw = await gateway({ rateLimit: { defaultRpm: 1000, byMethod: { response: 3 } } });
+    const session = await openSession(gw.url, { 'x-api-key': KEY });
+    const headers = { 'x-api-key': KEY, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(gw.url, { jsonrpc: '2.0', id: `nobody-asked-${i}`, result: {} }, headers)).status);
+    // Three answers to nothing are refused as such; then the limit refuses them before anything is looked up.
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+  });
+});

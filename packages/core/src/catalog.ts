@@ -84,12 +84,18 @@ export class Catalog {
     return reverse.get(upstream)?.get(name);
   }
 
-  /** Names two upstreams both offer under the `error` policy, for the error that refuses them. */
-  collisionError(kind: ListKind): Denial | undefined {
+  /**
+   * The error that refuses a list, or a call of `name`, when two upstreams offer one name under
+   * the `error` policy. A call's error names the name the client sent; a list's names no item,
+   * since the colliding one may be an item the subject may not see (the log says which).
+   */
+  collisionError(kind: ListKind, name?: string): Denial | undefined {
     if (this.policy !== 'error') return undefined;
-    const [first] = this.naming(kind).collisions;
-    if (!first) return undefined;
-    return deny('NAME_COLLISION', `${first.upstreams.map((u) => `"${u}"`).join(' and ')} both offer "${first.visible}" (federation.collisions is "error"; set upstreams[].prefix or another policy)`);
+    const collisions = this.naming(kind).collisions;
+    const found = name === undefined ? collisions[0] : collisions.find((collision) => collision.visible === name);
+    if (!found) return undefined;
+    const what = name === undefined ? `the same ${kind === 'resourceTemplates' ? 'template' : kind.slice(0, -1)} name` : `"${name}"`;
+    return deny('NAME_COLLISION', `${found.upstreams.map((u) => `"${u}"`).join(' and ')} both offer ${what} (federation.collisions is "error"; set upstreams[].prefix or another policy)`);
   }
 
   /**
@@ -104,7 +110,8 @@ export class Catalog {
     const naming = this.naming(kind);
     const found = naming.byVisible.get(target.name);
     if (found) return { upstream: found.upstream, name: found.name };
-    if (this.policy === 'error' && naming.collisions.some((collision) => collision.visible === target.name)) return this.collisionError(kind);
+    const collision = this.collisionError(kind, target.name);
+    if (collision) return collision;
     return undefined;
   }
 

@@ -122,7 +122,10 @@ describe('Catalog', () => {
     c.record('tools', 'alpha', tools('search'), true);
     c.record('tools', 'beta', tools('search'), true);
     expect(c.find({ kind: 'tool', name: 'search' })).toMatchObject({ ok: false, name: 'NAME_COLLISION', status: 502 });
-    expect(c.collisionError('tools')?.error.message).toContain('"alpha" and "beta" both offer "search"');
+    expect(c.find({ kind: 'tool', name: 'search' })).toMatchObject({ error: { message: expect.stringContaining('"alpha" and "beta" both offer "search"') } });
+    // A list's refusal names no item: the colliding one may be hidden from the subject.
+    expect(c.collisionError('tools')?.error.message).toContain('"alpha" and "beta" both offer the same tool name');
+    expect(c.collisionError('tools')?.error.message).not.toContain('search');
   });
 });
 

@@ -64,7 +64,7 @@ export async function answerList(
 
   const items = gw.core.federateList(context.subject, spec, pages);
   if (!Array.isArray(items)) {
-    gw.logger.warn('upstreams offer the same name', { method: spec.method, error: items.error.message });
+    gw.logger.warn('upstreams offer the same name', { method: spec.method, error: items.error.message, collisions: gw.core.catalog.naming(spec.kind).collisions.slice(0, 20) });
     return refuse(context, request, items);
   }
   logCollisions(gw, spec);

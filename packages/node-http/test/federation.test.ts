@@ -239,14 +239,15 @@ describe('collision policy "first-wins"', () => {
 });
 
 describe('collision policy "error"', () => {
-  it('refuses the list naming both upstreams, and serves what does not collide', async () => {
+  it('refuses the list naming both upstreams (not the name: it may be hidden from the subject), and serves what does not collide', async () => {
     const gw = await gateway({ collisions: 'error' });
     const client = await connect(gw);
     const error = wireError(await client.listTools().catch((caught: unknown) => caught));
     expect(error).toMatchObject({ status: 502, code: -50202 });
-    expect(error.message).toContain('"alpha" and "beta" both offer "search"');
+    expect(error.message).toContain('"alpha" and "beta" both offer the same tool name');
     const call = await client.callTool({ name: 'search' }).catch((caught: unknown) => caught);
     expect(wireError(call)).toMatchObject({ status: 502, code: -50202 });
+    expect(wireError(call).message).toContain('"alpha" and "beta" both offer "search"');
     expect(text(await client.callTool({ name: 'only_alpha' }))).toBe('only_alpha of alpha');
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGateway, type AuditEvent, type CompiledGateway, type GatewayOptions } from '@gw/core';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
+import { startModernUpstream } from './support/modern-upstream.js';
 
 // A deny holds under every name on the wire, in both eras: alpha (prefix "a.") and beta share
 // tool, prompt and resource names; the policy allows everything but alpha's `only_alpha` (denied
@@ -136,5 +137,29 @@ describe('a deny holds under every name, on the wire', () => {
     }
     // alpha was asked for its session and the one allowed call; nothing denied reached it.
     expect(alpha.methods.slice(before).filter((method) => method === 'prompts/get' || method === 'completion/complete')).toEqual([]);
+  });
+});
+
+describe('a stateless (2026-07-28) upstream with a prefix', () => {
+  it("hears the item's own name in the body and in Mcp-Name, and a deny on that name holds for the prefixed one", async () => {
+    const modern = await startModernUpstream();
+    const prefixed = await startGateway({
+      auth: { apiKeys: [{ key: KEY, tenant: 'acme' }] },
+      policy: { rules: [{ allow: { methods: ['*'], tools: ['*'], prompts: ['*'], resources: ['*'] }, deny: { prompts: ['hello'] } }] },
+      upstreams: [{ name: 'modern', url: modern.url, timeoutMs: 5_000, prefix: 'm.' }],
+    });
+    try {
+      const headers = (method: string, name: string): Record<string, string> => ({ 'x-api-key': KEY, 'mcp-protocol-version': MODERN, 'mcp-method': method, 'mcp-name': name, accept: 'application/json' });
+      const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
+      const echo = await post(prefixed.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'm.echo', arguments: { text: 'hi' }, _meta: meta } }, headers('tools/call', 'm.echo'));
+      expect(echo.body).toMatchObject({ result: { content: [{ text: 'modern echo hi' }] } });
+      expect(modern.requests.filter((request) => request.method === 'tools/call')).toEqual([expect.objectContaining({ mcpMethod: 'tools/call', mcpName: 'echo' })]);
+      const hello = await post(prefixed.url, { jsonrpc: '2.0', id: 2, method: 'prompts/get', params: { name: 'm.hello', arguments: { who: 'x' }, _meta: meta } }, headers('prompts/get', 'm.hello'));
+      expect(hello.body).toMatchObject({ error: { code: -40300 } });
+      expect(modern.requests.some((request) => request.method === 'prompts/get')).toBe(false);
+    } finally {
+      await prefixed.close();
+      await modern.close();
+    }
   });
 });

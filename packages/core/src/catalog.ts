@@ -32,6 +32,7 @@ export class Catalog {
   private readonly listed = new Map<ListKind, Map<string, Entry[]>>();
   private readonly namings = new Map<ListKind, Naming>();
   private readonly matchers = new Map<string, RegExp>();
+  private readonly aliasMemo = new Map<string, string[]>();
   private readonly order: readonly string[];
   private readonly prefixes: ReadonlyMap<string, string | undefined>;
   private readonly policy: CollisionPolicy;
@@ -135,7 +136,7 @@ export class Catalog {
    * a collision renames it; for a resource its URI and the templates of that upstream it
    * matches. A deny on any of them denies the item, however the client spelled it.
    */
-  aliases(kind: TargetKind, upstream: string, name: string): string[] {
+  aliases(kind: TargetKind, upstream: string, name: string): readonly string[] {
     const out = [name];
     if (kind === 'resource') {
       for (const entry of this.listed.get('resourceTemplates')?.get(upstream) ?? []) {
@@ -143,10 +144,17 @@ export class Catalog {
       }
       return out;
     }
+    // A pure function of its inputs and the options, asked on every call: remembered, bounded
+    // (a rule may route names no upstream listed), as the template matchers are.
+    const key = `${kind[0]}${upstream}\n${name}`;
+    const known = this.aliasMemo.get(key);
+    if (known) return known;
     const prefixed = prefixedName(this.prefixes.get(upstream), name, this.rules);
     for (const alias of [fitName(name, this.rules), prefixed, fitName(`${upstream}_${prefixed}`, this.rules)]) {
       if (!out.includes(alias)) out.push(alias);
     }
+    if (this.aliasMemo.size >= 10_000) this.aliasMemo.clear();
+    this.aliasMemo.set(key, out);
     return out;
   }
 

@@ -20,9 +20,11 @@ function isLoopback(address: string | undefined): boolean {
  */
 export function checkSource(gw: GatewayRuntime, req: IncomingMessage): { ok: true } | Denial {
   const headers = req.headers;
-  const host = checkHost(headers.host, gw.options.server.allowedHosts, isLoopback(req.socket.localAddress));
+  const socket = req.socket;
+  const loopback = isLoopback(socket.localAddress);
+  const host = checkHost(headers.host, gw.options.server.allowedHosts, loopback);
   if (!host.ok) return host;
-  return checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins);
+  return checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins, loopback ? socket.localPort : undefined);
 }
 
 /**

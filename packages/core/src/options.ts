@@ -172,6 +172,21 @@ export const gatewayOptionsSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1)).default(() => []),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /** GET /metrics: whether it is served, and the key a scraper must present for it. */
+      metrics: z
+        .strictObject({
+          /** false: /metrics is not served (404, or the host app's next handler). */
+          enabled: z.boolean().default(true),
+          /**
+           * `sha256:<64 hex digits>` of the key a scraper sends (`Authorization: Bearer <key>`,
+           * or `X-API-Key`); omitted: /metrics needs no key. Client API keys never open it.
+           */
+          keyHash: z
+            .string()
+            .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected "sha256:" followed by 64 hex digits')
+            .optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
 

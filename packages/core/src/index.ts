@@ -52,6 +52,7 @@ export { readTarget } from './target.js';
 export type { Target, TargetKind } from './target.js';
 export { GlobSet, isValidGlob } from './glob.js';
 export { PROTOCOL_METHODS } from './protocol-methods.js';
+export { cutText, MAX_AUDIT_TEXT, MAX_LOG_TEXT } from './cut-text.js';
 export { checkOrigin } from './origin.js';
 export { checkHost } from './host.js';
 export { mergeCapabilities } from './capabilities.js';

@@ -187,6 +187,8 @@ export const gatewayOptionsSchema = z.strictObject({
             .optional(),
         })
         .prefault({}),
+      /** Most messages in one JSON-RPC batch (2025-03-26 allows batches); a larger batch gets 413. */
+      maxBatchMessages: z.number().int().positive().max(100_000).default(100),
     })
     .prefault({}),
 

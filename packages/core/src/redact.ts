@@ -1,3 +1,5 @@
+import { cutText } from './cut-text.js';
+
 /** What a redacted value is replaced by. */
 export const REDACTED = '[REDACTED]';
 
@@ -5,11 +7,14 @@ export const REDACTED = '[REDACTED]';
  * Builds a function that copies a value with every property whose name is one of `keys`
  * (case-insensitive, at any depth, in arrays too) replaced by `[REDACTED]`. Used on every log
  * line and audit event, so a header map or params object can be logged without leaking secrets.
- * Cycles are cut rather than followed.
+ * Cycles are cut rather than followed; with `maxText`, so are strings longer than it.
  */
-export function createRedactor(keys: readonly string[]): <T>(value: T) => T {
+export function createRedactor(keys: readonly string[], options: { maxText?: number } = {}): <T>(value: T) => T {
   const secret = new Set(keys.map((key) => key.toLowerCase()));
+  // Strings longer than maxText are cut with a marker (cut-text.ts), so one line stays bounded.
+  const maxText = options.maxText ?? Infinity;
   const copy = (value: unknown, seen: Set<object>): unknown => {
+    if (typeof value === 'string') return value.length > maxText ? cutText(value, maxText) : value;
     if (typeof value !== 'object' || value === null) return value;
     if (seen.has(value)) return '[Circular]';
     seen.add(value);

@@ -99,7 +99,8 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   // Refused unread: close the connection rather than drain a body the gateway will not take.
   if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? UNREAD_BODY : {});
   const body = read.body;
-  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
+  const maxBatch = gw.options.server.maxBatchMessages;
+  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value, maxBatch) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder, maxBatch);
   if (!envelope.ok) return refusePost(gw, res, audit, undefined, envelope, null);
   const items = envelope.items;
 

@@ -172,6 +172,15 @@ export const gatewayOptionsSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1)).default(() => []),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /**
+       * A connection must send its request line and headers within this (slowloris), and one that
+       * never starts a request is closed after it. Used by the CLI's server and createGatewayServer.
+       */
+      headersTimeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
+      /** The whole request, body included, must arrive within this; an answer may stream for longer. */
+      requestTimeoutMs: z.number().int().positive().max(3_600_000).default(60_000),
+      /** An idle keep-alive connection is closed after this (longer than common load balancers' 60 s). */
+      keepAliveTimeoutMs: z.number().int().positive().max(3_600_000).default(65_000),
       /** GET /metrics: whether it is served, and the key a scraper must present for it. */
       metrics: z
         .strictObject({

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { GATEWAY_ERRORS, type GatewayErrorName, type GatewayOptions, type JsonRpcId } from '@gw/core';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayServer } from '../../cli/src/http-server.js';
+import { createGatewayServer } from '../src/gateway-server.js';
 import { createGateway, type Gateway, type GatewayLogger } from '../src/index.js';
 import { Rng } from './support/rng.js';
 import { INITIALIZE_PARAMS, post, startGateway, type RunningGateway } from './support/gateway.js';

@@ -1,10 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedOptions } from '@gw/core';
-import { createGateway, GatewayConfigError, type Gateway, type GatewayOptions } from '@gw/node-http';
+import { createGateway, createGatewayServer, GatewayConfigError, serverTimeouts, type Gateway, type GatewayOptions } from '@gw/node-http';
 import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath, UsageError } from '../args.js';
 import { auditApplies, createAuditWriter, environmentName } from '../audit.js';
-import { createGatewayServer } from '../http-server.js';
 import { EXIT, envValue, type CliIo } from '../io.js';
 import { checkConfig, issueProblem, loadConfigFile, type LoadedConfig } from '../load-config.js';
 import { createCliLogger, type CliLogger } from '../logger.js';
@@ -101,7 +100,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     throw error;
   }
 
-  const server = createGatewayServer(accessLogged(gateway, logger));
+  const server = createGatewayServer(accessLogged(gateway, logger), serverTimeouts(options.server));
   const port = portOverride ?? options.server.port;
   const listening = await listen(server, options.server.host, port);
   if (!listening.ok) {

@@ -101,4 +101,4 @@ export { auditDecisionFor } from './audit.js';
 export { isoTime } from './iso-time.js';
 export { extend } from './extend.js';
 export type { AuditDecision, AuditEvent } from './audit.js';
-export { createRedactor, REDACTED } from './redact.js';
+export { createRedactor, isCredentialHeader, redactHeaders, REDACTED } from './redact.js';

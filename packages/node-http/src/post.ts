@@ -72,7 +72,7 @@ function findInitialize(items: readonly MessageResult[]): Extract<MessageResult,
  * A refusal sent before the body was read closes the connection: draining a body the gateway
  * will not take would let a caller without a key make it read as much as it cares to send.
  */
-const UNREAD_BODY: Readonly<Record<string, string>> = { connection: 'close' };
+const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
 
 /**
  * POST: the client sends one message (or, in 2025-03-26, a batch). Everything the headers decide

@@ -37,7 +37,7 @@ export function serverTimeouts(server: Pick<ResolvedOptions['server'], 'headersT
  * closed after 65 s, longer than the 60 s idle timeout of common load balancers, so the gateway
  * never closes a connection a balancer is about to reuse (which would surface as sporadic 502s).
  */
-export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = serverTimeouts({ headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000 });
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = Object.freeze(serverTimeouts({ headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000 }));
 
 /**
  * A node:http server for the gateway's handler with deliberate timeouts: those of the gateway's

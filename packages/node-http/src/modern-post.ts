@@ -41,9 +41,9 @@ const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
 
 /**
  * A POST of the stateless era (2026-07-28), from a caller already authenticated (post.ts checks
- * Host, Origin and the credential before it reads the body): no session, every request carries its revision and
- * client capabilities in `_meta` and names its method (and target) in headers that must agree
- * with the body. The gateway answers `server/discover` and the lists itself; calls go to their
+ * Host, Origin and the credential before it reads the body): no session, every request carries
+ * its revision and client capabilities in `_meta` and names its method (and target) in headers
+ * that must agree with the body. The gateway answers `server/discover` and the lists itself; calls go to their
  * upstream, a session-based one through a session the gateway holds for the subject.
  */
 export async function handleModernPost(

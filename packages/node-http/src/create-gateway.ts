@@ -8,7 +8,7 @@ import { GatewayMetrics } from './metrics.js';
 import { createOperationalEndpoints } from './operational-endpoints.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
-import { sendDenial } from './respond.js';
+import { closeIfBodyUnread, sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './session-token.js';
 import { BridgeSessions } from './bridge-sessions.js';
@@ -115,6 +115,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     if (path !== endpointPath) return operational(req, res, path);
+    // Only a POST's body is read; any other method here is answered without reading one.
+    if (req.method !== 'POST' || runtime.closing) closeIfBodyUnread(req, res);
     if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
     switch (req.method) {
       case 'POST': {
@@ -146,7 +148,10 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     }
     if (outcome === 'next') {
       if (next) next();
-      else sendDenial(res, deny('NOT_FOUND', `no endpoint at this path; the MCP endpoint is ${endpointPath}`), null);
+      else {
+        closeIfBodyUnread(req, res);
+        sendDenial(res, deny('NOT_FOUND', `no endpoint at this path; the MCP endpoint is ${endpointPath}`), null);
+      }
       return;
     }
     outcome.catch((error: unknown) => {

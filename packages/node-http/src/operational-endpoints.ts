@@ -4,7 +4,7 @@ import { answerLiveness } from './health.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { answerMetrics } from './metrics.js';
 import { checkSource } from './request-checks.js';
-import { sendDenial } from './respond.js';
+import { closeIfBodyUnread, sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 
 /** Answers one of the operational paths, or says it is not one this gateway serves. */
@@ -25,6 +25,7 @@ export function createOperationalEndpoints(gw: GatewayRuntime, health: (res: Ser
   return (req, res, path) => {
     const metricsPath = path === '/metrics';
     if ((path !== '/healthz' && path !== '/health' && !(metricsPath && metrics.enabled)) || (req.method !== 'GET' && req.method !== 'HEAD')) return 'next';
+    closeIfBodyUnread(req, res);
     const source = checkSource(gw, req);
     if (!source.ok) return Promise.resolve(sendDenial(res, source, null));
     if (path === '/healthz') return Promise.resolve(answerLiveness(gw, res));

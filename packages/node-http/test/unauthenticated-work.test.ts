@@ -113,6 +113,22 @@ describe('unauthenticated work stays small', () => {
     expect(JSON.parse(chunked!.body)).toMatchObject({ id: null, error: { code: -40101 } });
   });
 
+  it('closes rather than drains the body of any request it answers without reading the body (other paths and methods)', async () => {
+    const big = 3 * 1024 * 1024;
+    const part = Buffer.alloc(16 * 1024, 0x20);
+    for (const [line, status] of [
+      ['PUT /mcp', 405],
+      ['GET /mcp', 401],
+      ['DELETE /mcp', 401],
+      ['POST /not-the-endpoint', 404],
+      ['GET /healthz', 200],
+    ] as const) {
+      const answer = await sendPartial(`${line} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${big}\r\n\r\n`, part);
+      expect(answer, line).toMatchObject({ status, closed: true });
+      expect(answer!.headers['connection'], line).toBe('close');
+    }
+  });
+
   it('serves valid requests in the session era', async () => {
     const session = await openSession(gw.url, { 'x-api-key': KEY });
     const call = await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'up.add', arguments: { a: 40, b: 2 } } }, { 'x-api-key': KEY, 'mcp-session-id': session, accept: 'application/json' });

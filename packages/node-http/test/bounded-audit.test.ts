@@ -31,9 +31,11 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-/** Waits until the audit events of the answers so far are delivered (they follow on a later turn). */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+/** Waits (boundedly) until `count` audit events are delivered (they follow the answer on a later turn). */
+async function settle(count: number): Promise<void> {
+  for (let i = 0; i < 100 && events.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  // A moment more, so an extra event would show up too.
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** A session of revision 2025-03-26, the one that allows batches. */
@@ -53,7 +55,7 @@ describe('bounded audit output', () => {
     const longId = 'i'.repeat(50_000);
     expect((await post(gw.url, call(longId, longName), headers)).status).toBe(403);
     expect((await post(gw.url, { jsonrpc: '2.0', id: 2, method: `m${'m'.repeat(79_999)}` }, headers)).status).toBeLessThan(500);
-    await settle();
+    await settle(2);
     expect(events).toHaveLength(2);
     const [named, method] = events as [AuditEvent, AuditEvent];
     expect(named.target?.name).toBe(`${longName.slice(0, 512)}…[cut ${100_000 - 512} chars]`);
@@ -69,7 +71,7 @@ describe('bounded audit output', () => {
     const answer = await post(gw.url, batch, headers);
     expect(answer.status).toBe(200);
     expect(answer.body).toHaveLength(MAX_BATCH);
-    await settle();
+    await settle(MAX_BATCH);
     expect(events).toHaveLength(MAX_BATCH);
     // 2.4 MB of names in the body; a few kilobytes of audit per message at most.
     const total = events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
@@ -83,7 +85,7 @@ describe('bounded audit output', () => {
     const answer = await post(gw.url, batch, headers);
     expect(answer.status).toBe(413);
     expect(answer.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -41301, message: expect.stringContaining(`at most ${MAX_BATCH}`), data: { maxBatchMessages: MAX_BATCH } } });
-    await settle();
+    await settle(1);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ decision: 'rejected', status: 413, error: 'BATCH_TOO_LARGE', errorCode: -41301 });
     // At the limit, a batch is served.

@@ -209,9 +209,9 @@ async function startUpstream({ label, argv }) {
 /**
  * The gateway as a user runs it: the CLI and a YAML file. No credential (the suite cannot send
  * headers), every method allowed, no routing rules (one upstream: the implicit catch-all; several:
- * the names they list). allowedOrigins lists the gateway's own loopback origins, as a local
- * deployment would, so that a same-origin page may call it while a foreign Origin is refused (the
- * DNS-rebinding scenario).
+ * the names they list). No allowedOrigins: the defaults of a gateway bound to loopback (its own
+ * loopback origins taken, any other Origin and any non-loopback Host refused) are what the
+ * DNS-rebinding scenario holds it to.
  */
 async function startGateway(label, upstreams) {
   const port = await freePort();
@@ -221,7 +221,6 @@ async function startGateway(label, upstreams) {
     '  host: 127.0.0.1',
     `  port: ${port}`,
     '  path: /mcp',
-    `  allowedOrigins: ["http://127.0.0.1:${port}", "http://localhost:${port}"]`,
     'auth:',
     '  mode: none',
     'policy:',

@@ -3,8 +3,8 @@
  * stay as they are, and `app.use('/mcp', mcpGateway(options))` puts the gateway in front of
  * the bundled demo MCP server. `main.ts` runs it; tests import start().
  */
-import { createServer } from 'node:http';
 import { mcpGateway, type McpGatewayMiddleware } from '@gw/express';
+import { createGatewayServer, serverTimeouts } from '@gw/node-http';
 import express, { type Express } from 'express';
 import { startDemoUpstream } from '../demo-upstream/server.js';
 import { DEMO_API_KEY, demoGatewayOptions } from '../shared/demo-options.js';
@@ -42,7 +42,8 @@ export async function start({ port = 3000, host = '127.0.0.1' }: StartOptions = 
   try {
     // mcpGateway validates the options and throws GatewayConfigError before anything listens.
     const gw = (gateway = mcpGateway(demoGatewayOptions(upstream.url)));
-    const server = createServer(createApp(gw));
+    // The app owns the server: it gets the gateway's timeouts for slow and idle connections.
+    const server = createGatewayServer(createApp(gw), serverTimeouts(gw.options.server));
     const origin = `http://${host}:${await listen(server, port, host)}`;
     return {
       url: `${origin}${MCP_PATH}`,

@@ -1,9 +1,8 @@
 /**
- * The gateway on plain node:http: `http.createServer(createGateway(options))`, in front of the
+ * The gateway on plain node:http: `createGatewayServer(createGateway(options))`, in front of the
  * bundled demo MCP server, both in this one process. `main.ts` runs it; tests import start().
  */
-import { createServer } from 'node:http';
-import { createGateway, type Gateway } from '@gw/node-http';
+import { createGateway, createGatewayServer, type Gateway } from '@gw/node-http';
 import { startDemoUpstream } from '../demo-upstream/server.js';
 import { DEMO_API_KEY, demoGatewayOptions } from '../shared/demo-options.js';
 import { listen, stopListening, type RunningExample, type StartOptions } from '../shared/run.js';
@@ -17,7 +16,8 @@ export async function start({ port = 8080, host = '127.0.0.1' }: StartOptions = 
   try {
     // createGateway validates the options and throws GatewayConfigError before anything listens.
     const gw = (gateway = createGateway(demoGatewayOptions(upstream.url)));
-    const server = createServer(gw);
+    // createGatewayServer: node:http with the gateway's header, request and keep-alive timeouts.
+    const server = createGatewayServer(gw);
     const origin = `http://${host}:${await listen(server, port, host)}`;
     return {
       url: `${origin}${gw.options.server.path}`,

@@ -2,8 +2,9 @@
 export { main, COMMANDS, USAGE } from './cli.js';
 export type { Command } from './cli.js';
 export { runCommand, RUN_USAGE, DRAIN_MS } from './commands/run.js';
-export { createGatewayServer, SERVER_TIMEOUTS } from './http-server.js';
-export type { ServerTimeouts } from './http-server.js';
+// The gateway's server (with run's timeouts) lives in the data plane; re-exported for existing users.
+export { createGatewayServer, SERVER_TIMEOUTS } from '@gw/node-http';
+export type { ServerTimeouts } from '@gw/node-http';
 export { validateCommand, VALIDATE_USAGE } from './commands/validate.js';
 export { routesCommand, ROUTES_USAGE, explainRoute, formatRoutingTable, parseExplainMessage } from './commands/routes.js';
 export type { RouteExplanation } from './commands/routes.js';

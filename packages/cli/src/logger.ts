@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRedactor, isoTime, type AuditEvent, type LOG_LEVELS } from '@gw/core';
+import { createRedactor, cutText, isoTime, MAX_LOG_TEXT, type AuditEvent, type LOG_LEVELS } from '@gw/core';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
 import { createAuditLine } from './audit-line.js';
@@ -61,13 +61,15 @@ function sinkTransport(sink: TextSink): winston.transport {
  * line (its metadata included) passed through core's redactor before it is serialized.
  */
 export function createCliLogger(options: CliLoggerOptions): CliLogger {
-  const redact = createRedactor(options.redactKeys);
+  // Every string in a line is cut past MAX_LOG_TEXT characters: no request makes a line unbounded.
+  const redact = createRedactor(options.redactKeys, { maxText: MAX_LOG_TEXT });
   const auditRedacts = options.redactKeys.some((key) => AUDIT_FIELDS.has(key.toLowerCase()));
   const redaction = winston.format((info) => {
     // The redactor copies string keys only; winston's own fields live under symbols, so the
     // redacted copy is written back onto the same object.
     const copy = redact({ ...info }) as Record<string, unknown>;
     for (const key of Object.keys(info)) if (key !== 'level' && key !== 'message') info[key] = copy[key];
+    if (typeof info.message === 'string') info.message = cutText(info.message, MAX_LOG_TEXT);
     return info;
   });
   const format = winston.format.combine(winston.format.timestamp(), redaction(), winston.format.json());

@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGatewayServer, SERVER_TIMEOUTS } from '../src/http-server.js';
+import { createGatewayServer, SERVER_TIMEOUTS } from '@gw/node-http';
 
 const server = createGatewayServer(
   (req, res) => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../node-http/test/support/redis.js';
 import { startUpstream, type UpstreamFixture } from '../../node-http/test/support/upstream.js';
+import { idleSocket } from '../../node-http/test/support/idle-socket.js';
 import { healthCommand } from '../src/commands/health.js';
 import { captureIo, closedPort, spawnCli, tempDir, writeFile, type CliProcess } from './support/cli.js';
 
@@ -164,6 +165,23 @@ describe('run', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(': degraded (HTTP 200');
     expect(result.stdout).toMatch(/upstream kb +unreachable +\S+ +\d+ ms/);
+  });
+});
+
+describe('run: idle connections', () => {
+  it('closes a connection that never starts a request within server.headersTimeoutMs, a kept-alive one after server.keepAliveTimeoutMs', async () => {
+    const timeouts = 'server:\n  host: 127.0.0.1\n  port: 0\n  headersTimeoutMs: 600\n  requestTimeoutMs: 1200\n  keepAliveTimeoutMs: 900\n';
+    const file = writeFile(dir, 'idle.yml', config([{ name: 'up', url: up.url }, { name: 'kb', url: kb.url }]).replace(/^\nserver:\n(  .*\n)+/, `\n${timeouts}`));
+    const { url } = await startRun(file);
+    const port = Number(new URL(url).port);
+    const [silent, kept] = await Promise.all([idleSocket(port, undefined, 10_000), idleSocket(port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 12_000)]);
+    expect(silent.closed).toBe(true);
+    expect(silent.ms).toBeGreaterThan(600 * 0.8);
+    expect(silent.ms).toBeLessThan(600 + 5_000);
+    expect(kept.received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(kept.closed).toBe(true);
+    expect(kept.ms).toBeGreaterThan(900 * 0.8);
+    expect(kept.ms).toBeLessThan(900 + 1_000 + 5_000);
   });
 });
 

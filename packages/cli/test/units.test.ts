@@ -10,6 +10,22 @@ import { hideUrlCredentials } from '../src/url.js';
 import { captureIo, tempDir, writeFile } from './support/cli.js';
 
 describe('logger', () => {
+  it('cuts every long string of a line, message and meta, with a marker: a line stays bounded', async () => {
+    let out = '';
+    const logger = createCliLogger({ level: 'info', redactKeys: [], sink: { write: (text: string) => (out += text) } });
+    logger.warn(`upstream failed ${'w'.repeat(100_000)}`, { error: 'e'.repeat(1_000_000), nested: { path: ['p'.repeat(50_000)] } });
+    logger.always('stopping', { detail: 'd'.repeat(10_000) });
+    await logger.flush();
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line.length).toBeLessThan(8_000);
+    const [warn, always] = lines.map((line) => JSON.parse(line) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>];
+    expect(warn['message']).toMatch(/^upstream failed w+…\[cut \d+ chars\]$/);
+    expect(warn['error']).toBe(`${'e'.repeat(2048)}…[cut ${1_000_000 - 2048} chars]`);
+    expect(warn['nested']).toEqual({ path: [`${'p'.repeat(2048)}…[cut ${50_000 - 2048} chars]`] });
+    expect(always['detail']).toBe(`${'d'.repeat(2048)}…[cut ${10_000 - 2048} chars]`);
+  });
+
   it('writes JSON lines with every redact key replaced at any depth, meta included', async () => {
     let out = '';
     const logger = createCliLogger({ level: 'info', redactKeys: ['authorization', 'Token'], sink: { write: (text: string) => (out += text) } });

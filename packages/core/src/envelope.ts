@@ -105,13 +105,17 @@ export function validateMessage(value: unknown): MessageResult {
  * Validates an already-parsed JSON body (e.g. from a host framework's body parser): a single
  * message or a non-empty batch. Batch members are validated one by one, as JSON-RPC requires.
  */
-export function parseEnvelope(value: unknown): EnvelopeResult {
-  return validateEnvelope(value, validateBoundedMessage);
+export function parseEnvelope(value: unknown, maxBatchMessages = Infinity): EnvelopeResult {
+  return validateEnvelope(value, validateBoundedMessage, maxBatchMessages);
 }
 
-function validateEnvelope(value: unknown, validate: (value: unknown) => MessageResult): EnvelopeResult {
+function validateEnvelope(value: unknown, validate: (value: unknown) => MessageResult, maxBatchMessages: number): EnvelopeResult {
   if (Array.isArray(value)) {
     if (value.length === 0) return extend(deny('INVALID_REQUEST', 'an empty batch is not a message'), { id: null });
+    // Refused before any member is validated: each would be decided, counted and audited.
+    if (value.length > maxBatchMessages) {
+      return extend(deny('BATCH_TOO_LARGE', `the batch holds ${value.length} messages; at most ${maxBatchMessages} are taken (server.maxBatchMessages)`, { data: { maxBatchMessages } }), { id: null });
+    }
     return { ok: true, batch: true, items: value.map(validate) };
   }
   return { ok: true, batch: false, items: [validate(value)] };
@@ -173,7 +177,7 @@ export function createBodyDecoder(): BodyDecoder {
  * Parses a request body once: bytes are decoded as strict UTF-8, then JSON, then validated.
  * Never throws; every failure is a denial (-32700 for bytes that are not JSON).
  */
-export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = createBodyDecoder()): EnvelopeResult {
+export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = createBodyDecoder(), maxBatchMessages = Infinity): EnvelopeResult {
   let text: string;
   if (typeof body === 'string') {
     text = body;
@@ -193,5 +197,5 @@ export function parseBody(body: string | Uint8Array, decoder: BodyDecoder = crea
   // The text scan is the cheap test; only a body that fails it is walked message by message.
   // Valid JSON closes every bracket it opens, so text shorter than twice the bound cannot nest past it.
   const deep = text.length > 2 * MAX_JSON_DEPTH && textNestsDeeper(text, MAX_JSON_DEPTH);
-  return validateEnvelope(value, deep ? validateBoundedMessage : validateMessage);
+  return validateEnvelope(value, deep ? validateBoundedMessage : validateMessage, maxBatchMessages);
 }

@@ -48,6 +48,8 @@ export const GATEWAY_ERRORS = {
   NOT_ACCEPTABLE: { code: -40600, status: 406, message: 'Not acceptable' },
   /** The body is larger than server.maxBodyBytes. */
   PAYLOAD_TOO_LARGE: { code: -41300, status: 413, message: 'Payload too large' },
+  /** A JSON-RPC batch holds more messages than server.maxBatchMessages. */
+  BATCH_TOO_LARGE: { code: -41301, status: 413, message: 'Batch too large' },
   /** The Content-Type is not application/json. */
   UNSUPPORTED_MEDIA_TYPE: { code: -41500, status: 415, message: 'Unsupported media type' },
   /** The subject's rate limit for this method is used up; see Retry-After. */

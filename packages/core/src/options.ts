@@ -172,6 +172,32 @@ export const gatewayOptionsSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1)).default(() => []),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /**
+       * A connection must send its request line and headers within this (slowloris), and one that
+       * never starts a request is closed after it. Used by the CLI's server and createGatewayServer.
+       */
+      headersTimeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
+      /** The whole request, body included, must arrive within this; an answer may stream for longer. */
+      requestTimeoutMs: z.number().int().positive().max(3_600_000).default(60_000),
+      /** An idle keep-alive connection is closed after this (longer than common load balancers' 60 s). */
+      keepAliveTimeoutMs: z.number().int().positive().max(3_600_000).default(65_000),
+      /** GET /metrics: whether it is served, and the key a scraper must present for it. */
+      metrics: z
+        .strictObject({
+          /** false: /metrics is not served (404, or the host app's next handler). */
+          enabled: z.boolean().default(true),
+          /**
+           * `sha256:<64 hex digits>` of the key a scraper sends (`Authorization: Bearer <key>`,
+           * or `X-API-Key`); omitted: /metrics needs no key. Client API keys never open it.
+           */
+          keyHash: z
+            .string()
+            .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected "sha256:" followed by 64 hex digits')
+            .optional(),
+        })
+        .prefault({}),
+      /** Most messages in one JSON-RPC batch (2025-03-26 allows batches); a larger batch gets 413. */
+      maxBatchMessages: z.number().int().positive().max(100_000).default(100),
     })
     .prefault({}),
 

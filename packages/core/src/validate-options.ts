@@ -181,6 +181,14 @@ function crossFieldIssues(input: unknown, env: EnvMap): ConfigIssue[] {
     }
   }
 
+  // node:http refuses a server whose headers may take longer than its whole request.
+  const server = isRecord(input['server']) ? input['server'] : {};
+  const headersTimeout = server['headersTimeoutMs'] ?? 30_000;
+  const requestTimeout = server['requestTimeoutMs'] ?? 60_000;
+  if (typeof headersTimeout === 'number' && typeof requestTimeout === 'number' && headersTimeout > requestTimeout) {
+    add('ERR_GW_INVALID_VALUE', ['server', 'headersTimeoutMs'], `must be at most server.requestTimeoutMs (${requestTimeout})`);
+  }
+
   const upstreamNames = new Map<string, number>();
   for (const [i, upstream] of entries(input['upstreams'])) {
     const name = upstream['name'];

@@ -38,6 +38,19 @@ describe('checkOrigin', () => {
     expect(checkOrigin('http://a.example:8080', ['http://a.example'])).toMatchObject({ ok: false, status: 403 });
     expect(checkOrigin('http://evil.example', ['*']).ok).toBe(true);
   });
+
+  it('with no list, takes only the own loopback origins of a loopback connection', () => {
+    for (const own of ['http://127.0.0.1:8080', 'http://localhost:8080', 'HTTP://LOCALHOST:8080', 'https://[::1]:8080']) expect(checkOrigin(own, [], 8080).ok, own).toBe(true);
+    expect(checkOrigin('http://localhost', [], 80).ok).toBe(true);
+    expect(checkOrigin('https://localhost', [], 443).ok).toBe(true);
+    for (const other of ['http://localhost:3000', 'http://localhost', 'http://evil.example:8080', 'http://localhost.evil.example:8080', 'null', 'file://', 'http://127.0.0.1:8080/', 'ws://localhost:8080']) {
+      expect(checkOrigin(other, [], 8080), other).toMatchObject({ ok: false, status: 403, name: 'ORIGIN_NOT_ALLOWED' });
+    }
+    // Not a loopback connection: every Origin is refused when none is listed.
+    expect(checkOrigin('http://localhost:8080', [])).toMatchObject({ ok: false, status: 403 });
+    // A list replaces the default: only what it names.
+    expect(checkOrigin('http://localhost:8080', ['http://app.example'], 8080)).toMatchObject({ ok: false, status: 403 });
+  });
 });
 
 describe('mergeCapabilities', () => {

@@ -64,6 +64,13 @@ describe('parseEnvelope', () => {
     expect(parseEnvelope([])).toMatchObject({ ok: false, name: 'INVALID_REQUEST', id: null, status: 400 });
   });
 
+  it('refuses a batch over its bound before validating a member, with 413, -41301 and id null', () => {
+    const batch = Array.from({ length: 4 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'ping' }));
+    expect(parseEnvelope(batch, 3)).toMatchObject({ ok: false, name: 'BATCH_TOO_LARGE', status: 413, id: null, error: { code: -41301, data: { maxBatchMessages: 3 } } });
+    expect(parseBody(JSON.stringify(batch), undefined, 3)).toMatchObject({ ok: false, name: 'BATCH_TOO_LARGE', id: null });
+    expect(parseEnvelope(batch, 4)).toMatchObject({ ok: true, batch: true });
+  });
+
   it('marks a single message as not a batch', () => {
     expect(parseEnvelope({ jsonrpc: '2.0', id: 'a', method: 'ping' })).toMatchObject({ ok: true, batch: false });
   });

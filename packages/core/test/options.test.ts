@@ -76,6 +76,7 @@ describe('the seed configuration (seed-config.yml)', () => {
       allowedOrigins: ['http://localhost:3000'],
       allowedHosts: [],
       maxBodyBytes: 4 * 1024 * 1024,
+      maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true },
     });
     expect(options.auth).toEqual({
       mode: 'apiKey',
@@ -230,7 +231,7 @@ describe('defaults of a minimal programmatic configuration', () => {
   it('fills in every documented default and routes everything to the only upstream', () => {
     const options = validOptions({ upstreams: [{ name: 'a', url: UPSTREAM_URL }] });
     expect(options).toEqual({
-      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4 * 1024 * 1024 },
+      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4 * 1024 * 1024, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } },
       auth: { mode: 'apiKey', apiKeys: [] },
       rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' },
       policy: { default: 'deny', rules: [] },
@@ -255,7 +256,7 @@ describe('defaults of a minimal programmatic configuration', () => {
         rateLimit: { defaultRpm: 5 },
       }),
     );
-    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4194304 });
+    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4194304, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } });
     expect(options.auth.apiKeys).toEqual([{ key: 'k1', tenant: 't', client: 'default' }]);
     expect(options.policy.rules).toEqual([
       {
@@ -532,6 +533,12 @@ describe('reporting every problem at once', () => {
   it('words range and choice problems for operators, not in the schema library\'s terms', () => {
     const messages = issuesOf({ server: { port: 70000, maxBodyBytes: 0 }, auth: { mode: 'jwt' }, upstreams: [{ name: 'a', url: UPSTREAM_URL }] }).map((i) => i.message);
     expect(messages).toEqual(expect.arrayContaining(['must be at most 65535', 'must be greater than 0', 'expected one of "apiKey", "none"']));
+  });
+
+  it('refuses server.headersTimeoutMs longer than server.requestTimeoutMs (node:http would not start)', () => {
+    const issues = issuesOf({ server: { headersTimeoutMs: 70_000 }, upstreams: [{ name: 'a', url: UPSTREAM_URL }] });
+    expect(codesAndPaths(issues)).toEqual([['ERR_GW_INVALID_VALUE', ['server', 'headersTimeoutMs']]]);
+    expect(validateOptions({ server: { headersTimeoutMs: 500, requestTimeoutMs: 500 }, upstreams: [{ name: 'a', url: UPSTREAM_URL }] }).ok).toBe(true);
   });
 
   it('runs cross-field checks even where the schema failed elsewhere', () => {

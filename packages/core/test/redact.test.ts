@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, DEFAULT_REDACT_KEYS, REDACTED } from '../src/index.js';
+import { createRedactor, DEFAULT_REDACT_KEYS, isCredentialHeader, redactHeaders, REDACTED } from '../src/index.js';
 
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_KEYS);
@@ -26,5 +26,18 @@ describe('createRedactor', () => {
   it('passes primitives through', () => {
     expect(redact('text')).toBe('text');
     expect(redact(null)).toBeNull();
+  });
+});
+
+describe('redactHeaders', () => {
+  it('redacts credential-bearing headers by name, whatever the list, and those the list names', () => {
+    for (const name of ['Authorization', 'proxy-authorization', 'Cookie', 'set-cookie', 'x-auth-token', 'X-API-Key', 'api-key', 'x-apikey', 'x-amz-security-token', 'x-hub-signature-256', 'x-upstream-secret', 'x-db-password', 'x-goog-api-key']) {
+      expect(isCredentialHeader(name), name).toBe(true);
+    }
+    for (const name of ['accept', 'content-type', 'host', 'mcp-session-id', 'mcp-protocol-version', 'keep-alive', 'user-agent', 'origin', 'last-event-id']) {
+      expect(isCredentialHeader(name), name).toBe(false);
+    }
+    const headers = { 'x-auth-token': 't', cookie: ['a', 'b'], 'x-tenant-pin': '1234', accept: 'application/json', absent: undefined };
+    expect(redactHeaders(headers, ['X-Tenant-Pin'])).toEqual({ 'x-auth-token': REDACTED, cookie: REDACTED, 'x-tenant-pin': REDACTED, accept: 'application/json' });
   });
 });

@@ -89,7 +89,8 @@ describe.each([
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
     });
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -40100 } });
+    // Refused on its headers, before the body (and its id) is read.
+    expect(await refused.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -40100 } });
     const badJson = await fetch(`${app.origin}${mount}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': 'k' },

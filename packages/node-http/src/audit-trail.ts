@@ -1,4 +1,4 @@
-import { auditDecisionFor, isoTime, readTarget, type AuditEvent, type Decision, type Denial, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, cutText, isoTime, MAX_AUDIT_TEXT, readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target } from '@gw/core';
 import type { GatewayLogger } from './create-gateway.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
@@ -42,22 +42,24 @@ export class PostAudit {
 
   /**
    * One event for a message; `placed` is where the gateway sent it (null when it answered or
-   * refused it itself), `failure` how the gateway or upstream refused it, if it did.
+   * refused it itself), `failure` how the gateway or upstream refused it, if it did. What the
+   * client chose (method, target name, id) is cut to MAX_AUDIT_TEXT characters, so a message's
+   * audit output stays small however large the message.
    */
   message(item: MessageResult | undefined, placed: Extract<Decision, { ok: true }> | null, status: number, failure: Denial | undefined): void {
     const message = item?.ok ? item.message : undefined;
-    const method = message && message.kind !== 'response' ? message.method : null;
+    const method = message && message.kind !== 'response' ? cutText(message.method, MAX_AUDIT_TEXT) : null;
     let target: Target | null = null;
     if (message && message.kind !== 'response') {
       const read = readTarget(message.method, message.params);
-      target = read !== null && !('ok' in read) ? read : null;
+      target = read !== null && !('ok' in read) ? (read.name.length > MAX_AUDIT_TEXT ? { kind: read.kind, name: cutText(read.name, MAX_AUDIT_TEXT) } : read) : null;
     }
     const error = failure?.name ?? null;
     const sent = failure === undefined || auditDecisionFor(error) === 'allowed' ? placed : null;
     const ran = sent?.item;
     this.sink.emit({
       time: this.time,
-      requestId: message ? (message.kind === 'notification' ? null : message.id) : (item && !item.ok ? item.id : null),
+      requestId: cutId(message ? (message.kind === 'notification' ? null : message.id) : item && !item.ok ? item.id : null),
       tenant: this.subject?.tenant ?? null,
       client: this.subject?.client ?? null,
       apiKeyId: this.subject?.apiKeyId ?? null,
@@ -78,4 +80,9 @@ export class PostAudit {
     if (!items || items.length === 0) return this.message(undefined, null, denial.status, denial);
     for (const item of items) this.message(item, null, denial.status, denial);
   }
+}
+
+/** A string id cut like any client-chosen text; numbers are bounded already. */
+function cutId(id: JsonRpcId | null): JsonRpcId | null {
+  return typeof id === 'string' ? cutText(id, MAX_AUDIT_TEXT) : id;
 }

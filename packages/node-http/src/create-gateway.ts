@@ -3,11 +3,12 @@ import { compileGateway, createBodyDecoder, deny, isModernVersion, type AuditEve
 import { createAuditSink } from './audit-trail.js';
 import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
-import { answerLiveness, createHealthProbe } from './health.js';
-import { answerMetrics, GatewayMetrics } from './metrics.js';
+import { createHealthProbe } from './health.js';
+import { GatewayMetrics } from './metrics.js';
+import { createOperationalEndpoints } from './operational-endpoints.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
-import { sendDenial } from './respond.js';
+import { closeIfBodyUnread, sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './session-token.js';
 import { BridgeSessions } from './bridge-sessions.js';
@@ -100,7 +101,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     closing: false,
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;
-  const health = createHealthProbe(runtime);
+  const operational = createOperationalEndpoints(runtime, createHealthProbe(runtime));
   // POSTs being answered, so close() can let them finish before it ends their sessions: a count
   // (one promise reaction per POST) and, while close() waits, what to call when it reaches zero.
   let answering = 0;
@@ -113,10 +114,9 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return Promise.resolve(answerLiveness(runtime, res));
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return health(res);
-    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return Promise.resolve(answerMetrics(runtime, res));
-    if (path !== endpointPath) return 'next';
+    if (path !== endpointPath) return operational(req, res, path);
+    // Only a POST's body is read; any other method here is answered without reading one.
+    if (req.method !== 'POST' || runtime.closing) closeIfBodyUnread(req, res);
     if (runtime.closing) return Promise.resolve(sendDenial(res, deny('UNAVAILABLE', 'the gateway is shutting down'), null));
     switch (req.method) {
       case 'POST': {
@@ -148,7 +148,10 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     }
     if (outcome === 'next') {
       if (next) next();
-      else sendDenial(res, deny('NOT_FOUND', `no endpoint at this path; the MCP endpoint is ${endpointPath}`), null);
+      else {
+        closeIfBodyUnread(req, res);
+        sendDenial(res, deny('NOT_FOUND', `no endpoint at this path; the MCP endpoint is ${endpointPath}`), null);
+      }
       return;
     }
     outcome.catch((error: unknown) => {

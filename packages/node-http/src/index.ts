@@ -2,6 +2,8 @@
 
 export { createGateway } from './create-gateway.js';
 export type { Gateway, GatewayContext, GatewayLogger } from './create-gateway.js';
+export { createGatewayServer, serverTimeouts, SERVER_TIMEOUTS } from './gateway-server.js';
+export type { ServerTimeouts } from './gateway-server.js';
 export type { HealthReport, UpstreamHealth } from './health.js';
 export { createRedisRateLimitStore } from './redis-rate-limit-store.js';
 export type { RedisRateLimitStore, RedisRateLimitStoreOptions } from './redis-rate-limit-store.js';

@@ -29,7 +29,7 @@ import { forward } from './forward.js';
 import { answerList } from './lists.js';
 import { answerListen } from './listen.js';
 import { sendDenial } from './respond.js';
-import { checkRequest, header } from './request-checks.js';
+import { header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
 import { learnUnknownProfiles, serverFeatures } from './server-features.js';
 import type { SseEvent } from './sse.js';
@@ -40,15 +40,17 @@ import { GATEWAY_NAME, GATEWAY_VERSION } from './version.js';
 const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
 
 /**
- * A POST of the stateless era (2026-07-28): no session, every request carries its revision and
- * client capabilities in `_meta` and names its method (and target) in headers that must agree
- * with the body. The gateway answers `server/discover` and the lists itself; calls go to their
+ * A POST of the stateless era (2026-07-28), from a caller already authenticated (post.ts checks
+ * Host, Origin and the credential before it reads the body): no session, every request carries
+ * its revision and client capabilities in `_meta` and names its method (and target) in headers
+ * that must agree with the body. The gateway answers `server/discover` and the lists itself; calls go to their
  * upstream, a session-based one through a session the gateway holds for the subject.
  */
 export async function handleModernPost(
   gw: GatewayRuntime,
   req: IncomingMessage,
   res: ServerResponse,
+  subject: Subject,
   item: MessageResult,
   batch: boolean,
   formats: AcceptedFormats,
@@ -64,10 +66,6 @@ export async function handleModernPost(
   if (batch) return refuse(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null);
   if (!item.ok) return refuse(item, item.id);
   const message = item.message;
-  const checked = checkRequest(gw, req, 'stateless');
-  if (!checked.ok) return refuse(checked, message.kind === 'request' ? message.id : null);
-  const { subject } = checked;
-  if (audit) audit.subject = subject;
   if (message.kind !== 'request') {
     // The revision defines no client notifications or responses over HTTP: taken, nothing to do.
     res.writeHead(202).end();

@@ -4,6 +4,7 @@ import {
   checkAccept,
   checkContentType,
   checkInitializeParams,
+  checkProtocolVersionHeader,
   deny,
   extend,
   isPending,
@@ -34,7 +35,7 @@ import { answerSetLevel } from './set-level.js';
 import { withUpstreamName } from './upstream-name.js';
 import { isStateless, knownStateless } from './stateless-upstream.js';
 import { sendDenial } from './respond.js';
-import { checkRequest, findSession, header } from './request-checks.js';
+import { checkCaller, findSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
 import { cancellationTargets, idKey, type Session } from './sessions.js';
 
@@ -68,37 +69,50 @@ function findInitialize(items: readonly MessageResult[]): Extract<MessageResult,
 }
 
 /**
- * POST: the client sends one message (or, in 2025-03-26, a batch). The body is read once with a
- * limit and parsed once; then Origin, credential and session are checked, each message is
- * decided (policy, rate limit, route) and sent where it goes, and the answers stream back.
+ * A refusal sent before the body was read closes the connection: draining a body the gateway
+ * will not take would let a caller without a key make it read as much as it cares to send.
+ */
+const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
+
+/**
+ * POST: the client sends one message (or, in 2025-03-26, a batch). Everything the headers decide
+ * comes first: content type, Accept, Host, Origin and the credential, so an unauthenticated
+ * request costs no body read and no parse. Then the body is read once with a limit and parsed
+ * once; the session is found, each message is decided (policy, rate limit, route) and sent
+ * where it goes, and the answers stream back.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
   const metrics = gw.metrics;
 
   const contentType = checkContentType(header(req.headers, 'content-type'));
-  if (!contentType.ok) return refusePost(gw, res, audit, undefined, contentType, null);
+  if (!contentType.ok) return refusePost(gw, res, audit, undefined, contentType, null, UNREAD_BODY);
   const accept = checkAccept(header(req.headers, 'accept'), 'answer');
-  if (!accept.ok) return refusePost(gw, res, audit, undefined, accept, null);
+  if (!accept.ok) return refusePost(gw, res, audit, undefined, accept, null, UNREAD_BODY);
+  // The credential is in the headers: authenticate before reading or parsing the body.
+  const caller = checkCaller(gw, req);
+  if (!caller.ok) return refusePost(gw, res, audit, undefined, caller, null, UNREAD_BODY);
+  const subject = caller.subject;
+  if (audit) audit.subject = subject;
 
   const read = await readBody(req, gw.options.server.maxBodyBytes);
   // Refused unread: close the connection rather than drain a body the gateway will not take.
-  if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
+  if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? UNREAD_BODY : {});
   const body = read.body;
-  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder);
+  const maxBatch = gw.options.server.maxBatchMessages;
+  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value, maxBatch) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder, maxBatch);
   if (!envelope.ok) return refusePost(gw, res, audit, undefined, envelope, null);
   const items = envelope.items;
 
   // The stateless era (2026-07-28) has its own rules from here on.
   const first = items[0]!;
   if (readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined)) {
-    return handleModernPost(gw, req, res, first, envelope.batch, accept.formats, audit);
+    return handleModernPost(gw, req, res, subject, first, envelope.batch, accept.formats, audit);
   }
 
-  const checked = checkRequest(gw, req);
-  if (!checked.ok) return refusePost(gw, res, audit, items, checked, replyId(items));
-  const { subject } = checked;
-  if (audit) audit.subject = subject;
+  const versionHeader = header(req.headers, 'mcp-protocol-version');
+  const checkedVersion = checkProtocolVersionHeader(versionHeader);
+  if (!checkedVersion.ok) return refusePost(gw, res, audit, items, checkedVersion, replyId(items));
 
   // One message that is not valid JSON-RPC is answered with its own error, session or not.
   const only = envelope.batch ? undefined : items[0];
@@ -123,7 +137,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   const found = findSession(gw, req.headers, subject);
   if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
-  const version = checked.version ?? session.protocolVersion;
+  const version = versionHeader ?? session.protocolVersion;
   if (envelope.batch && !allowsBatches(version)) {
     return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }

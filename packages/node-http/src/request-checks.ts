@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type Denial, type Subject } from '@gw/core';
+import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type AuthResult, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session } from './sessions.js';
 
@@ -14,19 +14,36 @@ function isLoopback(address: string | undefined): boolean {
   return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
 }
 
-/** The checks every method of the endpoint shares: Host, Origin, protocol version, credential. */
-export function checkRequest(gw: GatewayRuntime, req: IncomingMessage, era: 'session' | 'stateless' = 'session'): { ok: true; subject: Subject; version: string | undefined } | Denial {
+/**
+ * DNS-rebinding protection, for every path the gateway serves (the endpoint, health, metrics):
+ * the Host header, then the Origin. Headers only.
+ */
+export function checkSource(gw: GatewayRuntime, req: IncomingMessage): { ok: true } | Denial {
   const headers = req.headers;
-  const host = checkHost(headers.host, gw.options.server.allowedHosts, isLoopback(req.socket.localAddress));
+  const socket = req.socket;
+  const loopback = isLoopback(socket.localAddress);
+  const host = checkHost(headers.host, gw.options.server.allowedHosts, loopback);
   if (!host.ok) return host;
-  const origin = checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins);
-  if (!origin.ok) return origin;
-  const versionHeader = header(headers, 'mcp-protocol-version');
-  // A stateless request's version is checked against its body (modern-request.ts in core).
-  if (era === 'session') {
-    const version = checkProtocolVersionHeader(versionHeader);
-    if (!version.ok) return version;
-  }
+  return checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins, loopback ? socket.localPort : undefined);
+}
+
+/**
+ * Host, Origin and credential: what the headers alone decide, so a POST is refused before its
+ * body is read. An unauthenticated request costs no body read and no JSON parse.
+ */
+export function checkCaller(gw: GatewayRuntime, req: IncomingMessage): AuthResult {
+  const source = checkSource(gw, req);
+  if (!source.ok) return source;
+  return gw.auth.authenticate(req);
+}
+
+/** The checks GET and DELETE share: Host, Origin, protocol version, credential. */
+export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: true; subject: Subject; version: string | undefined } | Denial {
+  const source = checkSource(gw, req);
+  if (!source.ok) return source;
+  const versionHeader = header(req.headers, 'mcp-protocol-version');
+  const version = checkProtocolVersionHeader(versionHeader);
+  if (!version.ok) return version;
   const auth = gw.auth.authenticate(req);
   if (!auth.ok) return auth;
   return { ok: true, subject: auth.subject, version: versionHeader };

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extend, jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
 
 /** Writes a JSON body with its status and headers, unless an answer has already begun. */
@@ -19,4 +19,15 @@ export function sendAccepted(res: ServerResponse, headers: Record<string, string
   if (res.headersSent || res.writableEnded) return;
   res.writeHead(202, headers);
   res.end();
+}
+
+/**
+ * Marks the answer to a request whose body the gateway will not read (it reads only a POST to
+ * its endpoint) as the connection's last: node would otherwise drain whatever body the client
+ * sends, for anyone, before the connection could serve another request.
+ */
+export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  const length = req.headers['content-length'];
+  const declaresBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (declaresBody && !res.headersSent) res.setHeader('connection', 'close');
 }

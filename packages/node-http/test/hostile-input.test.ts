@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { GATEWAY_ERRORS, type GatewayErrorName, type GatewayOptions, type JsonRpcId } from '@gw/core';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayServer } from '../../cli/src/http-server.js';
+import { createGatewayServer } from '../src/gateway-server.js';
 import { createGateway, type Gateway, type GatewayLogger } from '../src/index.js';
 import { Rng } from './support/rng.js';
 import { INITIALIZE_PARAMS, post, startGateway, type RunningGateway } from './support/gateway.js';
@@ -301,6 +301,11 @@ function modelPost(headers: readonly Pair[], body: Buffer): Expected {
   if (!isJsonMediaType(values(headers, 'content-type')[0])) return error('UNSUPPORTED_MEDIA_TYPE', null);
   const accept = admits(joined(headers, 'accept'));
   if (!accept.json && !accept.sse) return error('NOT_ACCEPTABLE', null);
+  // Origin and credential are headers: decided before the body is read, so with no id.
+  const origin = joined(headers, 'origin');
+  if (origin !== undefined && origin !== ALLOWED_ORIGIN) return error('ORIGIN_NOT_ALLOWED', null);
+  const auth = credential(headers);
+  if ('deny' in auth) return error(auth.deny, null);
   if (body.length > LIMIT) return error('PAYLOAD_TOO_LARGE', null);
   let value: unknown;
   try {
@@ -315,12 +320,8 @@ function modelPost(headers: readonly Pair[], body: Buffer): Expected {
   const only = items.length === 1 ? items[0]! : undefined;
   const reply = only?.kind === 'invalid' || only?.kind === 'request' ? only.id : null;
 
-  const origin = joined(headers, 'origin');
-  if (origin !== undefined && origin !== ALLOWED_ORIGIN) return error('ORIGIN_NOT_ALLOWED', reply);
   const version = joined(headers, 'mcp-protocol-version');
   if (version !== undefined && !VERSIONS.includes(version)) return error('UNSUPPORTED_PROTOCOL_VERSION', reply);
-  const auth = credential(headers);
-  if ('deny' in auth) return error(auth.deny, reply);
   // One message that is not valid JSON-RPC is answered with its own error, whatever the session.
   if (!batch && only?.kind === 'invalid') return error('INVALID_REQUEST', only.id);
 

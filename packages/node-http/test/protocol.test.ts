@@ -86,19 +86,20 @@ describe('request checks', () => {
   it('refuses a browser Origin that is not allowed with 403, and lets allowed and absent origins through', async () => {
     const refused = await post(gw.url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: INITIALIZE_PARAMS }, { ...KEY, origin: 'http://evil.example' });
     expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ jsonrpc: '2.0', id: 1, error: { code: -40301 } });
+    // Refused on its headers, before the body (and its id) is read.
+    expect(refused.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -40301 } });
     const allowed = await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'initialize', params: INITIALIZE_PARAMS }, { ...KEY, origin: 'http://app.example' });
     expect(allowed.status).toBe(200);
   });
 
-  it('answers a missing or wrong key with 401, WWW-Authenticate and the request id', async () => {
+  it('answers a missing or wrong key with 401 and WWW-Authenticate, before reading the body (id null)', async () => {
     const missing = await post(gw.url, { jsonrpc: '2.0', id: 5, method: 'initialize', params: INITIALIZE_PARAMS });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBeTruthy();
-    expect(missing.body).toMatchObject({ id: 5, error: { code: -40100 } });
+    expect(missing.body).toMatchObject({ id: null, error: { code: -40100 } });
     const wrong = await post(gw.url, { jsonrpc: '2.0', id: 6, method: 'initialize', params: INITIALIZE_PARAMS }, { 'x-api-key': 'nope' });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toMatchObject({ id: 6, error: { code: -40101 } });
+    expect(wrong.body).toMatchObject({ id: null, error: { code: -40101 } });
   });
 
   it('answers an unsupported MCP-Protocol-Version with 400 and -32022', async () => {

@@ -1,12 +1,12 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedOptions } from '@gw/core';
-import { createGateway, GatewayConfigError, type Gateway, type GatewayOptions } from '@gw/node-http';
+import { createGateway, createGatewayServer, GatewayConfigError, serverTimeouts, type Gateway, type GatewayOptions } from '@gw/node-http';
 import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath, UsageError } from '../args.js';
 import { auditApplies, createAuditWriter, environmentName } from '../audit.js';
-import { createGatewayServer } from '../http-server.js';
 import { EXIT, envValue, type CliIo } from '../io.js';
 import { checkConfig, issueProblem, loadConfigFile, type LoadedConfig } from '../load-config.js';
+import { accessLogged } from '../access-log.js';
 import { createCliLogger, type CliLogger } from '../logger.js';
 import { connectRedisStore, type RedisRateLimitStore } from '../redis.js';
 import { reportLoadFailure, reportProblems } from '../report.js';
@@ -101,7 +101,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     throw error;
   }
 
-  const server = createGatewayServer(accessLogged(gateway, logger));
+  const server = createGatewayServer(accessLogged(gateway, logger, options.logging.redactKeys), serverTimeouts(options.server));
   const port = portOverride ?? options.server.port;
   const listening = await listen(server, options.server.host, port);
   if (!listening.ok) {
@@ -149,32 +149,6 @@ function startupLine(url: string, options: ResolvedOptions, config: LoadedConfig
   const secrets = options.sessions.secrets?.length ?? 0;
   const sessions = secrets === 0 ? '' : `, sealed session ids (${secrets} secret${secrets === 1 ? '' : 's'})`;
   return `mcp-gateway ${CLI_VERSION} listening on ${url} (${config.file}: ${upstreams}, ${limits}${sessions}, ${audit})`;
-}
-
-/**
- * The gateway with one `http`-level line per request when that level is on (method, path,
- * status, duration), and the request headers at `debug`, redacted like every line.
- */
-function accessLogged(gateway: Gateway, logger: CliLogger): (req: IncomingMessage, res: ServerResponse) => void {
-  if (!logger.isLevelEnabled('http')) return gateway;
-  const withHeaders = logger.isLevelEnabled('debug');
-  return (req, res) => {
-    const started = performance.now();
-    res.once('close', () => {
-      const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      logger.log('http', 'request', {
-        method: req.method,
-        // The query string is left out: it is not the gateway's, and may carry anything.
-        path: query === -1 ? url : url.slice(0, query),
-        status: res.statusCode,
-        completed: res.writableFinished,
-        durationMs: Math.round(performance.now() - started),
-        ...(withHeaders ? { headers: req.headers } : {}),
-      });
-    });
-    gateway(req, res);
-  };
 }
 
 async function listen(server: Server, host: string, port: number): Promise<{ ok: true; port: number } | { ok: false; message: string }> {

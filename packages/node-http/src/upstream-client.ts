@@ -11,7 +11,10 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Overrides the upstream's timeoutMs (health checks use a short one). */
   timeoutMs?: number;
-  /** A long-lived stream (the GET stream): silence between events is normal, so only the headers are timed. */
+  /**
+   * A long-lived stream (a GET stream, a listen): silence between events is normal, so only the
+   * headers are timed; it goes over the upstream's stream connections, never those of calls.
+   */
   stream?: boolean;
 }
 
@@ -40,6 +43,15 @@ export interface UpstreamClient {
   readonly maxResponseBytes: number;
   /** The gateway's own credential for this upstream, as a header pair. */
   readonly credential: readonly [string, string] | undefined;
+  /** Streams this upstream may have open at once (upstreams[].maxStreams). */
+  readonly maxStreams: number;
+  /** Streams open to it now. */
+  readonly openStreams: number;
+  /**
+   * Takes one of the upstream's stream places, before a stream is opened to it: a function that
+   * gives it back (once, however often called), or undefined when all are taken.
+   */
+  takeStream(): (() => void) | undefined;
   request(request: UpstreamRequest): Promise<Dispatcher.ResponseData>;
   /**
    * The same request with the answer delivered to callbacks as it arrives: the data plane's
@@ -50,20 +62,39 @@ export interface UpstreamClient {
 }
 
 /**
- * A keep-alive pool per upstream, created once: the URL in the configuration is the only
- * place the gateway ever connects to. timeoutMs bounds the wait for response headers and
- * every silence between body chunks (a stalled stream), not a stream's total length.
+ * Two sets of keep-alive connections per upstream, created once (the URL in the configuration
+ * is the only place the gateway ever connects to): one for calls (upstreams[].maxConnections)
+ * and one for long-lived streams (upstreams[].maxStreams, never more streams than connections,
+ * so a stream never queues and streams never take a connection a call needs). timeoutMs bounds
+ * the wait for response headers and every silence between body chunks (a stalled stream), not
+ * a stream's total length.
  */
 export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient {
   const url = new URL(upstream.url);
-  const pool = new Pool(url.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
+  const calls = new Pool(url.origin, { connections: upstream.maxConnections, pipelining: 1, keepAliveTimeout: 10_000 });
+  const streams = new Pool(url.origin, { connections: upstream.maxStreams, pipelining: 1, keepAliveTimeout: 10_000 });
   const path = `${url.pathname}${url.search}`;
   const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
+  let openStreams = 0;
   return {
     name: upstream.name,
     timeoutMs: upstream.timeoutMs,
     maxResponseBytes: upstream.maxResponseBytes,
     credential,
+    maxStreams: upstream.maxStreams,
+    get openStreams() {
+      return openStreams;
+    },
+    takeStream() {
+      if (openStreams >= upstream.maxStreams) return undefined;
+      openStreams++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        openStreams--;
+      };
+    },
     request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false }) {
       const options: Dispatcher.RequestOptions = {
         path,
@@ -74,17 +105,19 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       };
       if (body !== undefined) options.body = body;
       if (signal) options.signal = signal;
-      return pool.request(options);
+      return (stream ? streams : calls).request(options);
     },
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
       const exchange = new DispatchedExchange(sink);
       const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
       if (body !== undefined) options.body = body;
-      pool.dispatch(options, exchange);
+      (stream ? streams : calls).dispatch(options, exchange);
       exchange.dispatching = false;
       return exchange;
     },
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([calls.close(), streams.close()]);
+    },
   };
 }
 

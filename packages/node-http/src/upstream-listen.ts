@@ -10,13 +10,12 @@ import { statelessRequest } from './stateless-upstream.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { mediaTypeOf } from './upstream-answer.js';
 
-let nextListen = 0;
-
 /**
  * A stateless upstream's own subscriptions/listen for `filter`, its notifications handed to
  * `deliver` until the client leaves or the upstream ends it. Resolves once the upstream has
  * acknowledged it (or refused it, failed, or let its timeoutMs pass), with the resources it
- * agreed to report on.
+ * agreed to report on. It holds one of the upstream's stream places while open (none free:
+ * nothing is opened, nothing agreed).
  */
 export function listenUpstream(
   gw: GatewayRuntime,
@@ -30,9 +29,14 @@ export function listenUpstream(
   deliver: (event: SseEvent, message: unknown) => void,
 ): Promise<string[]> {
   const client = gw.upstreams.get(name)!;
-  const listen = { jsonrpc: '2.0', id: `mcp-gateway-listen-${(nextListen++).toString(36)}`, method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
+  const listen = { jsonrpc: '2.0', id: `mcp-gateway-listen-${(gw.nextRequestId++).toString(36)}`, method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
   const prepared = statelessRequest(JSON.stringify(listen), session);
   if (!prepared || departure.gone) return Promise.resolve([]);
+  const place = client.takeStream();
+  if (!place) {
+    gw.logger.warn('upstream listen not opened: upstreams[].maxStreams reached', { upstream: name });
+    return Promise.resolve([]);
+  }
   return new Promise((resolve) => {
     let settled = false;
     const settle = (uris: string[]): void => {
@@ -78,6 +82,7 @@ export function listenUpstream(
     function stop(): void {
       forget();
       exchange.abort();
+      place!();
       settle([]);
     }
     forget = departure.on(stop);

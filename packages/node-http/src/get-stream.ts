@@ -8,7 +8,7 @@ import { Departure } from './departure.js';
 import { admitStream, upstreamStreamsFull } from './stream-slots.js';
 import type { Session, StandaloneStream, UpstreamSession } from './sessions.js';
 import { isStateless } from './stateless-upstream.js';
-import { listenUpstream } from './upstream-listen.js';
+import { listenUpstream, responseFlow } from './upstream-listen.js';
 import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
@@ -120,7 +120,7 @@ export class MergedStream implements StandaloneStream {
     const departure = new Departure();
     this.abort.signal.addEventListener('abort', () => departure.leave(), { once: true });
     const request: JsonRpcRequest = { jsonrpc: '2.0', id: 0, method: 'subscriptions/listen' };
-    await listenUpstream(this.gw, this.req, this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
+    await listenUpstream(this.gw, this.req, responseFlow(this.res), this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
     await new Promise<void>((resolve) => departure.on(resolve));
   }
 

@@ -9,7 +9,7 @@ import type { Session } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
 import { isStateless } from './stateless-upstream.js';
 import { admitStream, upstreamStreamsFull } from './stream-slots.js';
-import { listenUpstream } from './upstream-listen.js';
+import { listenUpstream, type FlowControl } from './upstream-listen.js';
 import { upstreamSession } from './upstream-sessions.js';
 
 /** The list-change notifications a listen may ask for, by the filter flag that asks. */
@@ -94,6 +94,16 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     const out = pass(event, message);
     if (out && !res.writableEnded) res.write(formatSseEvent(out));
   };
+  // The stateless upstreams' listens are read only as fast as the client reads, and not at all
+  // while the acknowledgement waits: what they send cannot pile up in the gateway.
+  const resumers: (() => void)[] = [];
+  const flow: FlowControl = {
+    congested: () => waiting !== undefined || res.writableNeedDrain,
+    onceDrained: (resume) => {
+      if (waiting) resumers.push(resume);
+      else res.once('drain', resume);
+    },
+  };
 
   await Promise.all(
     [...session.ready].map(async ([name, open]) => {
@@ -105,7 +115,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
       const mine = uris.filter((uri) => routesTo(gw, uri) === name);
       if (mine.length > 0) filter['resourceSubscriptions'] = mine;
       if (Object.keys(filter).length === 0) return;
-      for (const uri of await listenUpstream(gw, req, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
+      for (const uri of await listenUpstream(gw, req, flow, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
     }),
   );
   if (departure.gone) {
@@ -119,6 +129,10 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   res.write(formatSseEvent({ data: JSON.stringify(acknowledged) }));
   for (const event of waiting) res.write(formatSseEvent(event));
   waiting = undefined;
+  for (const resume of resumers.splice(0)) {
+    if (res.writableNeedDrain) res.once('drain', resume);
+    else resume();
+  }
 
   const stream = new MergedStream(gw, session, req, res, undefined, pass);
   for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonRpcRequest } from '@gw/core';
 import type { Departure } from './departure.js';
 import { upstreamHeaders } from './forward-headers.js';
@@ -10,16 +10,33 @@ import { statelessRequest } from './stateless-upstream.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { mediaTypeOf } from './upstream-answer.js';
 
+/** Whether the client can take more now, and how to hear when it can again. */
+export interface FlowControl {
+  congested(): boolean;
+  onceDrained(resume: () => void): void;
+}
+
+/** The flow of a client's response: full while its buffer is past its mark. */
+export function responseFlow(res: ServerResponse): FlowControl {
+  return {
+    congested: () => res.writableNeedDrain,
+    onceDrained: (resume) => void res.once('drain', resume),
+  };
+}
+
 /**
  * A stateless upstream's own subscriptions/listen for `filter`, its notifications handed to
  * `deliver` until the client leaves or the upstream ends it. Resolves once the upstream has
  * acknowledged it (or refused it, failed, or let its timeoutMs pass), with the resources it
  * agreed to report on. It holds one of the upstream's stream places while open (none free:
- * nothing is opened, nothing agreed).
+ * nothing is opened, nothing agreed). Once acknowledged, the upstream is read only as fast as
+ * `flow` lets the client take what it sends: a client that does not read holds no more than
+ * its socket buffers.
  */
 export function listenUpstream(
   gw: GatewayRuntime,
   req: IncomingMessage,
+  flow: FlowControl,
   session: Session,
   request: JsonRpcRequest,
   name: string,
@@ -48,6 +65,7 @@ export function listenUpstream(
     const timer = setTimeout(() => settle([]), client.timeoutMs);
     let forget = (): void => undefined;
     let relay: EventRelay | undefined;
+    let paused = false;
     const exchange = client.exchange(
       {
         method: 'POST',
@@ -73,7 +91,15 @@ export function listenUpstream(
         },
         data(chunk) {
           // One event past upstreams[].maxResponseBytes ends this upstream's listen; the others go on.
-          if (relay && !relay.feed(chunk, client.maxResponseBytes)) stop();
+          if (relay && !relay.feed(chunk, client.maxResponseBytes)) return stop();
+          if (settled && !paused && flow.congested()) {
+            paused = true;
+            exchange.pause();
+            flow.onceDrained(() => {
+              paused = false;
+              exchange.resume();
+            });
+          }
         },
         end: () => stop(),
         error: () => stop(),

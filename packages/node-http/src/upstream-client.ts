@@ -16,6 +16,8 @@ export interface UpstreamRequest {
    * headers are timed; it goes over the upstream's stream connections, never those of calls.
    */
   stream?: boolean;
+  /** A health probe: over a connection of its own, so busy pools never delay /health. */
+  probe?: boolean;
 }
 
 /** Receives an upstream's answer as it arrives: exactly one of end() and error() ends it. */
@@ -62,17 +64,18 @@ export interface UpstreamClient {
 }
 
 /**
- * Two sets of keep-alive connections per upstream, created once (the URL in the configuration
- * is the only place the gateway ever connects to): one for calls (upstreams[].maxConnections)
- * and one for long-lived streams (upstreams[].maxStreams, never more streams than connections,
- * so a stream never queues and streams never take a connection a call needs). timeoutMs bounds
- * the wait for response headers and every silence between body chunks (a stalled stream), not
- * a stream's total length.
+ * Three sets of keep-alive connections per upstream, created once (the URL in the configuration
+ * is the only place the gateway ever connects to): one for calls (upstreams[].maxConnections),
+ * one for long-lived streams (upstreams[].maxStreams, never more streams than connections, so
+ * a stream never queues and streams never take a connection a call needs), and one connection
+ * for health probes. timeoutMs bounds the wait for response headers and every silence between
+ * body chunks (a stalled stream), not a stream's total length.
  */
 export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient {
   const url = new URL(upstream.url);
   const calls = new Pool(url.origin, { connections: upstream.maxConnections, pipelining: 1, keepAliveTimeout: 10_000 });
   const streams = new Pool(url.origin, { connections: upstream.maxStreams, pipelining: 1, keepAliveTimeout: 10_000 });
+  const probes = new Pool(url.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 10_000 });
   const path = `${url.pathname}${url.search}`;
   const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
   let openStreams = 0;
@@ -95,7 +98,7 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
         openStreams--;
       };
     },
-    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false }) {
+    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false, probe = false }) {
       const options: Dispatcher.RequestOptions = {
         path,
         method,
@@ -105,7 +108,7 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       };
       if (body !== undefined) options.body = body;
       if (signal) options.signal = signal;
-      return (stream ? streams : calls).request(options);
+      return (probe ? probes : stream ? streams : calls).request(options);
     },
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
       const exchange = new DispatchedExchange(sink);
@@ -116,7 +119,7 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       return exchange;
     },
     close: async () => {
-      await Promise.all([calls.close(), streams.close()]);
+      await Promise.all([calls.close(), streams.close(), probes.close()]);
     },
   };
 }

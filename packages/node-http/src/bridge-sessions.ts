@@ -32,11 +32,6 @@ export class BridgeSessions {
     return this.held;
   }
 
-  /** Bridge sessions the subject holds now. */
-  countOf(subject: Subject): number {
-    return this.bySubject.get(subjectKey(subject))?.size ?? 0;
-  }
-
   /** The bridge session of a subject with these capabilities, opened on first use. */
   for(subject: Subject, client: ModernClient): Session {
     const owner = subjectKey(subject);

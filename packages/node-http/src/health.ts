@@ -100,7 +100,7 @@ async function probe(client: UpstreamClient): Promise<Omit<UpstreamHealth, 'fail
     const status = response.statusCode;
     return { reachable: true, ok: status < 500 && status !== 401 && status !== 403, status, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    const code = (error as { code?: string; name?: string } | null)?.code ?? (deadline.aborted ? 'timeout' : undefined);
+    const code = (error as { code?: string } | null)?.code ?? (deadline.aborted ? 'timeout' : undefined);
     return { reachable: false, ok: false, latencyMs: Math.round(performance.now() - started), error: code ?? (error instanceof Error ? error.message : 'unknown') };
   }
 }

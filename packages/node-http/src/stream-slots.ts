@@ -2,7 +2,6 @@ import { authorizeStream, deny, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import { subjectKey } from './subject-key.js';
 
-
 /**
  * The long-lived streams (GET streams, subscriptions/listen) each subject holds, against
  * sessions.maxStreamsPerSubject: a stream holds a client connection and upstream connections
@@ -12,11 +11,6 @@ export class SubjectStreams {
   private readonly held = new Map<string, number>();
 
   constructor(private readonly perSubject: number) {}
-
-  /** Streams the subject holds now. */
-  count(subject: Subject): number {
-    return this.held.get(subjectKey(subject)) ?? 0;
-  }
 
   /** Takes a place for one stream of the subject: a function that gives it back (once), or undefined at the bound. */
   take(subject: Subject): (() => void) | undefined {

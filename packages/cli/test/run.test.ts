@@ -161,6 +161,8 @@ describe('run', () => {
 
   it('health: non-zero when an upstream is down (degraded)', async () => {
     await kb.close();
+    // The gateway probes its upstreams at most once a second, however often /health is asked.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const result = await health('--url', gateway.origin);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(': degraded (HTTP 200');

@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog.js';
 import type { ClientMessage } from './envelope.js';
-import type { Denial } from './errors.js';
+import { deny, type Denial } from './errors.js';
 import { LIST_METHODS } from './list-methods.js';
 import type { Policy } from './policy.js';
 import { PROTOCOL_METHODS } from './protocol-methods.js';
@@ -10,6 +10,8 @@ import { resolveTarget, type ResolvedItem } from './resolve-target.js';
 import type { Router } from './routing.js';
 import type { Subject } from './subject.js';
 import { readTarget, type Target } from './target.js';
+
+const SUBSCRIBE = 'resources/subscribe';
 
 /** Sent by the gateway to every upstream of the session, since each keeps its own log level. */
 const SET_LEVEL = 'logging/setLevel';
@@ -59,6 +61,10 @@ export function decideMessage(
   if (target !== null && 'ok' in target) return target;
   const allowed = parts.policy.authorize(subject, message.method, target);
   if (!allowed.ok) return allowed;
+  // A subscription reports on a resource: it takes the same right as reading it.
+  if (message.method === SUBSCRIBE && target !== null && !parts.policy.authorize(subject, 'resources/read', target).ok) {
+    return deny('FORBIDDEN', `resource "${target.name}" may be subscribed to only by a subject that may read it (resources/read)`);
+  }
   const limited = parts.rateLimiter.consume(subject, message.method);
   return isPending(limited) ? limited.then((result) => afterRateLimit(parts, subject, message.method, target, result)) : afterRateLimit(parts, subject, message.method, target, limited);
 }

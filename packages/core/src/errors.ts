@@ -54,6 +54,10 @@ export const GATEWAY_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { code: -41500, status: 415, message: 'Unsupported media type' },
   /** The subject's rate limit for this method is used up; see Retry-After. */
   RATE_LIMITED: { code: -42900, status: 429, message: 'Rate limit exceeded' },
+  /** The subject holds sessions.maxPerSubject sessions already. */
+  TOO_MANY_SESSIONS: { code: -42901, status: 429, message: 'Too many sessions' },
+  /** The subject holds sessions.maxStreamsPerSubject streams already. */
+  TOO_MANY_STREAMS: { code: -42902, status: 429, message: 'Too many streams' },
   /** The upstream could not be reached (refused, reset, DNS). */
   UPSTREAM_UNREACHABLE: { code: -50200, status: 502, message: 'Upstream unreachable' },
   /** The upstream answered with something that is not a valid MCP answer. */
@@ -64,6 +68,8 @@ export const GATEWAY_ERRORS = {
   UNAVAILABLE: { code: -50300, status: 503, message: 'Service unavailable' },
   /** The rate-limit store failed and rateLimit.storeFailure is "closed". */
   RATE_LIMIT_STORE_UNAVAILABLE: { code: -50301, status: 503, message: 'Rate limit store unavailable' },
+  /** An upstream has upstreams[].maxStreams streams open already. */
+  STREAMS_EXHAUSTED: { code: -50302, status: 503, message: 'Upstream streams exhausted' },
   /** The upstream did not answer within its timeoutMs. */
   UPSTREAM_TIMEOUT: { code: -50400, status: 504, message: 'Upstream timeout' },
 } as const satisfies Record<string, { code: number; status: number; modernStatus?: number; message: string }>;

@@ -71,6 +71,7 @@ export {
   allowsBatches,
 } from './protocol-versions.js';
 export { createPolicy } from './policy.js';
+export { authorizeStream, streamMessageAllowed, STREAM_METHODS } from './stream-rights.js';
 export type { AuthorizeResult, Policy } from './policy.js';
 export { createRouter, ROUTE_MEMO_LIMIT } from './routing.js';
 export type { RouteResult, Router } from './routing.js';

@@ -110,6 +110,13 @@ const upstreamSchema = z.strictObject({
   timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
   /** Largest JSON answer (or single SSE event) taken from this upstream, in bytes; larger is a 502. */
   maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /** Keep-alive connections for calls to this upstream; more calls at once wait for one (within timeoutMs). */
+  maxConnections: z.number().int().positive().max(10_000).default(128),
+  /**
+   * Long-lived streams (GET streams, subscriptions/listen) open to this upstream at once, on
+   * connections of their own, so they never take the ones calls need; past it a new stream is a 503.
+   */
+  maxStreams: z.number().int().positive().max(10_000).default(256),
   /**
    * Shown before the names of this upstream's tools, prompts and resource templates
    * (`"github_"` turns `search` into `github_search`); `none` or omitted: names as the upstream gives them.
@@ -247,6 +254,14 @@ export const gatewayOptionsSchema = z.strictObject({
       idleTimeoutMs: z.number().int().positive().default(30 * 60_000),
       /** Most sessions held at once; initialize beyond it is answered 503. */
       maxSessions: z.number().int().positive().default(100_000),
+      /**
+       * Most sessions one subject (tenant and client) holds at once, so no subject can fill the
+       * table: initialize beyond it is answered 429; the same bound applies to the upstream
+       * sessions held for a stateless subject (its least recently used one is closed).
+       */
+      maxPerSubject: z.number().int().positive().default(1_000),
+      /** Most long-lived streams (GET streams, subscriptions/listen) one subject holds open at once; past it 429. */
+      maxStreamsPerSubject: z.number().int().positive().default(64),
       /**
        * Secrets shared by every replica (at least 32 characters each, `${ENV}` placeholders
        * allowed). When set, a session id is a sealed token any replica can open: the first

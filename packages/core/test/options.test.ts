@@ -95,7 +95,7 @@ describe('the seed configuration (seed-config.yml)', () => {
     expect(options.policy.rules[0]!.allow.methods).toContain('tools/call');
     expect(options.policy.rules[0]!.allow.tools).toEqual(['*']);
     expect(options.policy.rules[0]!.deny).toEqual({ methods: [], tools: [], resources: [], prompts: [] });
-    expect(options.upstreams).toEqual([{ name: 'mcp-local', type: 'http', url: 'http://mcp-dummy:9000/mcp', timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024 }]);
+    expect(options.upstreams).toEqual([{ name: 'mcp-local', type: 'http', url: 'http://mcp-dummy:9000/mcp', timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024, maxConnections: 128, maxStreams: 256 }]);
     expect(options.upstreamHeaders.forward).toEqual([...DEFAULT_FORWARD_HEADERS]);
     // The file's own routing is kept as written: no implicit catch-all is added on top of it.
     expect(options.routing).toEqual([{ match: { method: '*' }, upstream: 'mcp-local' }]);
@@ -235,8 +235,8 @@ describe('defaults of a minimal programmatic configuration', () => {
       auth: { mode: 'apiKey', apiKeys: [] },
       rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' },
       policy: { default: 'deny', rules: [] },
-      sessions: { idleTimeoutMs: 30 * 60_000, maxSessions: 100_000 },
-      upstreams: [{ name: 'a', type: 'http', url: UPSTREAM_URL, timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024 }],
+      sessions: { idleTimeoutMs: 30 * 60_000, maxSessions: 100_000, maxPerSubject: 1_000, maxStreamsPerSubject: 64 },
+      upstreams: [{ name: 'a', type: 'http', url: UPSTREAM_URL, timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024, maxConnections: 128, maxStreams: 256 }],
       federation: { collisions: 'prefix', strictNames: false },
       upstreamHeaders: { forward: [...DEFAULT_FORWARD_HEADERS] },
       routing: [{ match: { method: '*' }, upstream: 'a' }],

@@ -7,7 +7,7 @@ const LONG = 'a-session-secret-of-more-than-32-chars';
 describe('sessions.secrets', () => {
   it('is optional: without it sessions stay in the process', () => {
     const result = validateOptions({ upstreams });
-    expect(result.ok && result.options.sessions).toEqual({ idleTimeoutMs: 1_800_000, maxSessions: 100_000 });
+    expect(result.ok && result.options.sessions).toEqual({ idleTimeoutMs: 1_800_000, maxSessions: 100_000, maxPerSubject: 1_000, maxStreamsPerSubject: 64 });
   });
 
   it('takes ${ENV} placeholders, resolved once, and keeps the order (the first seals)', () => {

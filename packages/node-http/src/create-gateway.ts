@@ -15,6 +15,7 @@ import { BridgeSessions } from './bridge-sessions.js';
 import { ConnectionAuth } from './connection-auth.js';
 import { ParkedCalls } from './parked-calls.js';
 import { SessionStore } from './sessions.js';
+import { SubjectStreams } from './stream-slots.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
 import { closeSessionUpstreams } from './upstream-sessions.js';
 
@@ -89,6 +90,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     upstreams,
     sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
     parked: new ParkedCalls(),
+    streams: new SubjectStreams(resolved.sessions.maxStreamsPerSubject),
+    nextRequestId: 0,
     bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     profiles: new Map(),
     profiling: new Map(),

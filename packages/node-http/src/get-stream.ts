@@ -1,17 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkAccept, deny, type JsonRpcRequest } from '@gw/core';
+import { checkAccept, deny, streamMessageAllowed, type JsonRpcRequest, type Subject } from '@gw/core';
 import { EventRelay, splitEventId } from './relay.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { Departure } from './departure.js';
+import { admitStream, upstreamStreamsFull } from './stream-slots.js';
 import type { Session, StandaloneStream, UpstreamSession } from './sessions.js';
 import { isStateless } from './stateless-upstream.js';
-import { listenUpstream } from './upstream-listen.js';
+import { listenUpstream, responseFlow } from './upstream-listen.js';
 import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 import { endLostSession, UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { upstreamHeaders } from './forward-headers.js';
+import type { UpstreamClient } from './upstream-client.js';
 import { mediaTypeOf } from './upstream-answer.js';
+import type { Answer } from './answer.js';
 
 /**
  * GET: the client's stream of messages its upstreams send outside any request. The gateway
@@ -34,17 +37,35 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
   if (resume && !session.upstreams.has(resume.upstream)) {
     return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID names no stream of this session'), null);
   }
+  // The stream this one replaces gives its places back first: a client reconnecting its GET
+  // never finds itself over its bound.
+  if (!resume) session.stream?.close();
+  const admitted = admitStream(gw, checked.subject);
+  if (!admitted.ok) return sendDenial(res, admitted, null);
+  const full = upstreamStreamsFull(gw, resume ? [resume.upstream] : session.upstreams.keys());
+  if (full) {
+    admitted.release();
+    return sendDenial(res, full, null);
+  }
 
   res.writeHead(200, sseHead({ 'mcp-session-id': session.id }));
   res.flushHeaders();
-  const stream = new MergedStream(gw, session, req, res, resume?.id);
+  const stream = new MergedStream(gw, session, req, res, resume?.id, streamFilter(gw, checked.subject), admitted.release);
   if (resume) {
     stream.attach(resume.upstream);
     return;
   }
-  session.stream?.close();
   session.stream = stream;
   for (const [name, opening] of session.upstreams) opening.then(() => stream.attach(name), () => undefined);
+}
+
+/**
+ * What of the upstreams' streams reaches a subject: list changes of the lists it may call and
+ * updates of resources it may read (streamMessageAllowed in core); the rest passes as it came.
+ */
+function streamFilter(gw: GatewayRuntime, subject: Subject): StreamFilter {
+  const policy = gw.core.policy;
+  return (event, message) => (streamMessageAllowed(policy, subject, message) ? event : undefined);
 }
 
 /** What passes from an upstream stream to the client's, possibly changed; undefined drops it. */
@@ -65,6 +86,8 @@ export class MergedStream implements StandaloneStream {
     private readonly lastEventId: string | undefined,
     /** Keeps (and may change) what reaches the client; everything passes without it. */
     private readonly filter?: StreamFilter,
+    /** Gives the subject's stream place back when this stream ends. */
+    private readonly release?: () => void,
   ) {
     res.on('close', () => this.close());
   }
@@ -86,6 +109,7 @@ export class MergedStream implements StandaloneStream {
 
   close(): void {
     if (this.abort.signal.aborted) return;
+    this.release?.();
     this.abort.abort();
     if (this.session.stream === this) this.session.stream = undefined;
     if (!this.res.writableEnded) this.res.end();
@@ -96,30 +120,53 @@ export class MergedStream implements StandaloneStream {
     const departure = new Departure();
     this.abort.signal.addEventListener('abort', () => departure.leave(), { once: true });
     const request: JsonRpcRequest = { jsonrpc: '2.0', id: 0, method: 'subscriptions/listen' };
-    await listenUpstream(this.gw, this.req, this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
+    await listenUpstream(this.gw, this.req, responseFlow(this.res), this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
     await new Promise<void>((resolve) => departure.on(resolve));
   }
 
-  /** Relays one upstream's GET stream until it ends, fails or this stream closes. */
+  /** Relays one upstream's GET stream until it ends, fails or this stream closes, on one of the upstream's stream places. */
   private async relay(name: string): Promise<void> {
     const upstream = await this.session.upstreams.get(name)?.catch(() => undefined);
     if (!upstream || this.abort.signal.aborted) return;
     const client = this.gw.upstreams.get(name)!;
-    const { res, session } = this;
-    const filter = this.filter;
-    const writer = {
+    // A stateless upstream has no GET stream: its own subscriptions/listen carries its list
+    // changes (and takes its own stream place).
+    if (isStateless(upstream)) return this.listen(name, upstream, this.writer().event);
+    const place = client.takeStream();
+    if (!place) {
+      // Admitted while there was room; an upstream session opened since finds none: this
+      // upstream contributes nothing to the stream, the others go on.
+      this.gw.logger.warn('upstream stream not opened: upstreams[].maxStreams reached', { upstream: name });
+      return;
+    }
+    try {
+      await this.relayOn(name, upstream, client);
+    } finally {
+      place();
+    }
+  }
+
+  /** Where one upstream's events go: through the filter, if there is one, to the client's response. */
+  private writer(): Pick<Answer, 'event' | 'eventBytes'> {
+    const { res, filter } = this;
+    return {
       event: (event: SseEvent, message: unknown) => {
         const out = filter ? filter(event, message) : event;
         if (out && !res.writableEnded) res.write(formatSseEvent(out));
       },
       // Without a filter, events are written as text: responses are only checked, and events the
       // upstream wrote as the gateway would pass as their bytes.
-      eventBytes: filter ? undefined : (bytes: Uint8Array) => {
-        if (!res.writableEnded) res.write(bytes);
-      },
+      eventBytes: filter
+        ? undefined
+        : (bytes: Uint8Array) => {
+            if (!res.writableEnded) res.write(bytes);
+          },
     };
-    // A stateless upstream has no GET stream: its own subscriptions/listen carries its list changes.
-    if (isStateless(upstream)) return this.listen(name, upstream, writer.event);
+  }
+
+  private async relayOn(name: string, upstream: UpstreamSession, client: UpstreamClient): Promise<void> {
+    const { res, session } = this;
+    const writer = this.writer();
     // The upstream forgot a session the sealed id carries: the client's session is over.
     let lost = false;
     await new Promise<void>((resolve) => {

@@ -53,7 +53,13 @@ export async function answerInitialize(
 /** A session kept in this process; upstream sessions open lazily, except to learn capabilities. */
 async function openSession(gw: GatewayRuntime, req: IncomingMessage, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
   const session = gw.sessions.create(subject, version, params);
-  if (!session) return deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later');
+  if (!session) {
+    const { maxPerSubject } = gw.options.sessions;
+    if (gw.sessions.countOf(subject) >= maxPerSubject) {
+      return deny('TOO_MANY_SESSIONS', `this client holds sessions.maxPerSubject (${maxPerSubject}) sessions already; end one with DELETE or let one expire`);
+    }
+    return deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later');
+  }
   await learnUnknownProfiles(gw, session, req.headers);
   return { ok: true, session };
 }

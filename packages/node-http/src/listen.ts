@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extend, MODERN_META, resolveTarget, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
+import { extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
@@ -8,7 +8,8 @@ import { learnUnknownProfiles } from './server-features.js';
 import type { Session } from './sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from './sse.js';
 import { isStateless } from './stateless-upstream.js';
-import { listenUpstream } from './upstream-listen.js';
+import { admitStream, upstreamStreamsFull } from './stream-slots.js';
+import { listenUpstream, type FlowControl } from './upstream-listen.js';
 import { upstreamSession } from './upstream-sessions.js';
 
 /** The list-change notifications a listen may ask for, by the filter flag that asks. */
@@ -26,25 +27,47 @@ const LIST_CHANGES = [
  * notification tagged with the listen's id. The acknowledgement goes out once the stateless
  * upstreams acknowledged theirs, so that a change made as soon as the client sees it is not
  * missed. The client ends it by closing the stream; the resources it subscribed to are then
- * unsubscribed upstream.
+ * unsubscribed upstream. It obeys the policy like the calls it reports on: only a subject with
+ * the right to a stream may listen, every resource it names must pass the policy of
+ * resources/read, and a list change is honoured only for a list it may call (403 otherwise,
+ * before any upstream hears of it); it holds one of the subject's stream places while open.
  */
-export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, session: Session, request: JsonRpcRequest): Promise<void> {
+export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, subject: Subject, session: Session, request: JsonRpcRequest): Promise<Denial | undefined> {
+  const admitted = admitStream(gw, subject);
+  if (!admitted.ok) return admitted;
   const asked = (request.params?.['notifications'] ?? {}) as Record<string, unknown>;
+  const uris = (Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== '');
+  // A subscription reports on a resource: it takes the same right as reading it, in either era.
+  for (const uri of uris) {
+    const read = gw.core.policy.authorize(subject, 'resources/read', { kind: 'resource', name: uri });
+    if (!read.ok) {
+      admitted.release();
+      return read;
+    }
+  }
   const departure = new Departure();
-  res.once('close', () => departure.leave());
+  res.once('close', () => {
+    admitted.release();
+    departure.leave();
+  });
   await learnUnknownProfiles(gw, session, req.headers);
   await Promise.all([...gw.upstreams.keys()].map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
+  const full = upstreamStreamsFull(gw, session.ready.keys());
+  if (full) {
+    admitted.release();
+    return full;
+  }
 
   const honoured: Record<string, unknown> = {};
   const wanted = new Set<string>();
   for (const [flag, method, capability] of LIST_CHANGES) {
     const offered = [...session.ready.values()].some((open) => (open.capabilities[capability] as { listChanged?: unknown } | undefined)?.listChanged === true);
-    if (asked[flag] === true && offered) {
+    // Changes of a list reach only a subject that may call it.
+    if (asked[flag] === true && offered && streamMessageAllowed(gw.core.policy, subject, { method })) {
       honoured[flag] = true;
       wanted.add(method);
     }
   }
-  const uris = (Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== '');
   /** Resources reported on: subscribed at a session-based upstream, or agreed by a stateless one's listen. */
   const subscribed = await subscribe(gw, req, session, uris, departure);
   const listened = new Set<string>();
@@ -71,6 +94,16 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     const out = pass(event, message);
     if (out && !res.writableEnded) res.write(formatSseEvent(out));
   };
+  // The stateless upstreams' listens are read only as fast as the client reads, and not at all
+  // while the acknowledgement waits: what they send cannot pile up in the gateway.
+  const resumers: (() => void)[] = [];
+  const flow: FlowControl = {
+    congested: () => waiting !== undefined || res.writableNeedDrain,
+    onceDrained: (resume) => {
+      if (waiting) resumers.push(resume);
+      else res.once('drain', resume);
+    },
+  };
 
   await Promise.all(
     [...session.ready].map(async ([name, open]) => {
@@ -82,12 +115,12 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
       const mine = uris.filter((uri) => routesTo(gw, uri) === name);
       if (mine.length > 0) filter['resourceSubscriptions'] = mine;
       if (Object.keys(filter).length === 0) return;
-      for (const uri of await listenUpstream(gw, req, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
+      for (const uri of await listenUpstream(gw, req, flow, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
     }),
   );
   if (departure.gone) {
     void unsubscribe(gw, req, session, subscribed);
-    return;
+    return undefined;
   }
   if (subscribed.size + listened.size > 0) honoured['resourceSubscriptions'] = [...subscribed.keys(), ...listened];
 
@@ -96,6 +129,10 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   res.write(formatSseEvent({ data: JSON.stringify(acknowledged) }));
   for (const event of waiting) res.write(formatSseEvent(event));
   waiting = undefined;
+  for (const resume of resumers.splice(0)) {
+    if (res.writableNeedDrain) res.once('drain', resume);
+    else resume();
+  }
 
   const stream = new MergedStream(gw, session, req, res, undefined, pass);
   for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);
@@ -103,6 +140,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     stream.close();
     void unsubscribe(gw, req, session, subscribed);
   });
+  return undefined;
 }
 
 /** The upstream a resource URI routes to, if any. */
@@ -120,7 +158,7 @@ async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Sess
       const open = upstream === undefined ? undefined : session.ready.get(upstream);
       // A stateless upstream reports on resources through its own listen.
       if (upstream === undefined || (open !== undefined && isStateless(open))) return;
-      const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(), method: 'resources/subscribe', params: () => ({ uri }) });
+      const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/subscribe', params: () => ({ uri }) });
       if (reply?.ok) subscribed.set(uri, upstream);
     }),
   );
@@ -130,12 +168,11 @@ async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Sess
 async function unsubscribe(gw: GatewayRuntime, req: IncomingMessage, session: Session, subscribed: Map<string, string>): Promise<void> {
   await Promise.all(
     [...subscribed].map(([uri, upstream]) =>
-      askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure: new Departure() }, [upstream], { id: subscriptionRequestId(), method: 'resources/unsubscribe', params: () => ({ uri }) }),
+      askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure: new Departure() }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/unsubscribe', params: () => ({ uri }) }),
     ),
   );
 }
 
-let nextSubscriptionRequest = 0;
-function subscriptionRequestId(): JsonRpcId {
-  return `mcp-gateway-subscribe-${(nextSubscriptionRequest++).toString(36)}`;
+function subscriptionRequestId(gw: GatewayRuntime): JsonRpcId {
+  return `mcp-gateway-subscribe-${(gw.nextRequestId++).toString(36)}`;
 }

@@ -95,7 +95,8 @@ export async function handleModernPost(
   }
   if (!decision.ok) return refuse(decision, message.id);
   if (message.method === 'subscriptions/listen') {
-    await answerListen(gw, req, res, session, message.message);
+    const refused = await answerListen(gw, req, res, subject, session, message.message);
+    if (refused) return refuse(refused, message.id);
     metrics.message('ok');
     audit?.message(item, null, 200, undefined);
     return;
@@ -170,7 +171,7 @@ async function forwardStateless(
   subject: Subject,
   res: ServerResponse,
 ): Promise<Denial | undefined> {
-  const gatewayId = `mcp-gateway-${(nextBridgeId++).toString(36)}`;
+  const gatewayId = `mcp-gateway-${(gw.nextRequestId++).toString(36)}`;
   // A session-based upstream's result lacks the revision's fields: it is complete, and (for a
   // read) not to be cached, since nothing says for how long it holds.
   const defaults = { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) };
@@ -217,8 +218,6 @@ async function settle(gw: GatewayRuntime, call: ParkedCall, res: ServerResponse,
   gw.parked.park(call, gw.upstreams.get(upstream)?.timeoutMs ?? 30_000);
   return undefined;
 }
-
-let nextBridgeId = 0;
 
 /** Passes an answer on with the response to `from` renamed to `to`, its result given `extra` fields it lacks. */
 class RenamedAnswer extends DelegatingAnswer {

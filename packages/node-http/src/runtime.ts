@@ -7,6 +7,7 @@ import type { BridgeSessions } from './bridge-sessions.js';
 import type { ConnectionAuth } from './connection-auth.js';
 import type { ParkedCalls } from './parked-calls.js';
 import type { SessionStore } from './sessions.js';
+import type { SubjectStreams } from './stream-slots.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** What an upstream declared in its last successful initialize. */
@@ -28,6 +29,10 @@ export interface GatewayRuntime {
   readonly sessions: SessionStore;
   /** Upstream sessions held for stateless (2026-07-28) clients, per subject. */
   readonly bridges: BridgeSessions;
+  /** Long-lived streams each subject holds (sessions.maxStreamsPerSubject). */
+  readonly streams: SubjectStreams;
+  /** Numbers the gateway's own request ids (subscribe, listen, bridged calls) so none repeats. */
+  nextRequestId: number;
   /** Stateless clients' calls waiting for the retry that answers their upstream's questions. */
   readonly parked: ParkedCalls;
   /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
 import type { SessionClaims, SessionSealer } from './session-token.js';
+import { subjectKey } from './subject-key.js';
 
 /** The gateway's side of one upstream session. */
 export interface UpstreamSession {
@@ -207,6 +208,8 @@ export type CloseScope = 'all' | 'local';
 export interface SessionLimits {
   idleTimeoutMs: number;
   maxSessions: number;
+  /** Most sessions one subject holds (sessions.maxPerSubject); unbounded when omitted. */
+  maxPerSubject?: number | undefined;
   /** How long a sealed id is accepted after initialize (sessions.maxAgeMs). */
   maxAgeMs?: number | undefined;
 }
@@ -242,6 +245,9 @@ function newSession(id: string, subject: Subject, protocolVersion: string, initi
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** The same sessions by subject (subjectKey), least recently used first: the per-subject bound. */
+  private readonly bySubject = new Map<string, Map<string, Session>>();
+  private readonly maxPerSubject: number;
   /** Sealed ids that ended here, until they expire: refused without decrypting or asking an upstream. */
   private readonly ended = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
@@ -255,6 +261,7 @@ export class SessionStore {
     private readonly sealer?: SessionSealer,
   ) {
     this.maxAgeMs = limits.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.maxPerSubject = limits.maxPerSubject ?? Number.POSITIVE_INFINITY;
     this.timer = setInterval(() => this.sweep(Date.now()), Math.min(60_000, Math.max(1_000, limits.idleTimeoutMs / 4)));
     this.timer.unref();
   }
@@ -268,13 +275,53 @@ export class SessionStore {
     return this.sealer !== undefined;
   }
 
-  /** Opens a session for a subject, or undefined when the store is full. */
+  /** Sessions the subject holds here now. */
+  countOf(subject: Subject): number {
+    return this.bySubject.get(subjectKey(subject))?.size ?? 0;
+  }
+
+  /**
+   * Opens a session for a subject, or undefined when the store is full or the subject holds
+   * sessions.maxPerSubject already (countOf tells which). Idle sessions are closed first to make
+   * room: the subject's own, or, when the store is full, anyone's.
+   */
   create(subject: Subject, protocolVersion: string, initializeParams: JsonRpcParams): Session | undefined {
+    if (this.countOf(subject) >= this.maxPerSubject) this.sweepSubject(subject, Date.now());
+    if (this.countOf(subject) >= this.maxPerSubject) return undefined;
     if (this.sessions.size >= this.limits.maxSessions) this.sweep(Date.now());
     if (this.sessions.size >= this.limits.maxSessions) return undefined;
     const session = newSession(randomBytes(24).toString('base64url'), subject, protocolVersion, initializeParams);
-    this.sessions.set(session.id, session);
+    this.put(session);
     return session;
+  }
+
+  /** Holds a session under its id and its subject (most recently used last). */
+  private put(session: Session): void {
+    this.sessions.set(session.id, session);
+    const key = subjectKey(session.subject);
+    let mine = this.bySubject.get(key);
+    if (!mine) this.bySubject.set(key, (mine = new Map()));
+    mine.set(session.id, session);
+  }
+
+  private drop(session: Session): void {
+    this.sessions.delete(session.id);
+    const key = subjectKey(session.subject);
+    const mine = this.bySubject.get(key);
+    if (!mine) return;
+    mine.delete(session.id);
+    if (mine.size === 0) this.bySubject.delete(key);
+  }
+
+  /** Closes the subject's own sessions idle past the timeout, the room a subject at its bound has. */
+  private sweepSubject(subject: Subject, now: number): void {
+    for (const session of [...(this.bySubject.get(subjectKey(subject))?.values() ?? [])]) {
+      const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
+      if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
+        this.remove(session.id);
+        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
+      }
+    }
   }
 
   /**
@@ -325,8 +372,8 @@ export class SessionStore {
         return undefined;
       }
       // Least recently used first, for eviction.
-      this.sessions.delete(id);
-      this.sessions.set(id, session);
+      this.drop(session);
+      this.put(session);
     }
     session.lastSeen = now;
     return session;
@@ -354,23 +401,29 @@ export class SessionStore {
     return session;
   }
 
-  /** Holds a sealed session, letting the least recently used one go when full (it can be reopened from its id). */
+  /**
+   * Holds a sealed session, letting the least recently used one go when full (it can be reopened
+   * from its id): the subject's own when it holds sessions.maxPerSubject, so no subject's load
+   * pushes another's out of the cache while it has room.
+   */
   private hold(session: Session): void {
-    if (this.sessions.size >= this.limits.maxSessions) {
-      const oldest = this.sessions.values().next().value;
+    const mine = this.bySubject.get(subjectKey(session.subject));
+    const full = this.sessions.size >= this.limits.maxSessions;
+    if ((mine?.size ?? 0) >= this.maxPerSubject || full) {
+      const oldest = ((mine?.size ?? 0) >= this.maxPerSubject ? mine! : this.sessions).values().next().value;
       if (oldest) {
         this.remove(oldest.id);
         this.onClose(oldest, 'local');
       }
     }
-    this.sessions.set(session.id, session);
+    this.put(session);
   }
 
   /** Ends a session here; the caller closes its upstream sessions. */
   remove(id: string): Session | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
-    this.sessions.delete(id);
+    this.drop(session);
     session.stream?.close();
     session.closed.abort();
     return session;

@@ -11,8 +11,13 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Overrides the upstream's timeoutMs (health checks use a short one). */
   timeoutMs?: number;
-  /** A long-lived stream (the GET stream): silence between events is normal, so only the headers are timed. */
+  /**
+   * A long-lived stream (a GET stream, a listen): silence between events is normal, so only the
+   * headers are timed; it goes over the upstream's stream connections, never those of calls.
+   */
   stream?: boolean;
+  /** A health probe: over a connection of its own, so busy pools never delay /health. */
+  probe?: boolean;
 }
 
 /** Receives an upstream's answer as it arrives: exactly one of end() and error() ends it. */
@@ -40,6 +45,15 @@ export interface UpstreamClient {
   readonly maxResponseBytes: number;
   /** The gateway's own credential for this upstream, as a header pair. */
   readonly credential: readonly [string, string] | undefined;
+  /** Streams this upstream may have open at once (upstreams[].maxStreams). */
+  readonly maxStreams: number;
+  /** Streams open to it now. */
+  readonly openStreams: number;
+  /**
+   * Takes one of the upstream's stream places, before a stream is opened to it: a function that
+   * gives it back (once, however often called), or undefined when all are taken.
+   */
+  takeStream(): (() => void) | undefined;
   request(request: UpstreamRequest): Promise<Dispatcher.ResponseData>;
   /**
    * The same request with the answer delivered to callbacks as it arrives: the data plane's
@@ -49,42 +63,104 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
+/** The code of the error for an answer whose headers did not come within timeoutMs, waiting for a connection included. */
+const DEADLINE = 'GW_UPSTREAM_DEADLINE';
+
+function deadlineError(): Error {
+  return Object.assign(new Error('no answer within timeoutMs (time waiting for a connection included)'), { code: DEADLINE });
+}
+
 /**
- * A keep-alive pool per upstream, created once: the URL in the configuration is the only
- * place the gateway ever connects to. timeoutMs bounds the wait for response headers and
- * every silence between body chunks (a stalled stream), not a stream's total length.
+ * Three sets of keep-alive connections per upstream, created once (the URL in the configuration
+ * is the only place the gateway ever connects to): one for calls (upstreams[].maxConnections),
+ * one for long-lived streams (upstreams[].maxStreams, never more streams than connections, so
+ * a stream never queues and streams never take a connection a call needs), and one connection
+ * for health probes. timeoutMs bounds the wait for response headers, time spent waiting for a
+ * connection included, and every silence between body chunks (a stalled answer), not a
+ * stream's total length.
  */
 export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient {
   const url = new URL(upstream.url);
-  const pool = new Pool(url.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
+  const calls = new Pool(url.origin, { connections: upstream.maxConnections, pipelining: 1, keepAliveTimeout: 10_000 });
+  const streams = new Pool(url.origin, { connections: upstream.maxStreams, pipelining: 1, keepAliveTimeout: 10_000 });
+  const probes = new Pool(url.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 10_000 });
   const path = `${url.pathname}${url.search}`;
   const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
+  let openStreams = 0;
   return {
     name: upstream.name,
     timeoutMs: upstream.timeoutMs,
     maxResponseBytes: upstream.maxResponseBytes,
     credential,
-    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false }) {
+    maxStreams: upstream.maxStreams,
+    get openStreams() {
+      return openStreams;
+    },
+    takeStream() {
+      if (openStreams >= upstream.maxStreams) return undefined;
+      openStreams++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        openStreams--;
+      };
+    },
+    request({ method, headers, body, signal, timeoutMs = upstream.timeoutMs, stream = false, probe = false }) {
+      // undici times the headers from when the request is written, and acts on an abort only
+      // then too: a request waiting for a connection (or for one to open) would wait unbounded.
+      // So the headers are awaited here for timeoutMs in all; the abort then drops the request
+      // from the queue (or cuts it off) whenever undici gets to it.
+      const deadline = new AbortController();
       const options: Dispatcher.RequestOptions = {
         path,
         method,
         headers,
         headersTimeout: timeoutMs,
         bodyTimeout: stream ? 0 : timeoutMs,
+        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
       };
       if (body !== undefined) options.body = body;
-      if (signal) options.signal = signal;
-      return pool.request(options);
+      const pool = probe ? probes : stream ? streams : calls;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const error = deadlineError();
+          deadline.abort(error);
+          reject(error);
+        }, timeoutMs);
+        const aborted = (): void => {
+          clearTimeout(timer);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener('abort', aborted, { once: true });
+        pool.request(options).then(
+          (response) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', aborted);
+            resolve(response);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', aborted);
+            reject(error);
+          },
+        );
+      });
     },
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
       const exchange = new DispatchedExchange(sink);
       const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
       if (body !== undefined) options.body = body;
-      pool.dispatch(options, exchange);
+      (stream ? streams : calls).dispatch(options, exchange);
       exchange.dispatching = false;
+      // Not written at once: it waits for a connection (all busy, or one being opened), which
+      // undici does not time. A request written at once (the usual case) costs no timer.
+      if (exchange.waiting) exchange.expireAfter(timeoutMs);
       return exchange;
     },
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([calls.close(), streams.close(), probes.close()]);
+    },
   };
 }
 
@@ -101,7 +177,36 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
    */
   dispatching = true;
 
+  /** Set while a request that waited for a connection has no answer yet: its deadline. */
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(private readonly sink: ExchangeSink) {}
+
+  /** Set once undici has ended the exchange (its answer ended or failed). */
+  private ended = false;
+
+  /** Whether the request is still waiting for a connection (undici has neither started nor refused it). */
+  get waiting(): boolean {
+    return this.controller === undefined && !this.stopped && !this.ended;
+  }
+
+  /** Fails the exchange with a timeout unless its answer has begun within `ms`. */
+  expireAfter(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped || this.ended) return;
+      this.stopped = true;
+      const error = deadlineError();
+      this.controller?.abort(error);
+      this.sink.error(error);
+    }, ms);
+  }
+
+  private answered(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -109,7 +214,9 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    if (!this.stopped && status >= 200) this.sink.start(status, headers);
+    if (status < 200) return;
+    this.answered();
+    if (!this.stopped) this.sink.start(status, headers);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -117,10 +224,13 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
   }
 
   onResponseEnd(): void {
+    this.ended = true;
     if (!this.stopped) this.sink.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.ended = true;
+    this.answered();
     if (this.stopped) return;
     if (!this.dispatching) return this.sink.error(error);
     queueMicrotask(() => {
@@ -129,6 +239,7 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
   }
 
   abort(): void {
+    this.answered();
     if (this.stopped) return;
     this.stopped = true;
     this.controller?.abort(new Error('the client went away'));
@@ -146,7 +257,7 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
 /** Maps a failed upstream exchange to the wire error: 504 for a timeout, 502 for the rest. */
 export function upstreamFailure(name: string, error: unknown): Denial {
   const code = (error as { code?: string } | null)?.code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === DEADLINE) {
     return deny('UPSTREAM_TIMEOUT', `upstream "${name}" did not answer in time`);
   }
   const reason = code || (error instanceof Error ? error.message : 'unknown error');

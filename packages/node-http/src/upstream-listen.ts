@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonRpcRequest } from '@gw/core';
 import type { Departure } from './departure.js';
 import { upstreamHeaders } from './forward-headers.js';
@@ -10,17 +10,33 @@ import { statelessRequest } from './stateless-upstream.js';
 import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
 import { mediaTypeOf } from './upstream-answer.js';
 
-let nextListen = 0;
+/** Whether the client can take more now, and how to hear when it can again. */
+export interface FlowControl {
+  congested(): boolean;
+  onceDrained(resume: () => void): void;
+}
+
+/** The flow of a client's response: full while its buffer is past its mark. */
+export function responseFlow(res: ServerResponse): FlowControl {
+  return {
+    congested: () => res.writableNeedDrain,
+    onceDrained: (resume) => void res.once('drain', resume),
+  };
+}
 
 /**
  * A stateless upstream's own subscriptions/listen for `filter`, its notifications handed to
  * `deliver` until the client leaves or the upstream ends it. Resolves once the upstream has
  * acknowledged it (or refused it, failed, or let its timeoutMs pass), with the resources it
- * agreed to report on.
+ * agreed to report on. It holds one of the upstream's stream places while open (none free:
+ * nothing is opened, nothing agreed). Once acknowledged, the upstream is read only as fast as
+ * `flow` lets the client take what it sends: a client that does not read holds no more than
+ * its socket buffers.
  */
 export function listenUpstream(
   gw: GatewayRuntime,
   req: IncomingMessage,
+  flow: FlowControl,
   session: Session,
   request: JsonRpcRequest,
   name: string,
@@ -30,9 +46,14 @@ export function listenUpstream(
   deliver: (event: SseEvent, message: unknown) => void,
 ): Promise<string[]> {
   const client = gw.upstreams.get(name)!;
-  const listen = { jsonrpc: '2.0', id: `mcp-gateway-listen-${(nextListen++).toString(36)}`, method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
+  const listen = { jsonrpc: '2.0', id: `mcp-gateway-listen-${(gw.nextRequestId++).toString(36)}`, method: 'subscriptions/listen', params: { _meta: request.params?.['_meta'], notifications: filter } };
   const prepared = statelessRequest(JSON.stringify(listen), session);
   if (!prepared || departure.gone) return Promise.resolve([]);
+  const place = client.takeStream();
+  if (!place) {
+    gw.logger.warn('upstream listen not opened: upstreams[].maxStreams reached', { upstream: name });
+    return Promise.resolve([]);
+  }
   return new Promise((resolve) => {
     let settled = false;
     const settle = (uris: string[]): void => {
@@ -44,6 +65,7 @@ export function listenUpstream(
     const timer = setTimeout(() => settle([]), client.timeoutMs);
     let forget = (): void => undefined;
     let relay: EventRelay | undefined;
+    let paused = false;
     const exchange = client.exchange(
       {
         method: 'POST',
@@ -69,7 +91,15 @@ export function listenUpstream(
         },
         data(chunk) {
           // One event past upstreams[].maxResponseBytes ends this upstream's listen; the others go on.
-          if (relay && !relay.feed(chunk, client.maxResponseBytes)) stop();
+          if (relay && !relay.feed(chunk, client.maxResponseBytes)) return stop();
+          if (settled && !paused && flow.congested()) {
+            paused = true;
+            exchange.pause();
+            flow.onceDrained(() => {
+              paused = false;
+              exchange.resume();
+            });
+          }
         },
         end: () => stop(),
         error: () => stop(),
@@ -78,6 +108,7 @@ export function listenUpstream(
     function stop(): void {
       forget();
       exchange.abort();
+      place!();
       settle([]);
     }
     forget = departure.on(stop);

@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { relayMessage } from '../src/relay.js';
 import { MAX_TOKEN_CHARS, SessionSealer, sealableParams, type SessionClaims } from '../src/session-token.js';
-import { cancellationTargets, idKey, SessionStore, type CloseScope, type Session } from '../src/sessions.js';
+import { cancellationTargets, idKey, SessionStore, type CloseScope, type Session, type SessionLimits } from '../src/sessions.js';
 import type { SseEvent } from '../src/sse.js';
 
 const SECRET = 'session-secret-one-0123456789abcdefghij';
@@ -132,7 +132,7 @@ describe('server-to-client request ids under sealed sessions', () => {
 });
 
 /** Two replicas' stores sharing a secret, with what each let go of. */
-function replicas(limits = { idleTimeoutMs: 60_000, maxSessions: 10, maxAgeMs: 60_000 }) {
+function replicas(limits: SessionLimits = { idleTimeoutMs: 60_000, maxSessions: 10, maxAgeMs: 60_000 }) {
   const closed: Array<{ replica: string; id: string; scope: CloseScope }> = [];
   const store = (replica: string) => new SessionStore(limits, (session, scope) => closed.push({ replica, id: session.id, scope }), new SessionSealer([SECRET], UPSTREAMS));
   return { a: store('a'), b: store('b'), closed };
@@ -203,6 +203,18 @@ describe('the session store with sealed ids', () => {
     expect(b.find(two!.id, alice)?.ready.get('math')?.sessionId).toBe(MATH_SESSION);
     a.drain();
     b.drain();
+  });
+
+  it('lets a subject at sessions.maxPerSubject push out only its own cached sessions, never another subject\'s', () => {
+    const { a, closed } = replicas({ idleTimeoutMs: 60_000, maxSessions: 10, maxPerSubject: 2, maxAgeMs: 60_000 });
+    const other = { tenant: 'other', client: 'c', apiKeyId: 'o' };
+    const draft = a.draft(other, '2025-06-18', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } });
+    const theirs = a.admit(draft, MAX_TOKEN_CHARS)!;
+    const mine = [admitted(a), admitted(a), admitted(a), admitted(a)];
+    expect(a.size).toBe(3);
+    expect(a.find(theirs.id, other)).toBe(theirs);
+    expect(closed.map((entry) => entry.id)).toEqual([mine[0]!.id, mine[1]!.id]);
+    a.drain();
   });
 
   it('lets idle sessions go on the sweep, closing only what this replica opened itself', () => {

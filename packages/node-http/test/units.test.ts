@@ -131,7 +131,7 @@ describe('event ids', () => {
 });
 
 describe('upstream request headers', () => {
-  const client = createUpstreamClient({ name: 'u', type: 'http', url: 'http://127.0.0.1:1/mcp', timeoutMs: 1000, maxResponseBytes: 1024, auth: { type: 'apiKey', apiKey: { header: 'X-Upstream-Key', value: 'secret' } } });
+  const client = createUpstreamClient({ name: 'u', type: 'http', url: 'http://127.0.0.1:1/mcp', timeoutMs: 1000, maxResponseBytes: 1024, maxConnections: 4, maxStreams: 4, auth: { type: 'apiKey', apiKey: { header: 'X-Upstream-Key', value: 'secret' } } });
 
   it('copies only allowlisted headers and sets the session, version and credential itself', () => {
     const headers = upstreamHeaders(

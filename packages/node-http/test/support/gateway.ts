@@ -34,16 +34,21 @@ export async function startGateway(options: GatewayOptions, context: GatewayCont
   };
 }
 
-/** A JSON-RPC POST with the headers an MCP client sends; returns status, headers and parsed body. */
+/**
+ * A JSON-RPC POST with the headers an MCP client sends; returns status, headers and parsed body.
+ * With `timeoutMs`, a request not answered by then rejects instead of waiting on.
+ */
 export async function post(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
   });
   const text = await response.text();
   let parsed: unknown;

@@ -2,7 +2,7 @@ import type { Catalog } from './catalog.js';
 import type { ClientMessage } from './envelope.js';
 import { deny, type Denial } from './errors.js';
 import { LIST_METHODS } from './list-methods.js';
-import type { Policy } from './policy.js';
+import type { AuthorizeResult, Policy } from './policy.js';
 import { PROTOCOL_METHODS } from './protocol-methods.js';
 import { isPending } from './pending.js';
 import type { RateLimiter, RateLimitInfo, RateLimitResult } from './rate-limit.js';
@@ -61,10 +61,6 @@ export function decideMessage(
   if (target !== null && 'ok' in target) return target;
   const allowed = parts.policy.authorize(subject, message.method, target);
   if (!allowed.ok) return allowed;
-  // A subscription reports on a resource: it takes the same right as reading it.
-  if (message.method === SUBSCRIBE && target !== null && !parts.policy.authorize(subject, 'resources/read', target).ok) {
-    return deny('FORBIDDEN', `resource "${target.name}" may be subscribed to only by a subject that may read it (resources/read)`);
-  }
   const limited = parts.rateLimiter.consume(subject, message.method);
   return isPending(limited) ? limited.then((result) => afterRateLimit(parts, subject, message.method, target, result)) : afterRateLimit(parts, subject, message.method, target, limited);
 }
@@ -110,7 +106,22 @@ export function placeMessage(parts: Pick<DecideParts, 'policy' | 'router' | 'cat
   if (item) {
     const allowed = parts.policy.authorize(subject, method, target, resolved.aliases);
     if (!allowed.ok) return allowed;
+    // A subscription reports on a resource: it takes the same right as reading it.
+    if (method === SUBSCRIBE && !parts.policy.authorize(subject, 'resources/read', target, resolved.aliases).ok) {
+      return deny('FORBIDDEN', `resource "${target!.name}" may be subscribed to only by a subject that may read it (resources/read)`);
+    }
     if (item.name !== target!.name) return { ok: true, upstream, target, item, name: item.name, rateLimit };
   }
   return { ok: true, upstream, target, item, rateLimit };
+}
+
+/**
+ * Whether a subject may read a resource, as `resources/read` of it would be decided (its URI and
+ * the template it is read through, whichever upstream it resolves to): what a subscription to it,
+ * by any method and in either era, and an update about it on a stream take.
+ */
+export function authorizeRead(parts: Pick<DecideParts, 'policy' | 'router' | 'catalog'>, subject: Subject, uri: string): AuthorizeResult {
+  const target: Target = { kind: 'resource', name: uri };
+  const resolved = resolveTarget(parts.router, parts.catalog, 'resources/read', target);
+  return parts.policy.authorize(subject, 'resources/read', target, resolved.ok ? resolved.aliases : undefined);
 }

@@ -75,7 +75,7 @@ export { authorizeStream, streamMessageAllowed, STREAM_METHODS } from './stream-
 export type { AuthorizeResult, Policy } from './policy.js';
 export { createRouter, ROUTE_MEMO_LIMIT } from './routing.js';
 export type { RouteResult, Router } from './routing.js';
-export { decideMessage, placeMessage } from './decide.js';
+export { authorizeRead, decideMessage, placeMessage } from './decide.js';
 export { Catalog } from './catalog.js';
 export type { Owner } from './catalog.js';
 export { assignNames, fitName, prefixedName } from './naming.js';

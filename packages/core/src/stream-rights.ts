@@ -1,3 +1,4 @@
+import { authorizeRead, type DecideParts } from './decide.js';
 import { deny } from './errors.js';
 import { LIST_METHODS } from './list-methods.js';
 import type { AuthorizeResult, Policy } from './policy.js';
@@ -45,17 +46,17 @@ const LISTS_CHANGED: ReadonlyMap<string, readonly string[]> = (() => {
 /**
  * Whether a message an upstream sends on a stream may reach this subject: a list change only if
  * it may call that list, a resource update only if it may read that resource (the same check as
- * resources/read). Everything else belongs to calls the subject was allowed to make.
+ * resources/read, authorizeRead). Everything else belongs to calls the subject was allowed to make.
  */
-export function streamMessageAllowed(policy: Policy, subject: Subject, message: unknown): boolean {
+export function streamMessageAllowed(parts: Pick<DecideParts, 'policy' | 'router' | 'catalog'>, subject: Subject, message: unknown): boolean {
   if (typeof message !== 'object' || message === null) return true;
   const { method, params } = message as { method?: unknown; params?: { uri?: unknown } };
   if (typeof method !== 'string') return true;
   const lists = LISTS_CHANGED.get(method);
-  if (lists) return lists.some((list) => policy.authorize(subject, list, null).ok);
+  if (lists) return lists.some((list) => parts.policy.authorize(subject, list, null).ok);
   if (method === 'notifications/resources/updated') {
     const uri = params?.uri;
-    return typeof uri === 'string' && uri !== '' && policy.authorize(subject, 'resources/read', { kind: 'resource', name: uri }).ok;
+    return typeof uri === 'string' && uri !== '' && authorizeRead(parts, subject, uri).ok;
   }
   return true;
 }

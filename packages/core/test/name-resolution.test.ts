@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGateway, LIST_METHODS, templateMatcher, type CheckResult, type CompiledGateway, type GatewayOptions, type ResolvedItem } from '../src/index.js';
+import { authorizeRead, compileGateway, LIST_METHODS, streamMessageAllowed, templateMatcher, type CheckResult, type CompiledGateway, type GatewayOptions, type ResolvedItem } from '../src/index.js';
 
 // A deny holds under every name. For every naming set-up, every kind of item and every name the
 // denied item goes by, a policy denying that one name is tried with a few thousand spellings a
@@ -248,5 +248,21 @@ describe('one name resolution: the item that runs', () => {
     expect(await federatedCall('beta_only_beta')).toMatchObject({ ok: false, name: 'NO_ROUTE' });
     // beta really has a tool named alpha_delete_everything: the name is its, not a rename of alpha's.
     expect(await federatedCall('alpha_delete_everything')).toMatchObject({ ok: true, item: { upstream: 'beta', name: 'alpha_delete_everything' } });
+  });
+});
+
+describe('one name resolution: what a subscription and a stream take', () => {
+  it('a deny on a template denies subscribing to, and hearing of, every resource read through it', async () => {
+    const setUp = SET_UPS.find((s) => s.what === 'federated, collisions "prefix"')!;
+    const gw = compile(setUp, { resources: ['alpha://doc/{id}'] });
+    const subject = { tenant: 't', client: 'default', apiKeyId: null };
+    expect(authorizeRead(gw, subject, 'alpha://doc/7')).toMatchObject({ ok: false, name: 'FORBIDDEN' });
+    expect(authorizeRead(gw, subject, 'beta://doc/7')).toEqual({ ok: true });
+    const updated = (uri: string) => ({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri } });
+    expect(streamMessageAllowed(gw, subject, updated('alpha://doc/7'))).toBe(false);
+    expect(streamMessageAllowed(gw, subject, updated('beta://doc/7'))).toBe(true);
+    const subscribe = (uri: string) => gw.check({ apiKey: KEY, message: { jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri } } });
+    expect(await subscribe('alpha://doc/7')).toMatchObject({ ok: false, name: 'FORBIDDEN' });
+    expect(await subscribe('beta://doc/7')).toMatchObject({ ok: true, item: { upstream: 'beta' } });
   });
 });

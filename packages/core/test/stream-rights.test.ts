@@ -31,15 +31,15 @@ describe('streamMessageAllowed', () => {
   it('passes a list change only for a list the subject may call, and a resource update only for a resource it may read', () => {
     const caller = subject('caller');
     const reader = subject('reader');
-    expect(streamMessageAllowed(gw.policy, caller, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' })).toBe(false);
-    expect(streamMessageAllowed(gw.policy, reader, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' })).toBe(true);
-    expect(streamMessageAllowed(gw.policy, reader, { jsonrpc: '2.0', method: 'notifications/prompts/list_changed' })).toBe(false);
-    expect(streamMessageAllowed(gw.policy, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'docs://a/b' } })).toBe(true);
-    expect(streamMessageAllowed(gw.policy, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'secret://x' } })).toBe(false);
-    expect(streamMessageAllowed(gw.policy, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: {} })).toBe(false);
+    expect(streamMessageAllowed(gw, caller, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' })).toBe(false);
+    expect(streamMessageAllowed(gw, reader, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' })).toBe(true);
+    expect(streamMessageAllowed(gw, reader, { jsonrpc: '2.0', method: 'notifications/prompts/list_changed' })).toBe(false);
+    expect(streamMessageAllowed(gw, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'docs://a/b' } })).toBe(true);
+    expect(streamMessageAllowed(gw, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'secret://x' } })).toBe(false);
+    expect(streamMessageAllowed(gw, reader, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: {} })).toBe(false);
     // What belongs to the subject's own calls passes.
-    expect(streamMessageAllowed(gw.policy, caller, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } })).toBe(true);
-    expect(streamMessageAllowed(gw.policy, caller, { jsonrpc: '2.0', id: 1, result: {} })).toBe(true);
+    expect(streamMessageAllowed(gw, caller, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } })).toBe(true);
+    expect(streamMessageAllowed(gw, caller, { jsonrpc: '2.0', id: 1, result: {} })).toBe(true);
   });
 });
 

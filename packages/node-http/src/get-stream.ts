@@ -64,8 +64,8 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
  * updates of resources it may read (streamMessageAllowed in core); the rest passes as it came.
  */
 function streamFilter(gw: GatewayRuntime, subject: Subject): StreamFilter {
-  const policy = gw.core.policy;
-  return (event, message) => (streamMessageAllowed(policy, subject, message) ? event : undefined);
+  const core = gw.core;
+  return (event, message) => (streamMessageAllowed(core, subject, message) ? event : undefined);
 }
 
 /** What passes from an upstream stream to the client's, possibly changed; undefined drops it. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
+import { authorizeRead, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
@@ -39,7 +39,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   const uris = (Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== '');
   // A subscription reports on a resource: it takes the same right as reading it, in either era.
   for (const uri of uris) {
-    const read = gw.core.policy.authorize(subject, 'resources/read', { kind: 'resource', name: uri });
+    const read = authorizeRead(gw.core, subject, uri);
     if (!read.ok) {
       admitted.release();
       return read;
@@ -63,7 +63,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   for (const [flag, method, capability] of LIST_CHANGES) {
     const offered = [...session.ready.values()].some((open) => (open.capabilities[capability] as { listChanged?: unknown } | undefined)?.listChanged === true);
     // Changes of a list reach only a subject that may call it.
-    if (asked[flag] === true && offered && streamMessageAllowed(gw.core.policy, subject, { method })) {
+    if (asked[flag] === true && offered && streamMessageAllowed(gw.core, subject, { method })) {
       honoured[flag] = true;
       wanted.add(method);
     }

@@ -125,7 +125,11 @@ class UpstreamCall implements ExchangeSink {
     private readonly resolve: (outcome: 'done' | 'session-gone') => void,
   ) {}
 
+  /** When the message went to the upstream. */
+  private sentAt = 0;
+
   send(headers: Record<string, string>, body: string | Uint8Array): void {
+    this.sentAt = performance.now();
     this.exchange = this.client.exchange({ method: 'POST', headers, body }, this);
     this.stopWatching = this.job.departure.on(() => {
       this.exchange!.abort();
@@ -141,6 +145,11 @@ class UpstreamCall implements ExchangeSink {
     else if (status === 200 && type === 'text/event-stream') {
       this.mode = 'sse';
       this.relay = new EventRelay(job.session, job.upstream, job.answer, job.requestId === undefined ? null : idKey(job.requestId));
+      // A client that takes only JSON sees nothing of the stream until the response: each event
+      // resetting the silence timer, an upstream streaming forever would hold it (and the gateway's
+      // reading) for ever. Its wait is timeoutMs in all. A streaming client sees the progress and
+      // may cancel, so its stream is timed by silence only.
+      if (!job.answer.streams && job.requestId !== undefined) this.deadline = setTimeout(() => this.expire(), Math.max(0, this.client.timeoutMs - (performance.now() - this.sentAt)));
     } else if (status === 200 && type === 'application/json') this.mode = job.requestId === undefined ? 'discard' : 'json';
     else if (status === 202 || (status === 200 && job.requestId === undefined)) this.mode = 'discard';
     // A stateless upstream answers an unknown method 404 with its own -32601.
@@ -202,9 +211,20 @@ class UpstreamCall implements ExchangeSink {
   /** The message is answered, failed or abandoned: the caller has been told. */
   private done = false;
 
+  /** A JSON-only client's whole wait for a streamed answer, set only for those. */
+  private deadline: NodeJS.Timeout | undefined;
+
+  private expire(): void {
+    if (this.done) return;
+    this.exchange!.abort();
+    fail(this.job, deny('UPSTREAM_TIMEOUT', `upstream "${this.job.upstream}" streamed for ${this.client.timeoutMs} ms without answering (upstreams[].timeoutMs)`));
+    this.finish();
+  }
+
   private finish(): void {
     if (this.done) return;
     this.done = true;
+    if (this.deadline) clearTimeout(this.deadline);
     this.stopWatching?.();
     this.resolve(this.sessionGone ? 'session-gone' : 'done');
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '@gw/core';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
+import { readEventMessages } from './support/listen-stream.js';
 
 // A server-to-client request (here alpha's elicitation) is answered to its upstream at most once:
 // the client's second answer to the same request is refused, with session ids in memory and with
@@ -48,20 +49,10 @@ async function callAsking(url: string, headers: Record<string, string>): Promise
   });
   const messages: Message[] = [];
   let wake: (() => void) | undefined;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) !== -1) {
-        const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
-        buffered = buffered.slice(end + 2);
-        if (data) messages.push(JSON.parse(data) as Message);
-        wake?.();
-      }
-    }
-  })();
+  const reading = readEventMessages(response, (message) => {
+    messages.push(message as Message);
+    wake?.();
+  });
   while (!messages.some((message) => message.method === 'elicitation/create')) await new Promise<void>((resolve) => (wake = resolve));
   const question = messages.find((message) => message.method === 'elicitation/create')!;
   return { question, answer: reading.then(() => messages.find((message) => message.id === 'call-1')!) };

@@ -7,7 +7,7 @@ import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
-import { openListen, waitFor, type StreamMessage } from './support/listen-stream.js';
+import { openListen, readEventMessages, waitFor, type StreamMessage } from './support/listen-stream.js';
 
 const VERSION = '2026-07-28';
 const META = { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} };
@@ -60,23 +60,8 @@ async function openGet(session: string, key: string): Promise<{ status: number; 
   const response = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'x-api-key': key, 'mcp-session-id': session, ...SESSION_HEADERS }, signal: controller.signal });
   const messages: StreamMessage[] = [];
   if (response.status !== 200) return { status: response.status, body: await response.text(), messages, close: async () => undefined };
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
-          buffered = buffered.slice(end + 2);
-          if (data) messages.push(JSON.parse(data) as StreamMessage);
-        }
-      }
-    } catch {
-      // closed by close()
-    }
-  })();
+  // Broken off by close().
+  const reading = readEventMessages(response, (message) => messages.push(message as StreamMessage)).catch(() => undefined);
   return {
     status: 200,
     body: '',

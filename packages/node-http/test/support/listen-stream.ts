@@ -25,23 +25,7 @@ export async function openListen(url: string, headers: Record<string, string>, r
     body: JSON.stringify({ jsonrpc: '2.0', id: request.id, method: 'subscriptions/listen', params: request.params }),
   });
   const messages: StreamMessage[] = [];
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
-          buffered = buffered.slice(end + 2);
-          if (data) messages.push(JSON.parse(data) as StreamMessage);
-        }
-      }
-    } catch {
-      // the stream was closed by close()
-    }
-  })();
+  const reading = readEventMessages(response, (message) => messages.push(message as StreamMessage)).catch(() => undefined);
   return {
     response,
     messages,
@@ -56,4 +40,22 @@ export async function openListen(url: string, headers: Record<string, string>, r
 export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * Reads an event stream's messages as they arrive (each event's `data:` parsed as JSON) until it
+ * ends; rejects when it is broken off (a test closing it, say).
+ */
+export async function readEventMessages(response: Response, onMessage: (message: unknown) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) !== -1) {
+      const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
+      buffered = buffered.slice(end + 2);
+      if (data) onMessage(JSON.parse(data));
+    }
+  }
 }

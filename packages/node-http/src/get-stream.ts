@@ -167,6 +167,7 @@ export class MergedStream implements StandaloneStream {
   private async relayOn(name: string, upstream: UpstreamSession, client: UpstreamClient): Promise<void> {
     const { res, session } = this;
     const writer = this.writer();
+    const resumed = this.lastEventId !== undefined;
     // The upstream forgot a session the sealed id carries: the client's session is over.
     let lost = false;
     await new Promise<void>((resolve) => {
@@ -186,7 +187,10 @@ export class MergedStream implements StandaloneStream {
           start(status, headers) {
             // 405: this upstream offers no stream of its own, which the protocol allows.
             const type = mediaTypeOf(headers['content-type']);
-            if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer);
+            // A standalone stream carries no response (the specification forbids one there): one
+            // would be an upstream answering a request it was never sent, perhaps another
+            // upstream's. A resumed stream may carry the response of the stream it resumes.
+            if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer, resumed ? undefined : null);
             else if (status === 404 && upstream.sessionId !== undefined && session.sealed?.carried.has(name)) lost = true;
           },
           data(chunk) {

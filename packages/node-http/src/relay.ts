@@ -71,8 +71,8 @@ export function relayMessage(
 
 /**
  * The one response an exchange may carry, as idKey gives it; null when it carries none (a
- * notification or a client's response was forwarded). Streams that answer no request of their
- * own (GET streams, resumed ones) check nothing: undefined.
+ * notification or a client's response was forwarded, a standalone GET stream). A resumed stream,
+ * which may carry the response of the stream it resumes, checks nothing: undefined.
  */
 export type ExpectedResponse = string | null;
 

@@ -77,7 +77,7 @@ export function askUpstreams(
       const capture = new CaptureAnswer(context.answer, request.id);
       const params = request.params(upstream);
       const body = JSON.stringify(params === undefined ? { jsonrpc: '2.0', id: request.id, method: request.method } : { jsonrpc: '2.0', id: request.id, method: request.method, params });
-      const failure = await forward(gw, { session: context.session, upstream, clientHeaders: context.clientHeaders, body, requestId: request.id, answer: capture, departure: context.departure });
+      const failure = await forward(gw, { session: context.session, upstream, clientHeaders: context.clientHeaders, body, requestId: request.id, answer: capture, departure: context.departure, bounded: true });
       const response = capture.response;
       if (failure || !response) return { upstream, ok: false, denial: failure ?? capture.denial };
       const result = response.result;

@@ -27,6 +27,11 @@ export interface Forwarding {
   direct?: { res: ServerResponse; headers: Record<string, string> };
   /** How the message failed, once it has: for the audit trail. */
   failure?: Denial;
+  /**
+   * The whole answer within the upstream's timeoutMs, however it streams: the gateway's own
+   * requests (lists, catalog refreshes), whose events no one watches while they last.
+   */
+  bounded?: true;
 }
 
 /**
@@ -149,7 +154,7 @@ class UpstreamCall implements ExchangeSink {
       // resetting the silence timer, an upstream streaming forever would hold it (and the gateway's
       // reading) for ever. Its wait is timeoutMs in all. A streaming client sees the progress and
       // may cancel, so its stream is timed by silence only.
-      if (!job.answer.streams && job.requestId !== undefined) this.deadline = setTimeout(() => this.expire(), Math.max(0, this.client.timeoutMs - (performance.now() - this.sentAt)));
+      if ((!job.answer.streams || job.bounded) && job.requestId !== undefined) this.deadline = setTimeout(() => this.expire(), Math.max(0, this.client.timeoutMs - (performance.now() - this.sentAt)));
     } else if (status === 200 && type === 'application/json') this.mode = job.requestId === undefined ? 'discard' : 'json';
     else if (status === 202 || (status === 200 && job.requestId === undefined)) this.mode = 'discard';
     // A stateless upstream answers an unknown method 404 with its own -32601.

@@ -60,6 +60,7 @@ export async function discoverUpstream(client: UpstreamClient, clientHeaders: In
     method: 'server/discover',
     params: { _meta: { [MODERN_META.protocolVersion]: MODERN_VERSION, [MODERN_META.clientCapabilities]: {}, [MODERN_META.clientInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } } },
   };
+  const started = performance.now();
   const response = await client.request({
     method: 'POST',
     headers: {
@@ -72,7 +73,7 @@ export async function discoverUpstream(client: UpstreamClient, clientHeaders: In
   let answer: unknown;
   if (response.statusCode === 200) {
     try {
-      answer = await readOwnAnswer(response, DISCOVER_ID, client.maxResponseBytes);
+      answer = await readOwnAnswer(response, DISCOVER_ID, client.maxResponseBytes, client.timeoutMs - (performance.now() - started));
     } catch (error) {
       if (!(error instanceof TooLargeError)) throw error;
     }

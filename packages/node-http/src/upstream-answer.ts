@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { SseParser, type SseEvent } from './sse.js';
+import { deadlineError } from './upstream-client.js';
 
 /** A header of an upstream response as one string. */
 export function responseHeader(response: Dispatcher.ResponseData, name: string): string | undefined {
@@ -82,10 +83,22 @@ export async function readText(body: Dispatcher.ResponseData['body'], maxBytes: 
 }
 
 /**
- * Reads an upstream's answer to one request the gateway sent on its own behalf (initialize):
- * a JSON body, or the SSE event carrying the response with that id.
+ * Reads an upstream's answer to one request the gateway sent on its own behalf (initialize,
+ * server/discover): a JSON body, or the SSE event carrying the response with that id, within
+ * `timeoutMs` in all. Each event resets undici's silence timer, so an upstream that keeps writing
+ * (comments, other messages) and never answers would otherwise hold the opening, and every client
+ * waiting on it, for ever.
  */
-export async function readOwnAnswer(response: Dispatcher.ResponseData, id: string, maxBytes: number): Promise<unknown> {
+export async function readOwnAnswer(response: Dispatcher.ResponseData, id: string, maxBytes: number, timeoutMs: number): Promise<unknown> {
+  const timer = setTimeout(() => response.body.destroy(deadlineError()), Math.max(0, timeoutMs));
+  try {
+    return await readAnswerBody(response, id, maxBytes);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAnswerBody(response: Dispatcher.ResponseData, id: string, maxBytes: number): Promise<unknown> {
   const type = mediaType(response);
   if (type === 'application/json') {
     const parsed = parseJson(await readText(response.body, maxBytes));

@@ -66,7 +66,8 @@ export interface UpstreamClient {
 /** The code of the error for an answer whose headers did not come within timeoutMs, waiting for a connection included. */
 const DEADLINE = 'GW_UPSTREAM_DEADLINE';
 
-function deadlineError(): Error {
+/** The error a request past its deadline fails with; upstreamFailure makes it UPSTREAM_TIMEOUT. */
+export function deadlineError(): Error {
   return Object.assign(new Error('no answer within timeoutMs (time waiting for a connection included)'), { code: DEADLINE });
 }
 

@@ -115,6 +115,7 @@ async function openUpstreamSession(
 
   // initialize first: a session-based upstream (most of them) costs no extra request, and a
   // stateless-only one refuses it naming the revisions it speaks (then it is asked to discover).
+  const started = performance.now();
   const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params: session.initializeParams }, {});
   if (response.statusCode !== 200) {
     if (await offersStateless(response, client.maxResponseBytes)) return discover();
@@ -123,7 +124,7 @@ async function openUpstreamSession(
   const sessionId = responseHeader(response, 'mcp-session-id');
   let answer: unknown;
   try {
-    answer = await readOwnAnswer(response, INITIALIZE_ID, client.maxResponseBytes);
+    answer = await readOwnAnswer(response, INITIALIZE_ID, client.maxResponseBytes, client.timeoutMs - (performance.now() - started));
   } catch (error) {
     if (error instanceof TooLargeError) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}" answered initialize with ${error.message}`));
     throw new UpstreamSessionError(upstreamFailure(client.name, error));

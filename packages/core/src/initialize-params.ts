@@ -6,6 +6,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The most a client's declaration of itself (initialize params; a stateless request's client
+ * capabilities and info) may take, as JSON text: the gateway keeps it as long as the session, so
+ * a subject with no rights could otherwise park megabytes per session. Real clients send about
+ * a kilobyte.
+ */
+export const MAX_DECLARATION_CHARS = 16_384;
+
+/**
  * Checks the params of a client's initialize as the specification types them: protocolVersion
  * a string, capabilities an object of objects (experimental's entries objects too), clientInfo
  * an object with a string name and version. The gateway replays these params to every upstream,
@@ -15,6 +23,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function checkInitializeParams(params: JsonRpcParams | undefined): { ok: true } | Denial {
   const invalid = (detail: string) => deny('INVALID_PARAMS', `initialize: ${detail}`);
   if (!params) return invalid('params are required (protocolVersion, capabilities, clientInfo)');
+  if (JSON.stringify(params).length > MAX_DECLARATION_CHARS) return invalid(`params are longer than ${MAX_DECLARATION_CHARS} characters (kept for the session's life, so bounded)`);
   if (typeof params['protocolVersion'] !== 'string') return invalid('params.protocolVersion must be a string');
   const capabilities = params['capabilities'];
   if (!isRecord(capabilities)) return invalid('params.capabilities must be an object');

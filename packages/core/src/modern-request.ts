@@ -1,5 +1,6 @@
 import { deny, type Denial } from './errors.js';
 import type { JsonRpcParams } from './envelope.js';
+import { MAX_DECLARATION_CHARS } from './initialize-params.js';
 import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
 
 /** The `_meta` keys of the stateless revisions (2026-07-28 basic/index: per-request protocol fields). */
@@ -33,6 +34,8 @@ const NAMED_BY: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name
 export interface ModernClient {
   version: string;
   capabilities: Record<string, unknown>;
+  /** The capabilities as JSON text: the same declaration gives the same text. */
+  declared: string;
   clientInfo?: Record<string, unknown>;
   logLevel?: string;
 }
@@ -115,9 +118,14 @@ export function checkModernRequest(headers: ModernHeaders, method: string, param
     if (decoded === undefined) return mismatch('Mcp-Name', 'is not valid =?base64?...?= text');
     if (decoded !== named) return mismatch('Mcp-Name', `does not match params.${param}`);
   }
-  const client: ModernClient = { version, capabilities: capabilities as Record<string, unknown> };
+  const declared = JSON.stringify(capabilities);
+  const client: ModernClient = { version, capabilities: capabilities as Record<string, unknown>, declared };
   const clientInfo = meta?.[MODERN_META.clientInfo];
   if (typeof clientInfo === 'object' && clientInfo !== null && !Array.isArray(clientInfo)) client.clientInfo = clientInfo as Record<string, unknown>;
+  // Kept with the upstream sessions held for this client: bounded, as initialize params are.
+  if (declared.length + (client.clientInfo ? JSON.stringify(client.clientInfo).length : 0) > MAX_DECLARATION_CHARS) {
+    return deny('INVALID_PARAMS', `params._meta client capabilities and info are longer than ${MAX_DECLARATION_CHARS} characters`);
+  }
   const logLevel = meta?.[MODERN_META.logLevel];
   if (typeof logLevel === 'string') client.logLevel = logLevel;
   return client;

@@ -35,7 +35,7 @@ export class BridgeSessions {
   /** The bridge session of a subject with these capabilities, opened on first use. */
   for(subject: Subject, client: ModernClient): Session {
     const owner = subjectKey(subject);
-    const key = `${subject.apiKeyId}\0${JSON.stringify(client.capabilities)}`;
+    const key = `${subject.apiKeyId}\0${client.declared}`;
     let mine = this.bySubject.get(owner);
     let session = mine?.get(key);
     if (session) {

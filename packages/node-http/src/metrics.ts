@@ -46,7 +46,7 @@ export class GatewayMetrics {
   }
 
   /** The Prometheus text exposition of every counter, plus the gauges read now. */
-  render(gauges: { sessions: number; upstreams: readonly string[] }): string {
+  render(gauges: { sessions: number; bridgeSessions: number; upstreams: readonly string[] }): string {
     const lines: string[] = [];
     const family = (name: string, type: 'counter' | 'gauge', help: string, samples: [Record<string, string>, number][]): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -61,6 +61,7 @@ export class GatewayMetrics {
       gauges.upstreams.flatMap((upstream) => [...(this.failures.get(upstream)?.byError ?? [])].map(([error, n]): [Record<string, string>, number] => [{ upstream, error }, n])),
     );
     family('mcp_gateway_sessions', 'gauge', 'Client sessions held by this gateway.', [[{}, gauges.sessions]]);
+    family('mcp_gateway_bridge_sessions', 'gauge', 'Sessions held for stateless (2026-07-28) clients, each with its upstream sessions.', [[{}, gauges.bridgeSessions]]);
     return `${lines.join('\n')}\n`;
   }
 }
@@ -73,7 +74,7 @@ function formatLabels(labels: Record<string, string>): string {
 
 /** GET /metrics: the counters in Prometheus text format. */
 export function answerMetrics(gw: GatewayRuntime, res: ServerResponse): void {
-  const body = gw.metrics.render({ sessions: gw.sessions.size, upstreams: [...gw.upstreams.keys()] });
+  const body = gw.metrics.render({ sessions: gw.sessions.size, bridgeSessions: gw.bridges.size, upstreams: [...gw.upstreams.keys()] });
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

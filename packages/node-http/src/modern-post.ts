@@ -82,9 +82,12 @@ export async function handleModernPost(
 
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
-  const session = gw.bridges.for(subject, client);
   const departure = departureOf(res);
+  // The upstream sessions held for this client are made only for a message the policy let
+  // through: a refused one holds nothing.
+  let session: Session | undefined;
   if (!decision.ok && decision.name === 'NO_ROUTE') {
+    session = gw.bridges.for(subject, client);
     decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, message, decision);
   }
   // A resource no upstream serves does not exist as far as the client can tell, which the
@@ -94,6 +97,7 @@ export async function handleModernPost(
     decision = deny('INVALID_PARAMS', `no upstream serves resource ${JSON.stringify(String(uri).slice(0, 200))}`, { data: { uri } });
   }
   if (!decision.ok) return refuse(decision, message.id);
+  session ??= gw.bridges.for(subject, client);
   if (message.method === 'subscriptions/listen') {
     const refused = await answerListen(gw, req, res, subject, session, message.message);
     if (refused) return refuse(refused, message.id);

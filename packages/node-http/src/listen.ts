@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authorizeRead, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
+import { authorizeRead, deny, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
@@ -36,14 +36,11 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   const admitted = admitStream(gw, subject);
   if (!admitted.ok) return admitted;
   const asked = (request.params?.['notifications'] ?? {}) as Record<string, unknown>;
-  const uris = (Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== '');
-  // A subscription reports on a resource: it takes the same right as reading it, in either era.
-  for (const uri of uris) {
-    const read = authorizeRead(gw.core, subject, uri);
-    if (!read.ok) {
-      admitted.release();
-      return read;
-    }
+  const uris = [...new Set((Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== ''))];
+  const refused = await checkSubscriptions(gw, subject, uris);
+  if (refused) {
+    admitted.release();
+    return refused;
   }
   const departure = new Departure();
   res.once('close', () => {
@@ -140,6 +137,29 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     stream.close();
     void unsubscribe(gw, req, session, subscribed);
   });
+  return undefined;
+}
+
+/** How many resources one listen may subscribe to: each is a request upstream. */
+export const MAX_LISTEN_SUBSCRIPTIONS = 100;
+
+/**
+ * A listen's resource subscriptions, before any upstream hears of them: at most
+ * MAX_LISTEN_SUBSCRIPTIONS, each taking the same right as reading it (in either era), and each
+ * counted against the rate limit as the resources/subscribe it becomes.
+ */
+async function checkSubscriptions(gw: GatewayRuntime, subject: Subject, uris: readonly string[]): Promise<Denial | undefined> {
+  if (uris.length > MAX_LISTEN_SUBSCRIPTIONS) {
+    return deny('INVALID_PARAMS', `resourceSubscriptions names ${uris.length} resources; one listen takes at most ${MAX_LISTEN_SUBSCRIPTIONS}`);
+  }
+  for (const uri of uris) {
+    const read = authorizeRead(gw.core, subject, uri);
+    if (!read.ok) return read;
+  }
+  for (let i = 0; i < uris.length; i++) {
+    const limited = await gw.core.rateLimiter.consume(subject, 'resources/subscribe');
+    if (!limited.ok) return limited;
+  }
   return undefined;
 }
 

@@ -28,8 +28,10 @@ beforeAll(async () => {
         { key: 'lister-key', tenant: 'lister' },
         { key: 'subscriber-key', tenant: 'subscriber' },
         { key: 'alpha-reader-key', tenant: 'alpha-reader' },
+        { key: 'fan-out-key', tenant: 'fan-out' },
       ],
     },
+    rateLimit: { byMethod: { 'resources/subscribe': 5 } },
     policy: {
       rules: [
         // May call tools, but not list them.
@@ -38,6 +40,7 @@ beforeAll(async () => {
         // May subscribe to any resource, but read none.
         { subject: { tenant: 'subscriber' }, allow: { methods: ['resources/subscribe', 'tools/list'], resources: ['*'] } },
         { subject: { tenant: 'alpha-reader' }, allow: { methods: ['resources/read'], resources: ['alpha://*'] } },
+        { subject: { tenant: 'fan-out' }, allow: { methods: ['resources/read'], resources: ['alpha://**'] } },
       ],
     },
     upstreams: [
@@ -153,6 +156,19 @@ describe('subscriptions/listen (2026-07-28)', () => {
     expect(refused.body).toMatchObject({ id: 'l-1', error: { code: -40300 } });
     expect(refused.body.error?.message).toContain('beta://readme');
     expect(beta.subscriptions.length).toBe(subscribedBefore);
+  });
+
+  it('takes at most 100 resources, each counted against the rate limit as a resources/subscribe, before any upstream hears of them', async () => {
+    const subscribedBefore = alpha.subscriptions.length;
+    const many = Array.from({ length: 101 }, (_, i) => `alpha://doc/${i}`);
+    const tooMany = await refusedListen('fan-out-key', 'l-many', { resourceSubscriptions: many });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({ id: 'l-many', error: { code: -32602 } });
+    // byMethod limits resources/subscribe to 5 a minute: six resources in one listen are six.
+    const six = await refusedListen('fan-out-key', 'l-six', { resourceSubscriptions: many.slice(0, 6) });
+    expect(six.status).toBe(429);
+    expect(six.body).toMatchObject({ id: 'l-six', error: { code: -42900 } });
+    expect(alpha.subscriptions.length).toBe(subscribedBefore);
   });
 
   it('subscribes what the subject may read and promises no list change of a list it may not call', async () => {

@@ -60,6 +60,11 @@ export class Catalog {
     this.namings.delete(kind);
   }
 
+  /** Whether an upstream's list of one kind has been recorded (an empty one included). */
+  knows(kind: ListKind, upstream: string): boolean {
+    return this.listed.get(kind)?.has(upstream) ?? false;
+  }
+
   /** Forgets what an upstream listed of one kind (it said the list changed). */
   forget(kind: ListKind, upstream: string): void {
     if (this.listed.get(kind)?.delete(upstream)) this.namings.delete(kind);

@@ -103,6 +103,11 @@ export function placeMessage(parts: Pick<DecideParts, 'policy' | 'router' | 'cat
   const resolved = resolveTarget(parts.router, parts.catalog, method, target);
   if (!resolved.ok) return resolved;
   const { upstream, item } = resolved;
+  // A deny on a template decides a URI only once the upstream's templates are known: until then
+  // the URI reaches nothing (the data plane lists them and asks again), rather than slip past it.
+  if (item?.kind === 'resource' && parts.policy.deniesTemplates(subject) && !parts.catalog.knows('resourceTemplates', upstream)) {
+    return deny('NO_ROUTE', `no upstream serves ${method} (resource "${item.name}")`);
+  }
   if (item) {
     const allowed = parts.policy.authorize(subject, method, target, resolved.aliases);
     if (!allowed.ok) return allowed;
@@ -123,5 +128,9 @@ export function placeMessage(parts: Pick<DecideParts, 'policy' | 'router' | 'cat
 export function authorizeRead(parts: Pick<DecideParts, 'policy' | 'router' | 'catalog'>, subject: Subject, uri: string): AuthorizeResult {
   const target: Target = { kind: 'resource', name: uri };
   const resolved = resolveTarget(parts.router, parts.catalog, 'resources/read', target);
+  // As placeMessage: a template deny decides nothing until the templates are known, so refuse.
+  if (resolved.ok && parts.policy.deniesTemplates(subject) && !parts.catalog.knows('resourceTemplates', resolved.upstream)) {
+    return deny('FORBIDDEN', `resource "${uri}" is not allowed until the upstream's resource templates are known`);
+  }
   return parts.policy.authorize(subject, 'resources/read', target, resolved.ok ? resolved.aliases : undefined);
 }

@@ -16,6 +16,11 @@ export interface Policy {
    * it too, while an allow must match the name the client uses.
    */
   authorize(subject: Subject, method: string, target: Target | null, aliases?: readonly string[]): AuthorizeResult;
+  /**
+   * Whether a resource deny of the subject's names a URI template: a URI is then denied through
+   * the template it matches, which only the upstream's list of templates tells.
+   */
+  deniesTemplates(subject: Subject): boolean;
 }
 
 type ListName = 'methods' | 'tools' | 'resources' | 'prompts';
@@ -32,6 +37,8 @@ interface CompiledRule {
 interface SubjectPolicy {
   allow: Lists;
   deny: Lists;
+  /** Whether a resource deny names a URI template (`{…}`): such a deny is decided by what the upstreams list. */
+  templateDenies: boolean;
 }
 
 const LIST_OF: Record<TargetKind, ListName> = { tool: 'tools', resource: 'resources', prompt: 'prompts' };
@@ -66,7 +73,8 @@ export function createPolicy(policy: ResolvedOptions['policy']): Policy {
     const ruleSetKey = applicable.map((r) => r.index).join(',');
     let merged = byRuleSet.get(ruleSetKey);
     if (!merged) {
-      merged = { allow: mergeLists(applicable.map((r) => r.rule.allow)), deny: mergeLists(applicable.map((r) => r.rule.deny)) };
+      const denies = applicable.map((r) => r.rule.deny);
+      merged = { allow: mergeLists(applicable.map((r) => r.rule.allow)), deny: mergeLists(denies), templateDenies: denies.some((d) => d.resources.some((pattern) => pattern.includes('{'))) };
       byRuleSet.set(ruleSetKey, merged);
     }
     if (!clients) bySubject.set(subject.tenant, (clients = new Map()));
@@ -75,6 +83,7 @@ export function createPolicy(policy: ResolvedOptions['policy']): Policy {
   };
 
   return {
+    deniesTemplates: (subject) => policyFor(subject).templateDenies,
     authorize(subject, method, target, aliases) {
       const p = policyFor(subject);
       if (p.deny.methods.matches(method)) return deny('FORBIDDEN', `method "${method}" is denied`);

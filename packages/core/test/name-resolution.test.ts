@@ -266,3 +266,21 @@ describe('one name resolution: what a subscription and a stream take', () => {
     expect(await subscribe('beta://doc/7')).toMatchObject({ ok: true, item: { upstream: 'beta' } });
   });
 });
+
+describe('one name resolution: a deny on a template before the templates are known', () => {
+  it('a URI reaches nothing until the upstream listed its templates, then the deny holds; a subject without such a deny is not held up', async () => {
+    const options = (deny: string[]) => ({
+      auth: { apiKeys: [{ key: KEY, tenant: 't' }] },
+      policy: { rules: [{ allow: { methods: ALL, resources: ALL }, deny: { resources: deny } }] },
+      upstreams: [{ name: 'alpha', url: url(1) }],
+    });
+    const read = { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'alpha://doc/7' } };
+    const gw = compileGateway(options(['alpha://doc/{id}']));
+    expect(await gw.check({ apiKey: KEY, message: read })).toMatchObject({ ok: false, name: 'NO_ROUTE' });
+    expect(authorizeRead(gw, { tenant: 't', client: 'default', apiKeyId: null }, 'alpha://doc/7')).toMatchObject({ ok: false, name: 'FORBIDDEN' });
+    gw.catalog.record('resourceTemplates', 'alpha', [{ uriTemplate: 'alpha://doc/{id}', name: 'doc' }], true);
+    expect(await gw.check({ apiKey: KEY, message: read })).toMatchObject({ ok: false, name: 'FORBIDDEN' });
+    const plain = compileGateway(options(['alpha://secret']));
+    expect(await plain.check({ apiKey: KEY, message: read })).toMatchObject({ ok: true, item: { upstream: 'alpha', name: 'alpha://doc/7' } });
+  });
+});

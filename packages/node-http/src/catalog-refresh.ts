@@ -1,6 +1,6 @@
 import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type Subject, type TargetKind } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
-import { listingUpstreams, readRest } from './lists.js';
+import { listingUpstreams, readRest } from './list-pages.js';
 import type { GatewayRuntime } from './runtime.js';
 
 /** A kind is listed again for an unknown name at most this often, so unknown names cannot cause a storm of lists. */
@@ -35,6 +35,15 @@ export interface CatalogRefresh {
   running?: Promise<void>;
 }
 
+/**
+ * Lists one kind on every upstream whose list of it the catalog lacks (at most once a second):
+ * a resources/list for a subject with a template deny needs the templates to decide what to show.
+ */
+export function listUnknown(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
+  for (const upstream of gw.upstreams.keys()) if (!gw.core.catalog.knows(kind, upstream)) return refresh(gw, context, kind);
+  return Promise.resolve();
+}
+
 function refresh(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
   const byKind = gw.refreshes;
   const last = byKind.get(kind);
@@ -52,7 +61,10 @@ function refresh(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Pr
 /** Lists one kind on every upstream, each to its last page, into the catalog. */
 async function listAll(gw: GatewayRuntime, context: FanOutContext, kind: ListKind): Promise<void> {
   const spec = SPEC_OF.get(kind)!;
-  const replies = await askUpstreams(gw, context, listingUpstreams(gw, spec), { id: `mcp-gateway-catalog-${kind}`, method: spec.method, params: () => undefined });
+  const asked = listingUpstreams(gw, spec);
+  // An upstream that offers no such list (its initialize said so) lists nothing: known, and empty.
+  for (const upstream of gw.upstreams.keys()) if (!asked.includes(upstream)) gw.core.catalog.record(kind, upstream, [], true);
+  const replies = await askUpstreams(gw, context, asked, { id: `mcp-gateway-catalog-${kind}`, method: spec.method, params: () => undefined });
   await Promise.all(
     replies.map(async (reply) => {
       if (!reply.ok) return;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizeRead, deny, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from './fan-out.js';
+import { listUnknown } from './catalog-refresh.js';
 import { Departure } from './departure.js';
 import { MergedStream } from './get-stream.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -37,6 +38,10 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   if (!admitted.ok) return admitted;
   const asked = (request.params?.['notifications'] ?? {}) as Record<string, unknown>;
   const uris = [...new Set((Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== ''))];
+  // A template deny decides a URI only once the upstreams' templates are known.
+  if (uris.length > 0 && gw.core.policy.deniesTemplates(subject)) {
+    await listUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure: new Departure() }, 'resourceTemplates');
+  }
   const refused = await checkSubscriptions(gw, subject, uris);
   if (refused) {
     admitted.release();

@@ -1,5 +1,7 @@
 import { decodeListCursor, extend, encodeListCursor, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
-import { askUpstreams, type FanOutContext } from './fan-out.js';
+import { askUpstreams, DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
+import { listUnknown } from './catalog-refresh.js';
+import { cursorOf, itemsOf, listingUpstreams, readRest } from './list-pages.js';
 import type { GatewayRuntime } from './runtime.js';
 
 /**
@@ -62,6 +64,8 @@ export async function answerList(
   // Every upstream asked failed: the client learns why rather than getting an empty list.
   if (pages.length === 0 && firstFailure) return refuse(context, request, firstFailure);
 
+  // A template deny hides the resources read through the template: the templates must be known.
+  if (spec.kind === 'resources' && gw.core.policy.deniesTemplates(context.subject)) await listUnknown(gw, extend(context, { answer: DISCARD_ANSWER }), 'resourceTemplates');
   const items = gw.core.federateList(context.subject, spec, pages);
   if (!Array.isArray(items)) {
     gw.logger.warn('upstreams offer the same name', { method: spec.method, error: items.error.message, collisions: gw.core.catalog.naming(spec.kind).collisions.slice(0, 20) });
@@ -90,44 +94,6 @@ function logCollisions(gw: GatewayRuntime, spec: ListSpec): void {
   loggedNamings.add(naming);
   const policy = gw.options.federation.collisions;
   gw.logger.info('upstreams offer the same names', { list: spec.method, policy, collisions: naming.collisions.slice(0, 20) });
-}
-
-/** How many pages of one upstream the gateway reads in a row at most. */
-const MAX_PAGES = 100;
-
-/** An upstream's pages from `cursor` to the end (bounded); a failure ends the reading with what came. */
-export async function readRest(gw: GatewayRuntime, context: FanOutContext, spec: ListSpec, upstream: string, cursor: string): Promise<unknown[]> {
-  const items: unknown[] = [];
-  let position: string | undefined = cursor;
-  for (let page = 0; position !== undefined && page < MAX_PAGES; page++) {
-    const at: string = position;
-    const [reply] = await askUpstreams(gw, context, [upstream], { id: `mcp-gateway-${spec.kind}-page`, method: spec.method, params: () => ({ cursor: at }) });
-    if (!reply?.ok) break;
-    items.push(...itemsOf(reply.result, spec));
-    position = cursorOf(reply.result);
-  }
-  return items;
-}
-
-function itemsOf(result: Record<string, unknown>, spec: ListSpec): unknown[] {
-  const items = result[spec.kind];
-  return Array.isArray(items) ? items : [];
-}
-
-function cursorOf(result: Record<string, unknown>): string | undefined {
-  const cursor = result['nextCursor'];
-  return typeof cursor === 'string' && cursor !== '' ? cursor : undefined;
-}
-
-/**
- * The upstreams asked for a first page: all of them, except those known (from their initialize)
- * not to offer this kind of thing.
- */
-export function listingUpstreams(gw: GatewayRuntime, spec: ListSpec): string[] {
-  return [...gw.upstreams.keys()].filter((upstream) => {
-    const profile = gw.profiles.get(upstream);
-    return profile === undefined || profile.capabilities[spec.capability] !== undefined;
-  });
 }
 
 function refuse(context: FanOutContext, request: JsonRpcRequest, denial: Denial): Denial {

@@ -163,3 +163,26 @@ describe('a stateless (2026-07-28) upstream with a prefix', () => {
     }
   });
 });
+
+describe('a deny on a template, before anyone listed templates', () => {
+  for (const single of [true, false]) {
+    it(`${single ? 'one upstream (every message routed to it)' : 'two upstreams'}: a URI read or subscribed through the denied template is refused from the first message`, async () => {
+      const fresh = await startGateway({
+        auth: { apiKeys: [{ key: KEY, tenant: 'acme' }] },
+        policy: { rules: [{ allow: { methods: ['*'], resources: ['*'] }, deny: { resources: ['alpha://doc/{id}'] } }] },
+        upstreams: single ? [{ name: 'alpha', url: alpha.url, timeoutMs: 5_000 }] : [{ name: 'alpha', url: alpha.url, timeoutMs: 5_000 }, { name: 'beta', url: beta.url, timeoutMs: 5_000 }],
+      });
+      try {
+        const session = await openSession(fresh.url, { 'x-api-key': KEY });
+        const headers = { 'x-api-key': KEY, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18', accept: 'application/json' };
+        const send = (id: number, method: string, uri: string) => post(fresh.url, { jsonrpc: '2.0', id, method, params: { uri } }, headers);
+        expect((await send(1, 'resources/read', 'alpha://doc/7')).body).toMatchObject({ id: 1, error: { code: -40300 } });
+        expect((await send(2, 'resources/subscribe', 'alpha://doc/8')).body).toMatchObject({ id: 2, error: { code: -40300 } });
+        expect((await send(3, 'resources/read', 'alpha://readme')).body).toMatchObject({ id: 3, result: { contents: [{ text: 'alpha reads alpha://readme' }] } });
+        if (!single) expect((await send(4, 'resources/read', 'beta://doc/7')).body).toMatchObject({ id: 4, result: { contents: [{ text: 'beta reads beta://doc/7' }] } });
+      } finally {
+        await fresh.close();
+      }
+    });
+  }
+});

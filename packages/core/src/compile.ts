@@ -95,6 +95,12 @@ export interface CompiledGateway {
   readonly rateLimiter: RateLimiter;
   /** What the upstreams listed, and the names the client sees; the data plane records into it. */
   readonly catalog: Catalog;
+  /**
+   * Takes `name` once for `ttlMs` in the rate-limit store, when that store is shared (Redis): true
+   * the first time, false while taken. True when the store shares nothing, or fails (the
+   * upstream then drops a repeated answer itself).
+   */
+  claimOnce(name: string, ttlMs: number): Promise<boolean>;
   /** Releases the rate-limit store. */
   close(): Promise<void>;
 }
@@ -149,6 +155,14 @@ export function compileGateway(input: unknown, context: CompileContext = {}): Co
       if (!decision.ok) return failure(decision, auth.subject);
       const { upstream, target, item, name, rateLimit } = decision;
       return name === undefined ? { ok: true, subject: auth.subject, upstream, target, item, rateLimit } : { ok: true, subject: auth.subject, upstream, target, item, name, rateLimit };
+    },
+    async claimOnce(name, ttlMs) {
+      if (!store.claim) return true;
+      try {
+        return await store.claim(`${options.rateLimit.keyPrefix}:once:${name}`, ttlMs);
+      } catch {
+        return true;
+      }
     },
     close: async () => {
       await store.close?.();

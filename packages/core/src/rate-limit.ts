@@ -23,6 +23,13 @@ export interface RateLimitStore {
    * that knows at once (the memory store) answers directly; one that must ask (Redis) with a promise.
    */
   consume(key: string, limitPerMinute: number): RateLimitOutcome | PromiseLike<RateLimitOutcome>;
+  /**
+   * Takes `key` once for `ttlMs`: true the first time, false while it is taken (by any gateway
+   * sharing the store). Replicas sharing a Redis store use it so that a client's answer to a
+   * server's request reaches the upstream once, whichever replica takes it. A store without it
+   * shares nothing between replicas.
+   */
+  claim?(key: string, ttlMs: number): boolean | PromiseLike<boolean>;
   /** Releases timers and connections. */
   close?(): Promise<void>;
   /** Whether the store can answer now, for /health (a store without it is taken to be fine). */

@@ -37,6 +37,7 @@ import { isStateless, knownStateless } from './stateless-upstream.js';
 import { sendDenial } from './respond.js';
 import { checkCaller, findSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
+import { claimAnswer } from './answer-claims.js';
 import { cancellationTargets, idKey, type Session } from './sessions.js';
 
 /** The id to answer a denial with: the request's, when the body is one readable request. */
@@ -265,12 +266,15 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
   if (message.id !== null && answerInputRequest(post.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
   const key = message.id === null ? undefined : idKey(message.id);
   const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
-  if (key === undefined || origin === undefined) {
-    const unexpected = deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`);
-    post.answer.fail(null, unexpected);
-    return unexpected;
-  }
+  const unexpected = (): Denial => {
+    const denial = deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`);
+    post.answer.fail(null, denial);
+    return denial;
+  };
+  if (key === undefined || origin === undefined) return unexpected();
   post.session.serverRequests.delete(key);
+  // With sealed ids another replica may have taken this answer already: a shared store says.
+  if (post.session.sealed && !(await claimAnswer(gw, post.session, origin))) return unexpected();
   return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
 }
 

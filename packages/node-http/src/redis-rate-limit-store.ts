@@ -152,6 +152,12 @@ export async function createRedisRateLimitStore(options: RedisRateLimitStoreOpti
       return consumeOutcome(limiter.consume(key, 1));
     },
 
+    async claim(key, ttlMs): Promise<boolean> {
+      if (closing) throw new Error('Redis rate-limit store is closed');
+      // SET NX: atomic, so of two replicas taking one key at once exactly one gets it.
+      return (await client.set(key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+    },
+
     health() {
       if (closing) return { ok: false, detail: 'redis closed' };
       const status = client.status;

@@ -197,7 +197,8 @@ function sameSubject(a: Subject, b: Subject): boolean {
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** How long a sealed id is accepted when sessions.maxAgeMs is not set. */
-const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
+/** How long a sealed id is accepted when sessions.maxAgeMs is not set. */
+export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
 
 /** Most sealed ids remembered as ended, so a replica refuses them without asking an upstream. */
 const MAX_ENDED = 10_000;

@@ -3,6 +3,8 @@ import type { GatewayOptions } from '@gw/core';
 import { startFederatedUpstream, type FederatedUpstream } from './support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
 import { readEventMessages } from './support/listen-stream.js';
+import { startRedis, type RedisFixture } from './support/redis.js';
+import { createRedisRateLimitStore } from '../src/index.js';
 
 // A server-to-client request (here alpha's elicitation) is answered to its upstream at most once:
 // the client's second answer to the same request is refused, with session ids in memory and with
@@ -22,13 +24,13 @@ afterAll(async () => {
   await alpha?.close();
 });
 
-async function gateway(extra: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
+async function gateway(extra: Partial<GatewayOptions> = {}, context: Parameters<typeof startGateway>[1] = {}): Promise<RunningGateway> {
   const gw = await startGateway({
     auth: { apiKeys: [{ key: KEY, tenant: 't' }] },
     policy: { rules: [{ allow: { methods: ['*'], tools: ['*'] } }] },
     upstreams: [{ name: 'alpha', url: alpha.url, timeoutMs: 5_000 }],
     ...extra,
-  });
+  }, context);
   gateways.push(gw);
   return gw;
 }
@@ -94,5 +96,30 @@ describe('answers to server requests', () => {
     for (let i = 0; i < 5; i++) statuses.push((await post(gw.url, { jsonrpc: '2.0', id: `nobody-asked-${i}`, result: {} }, headers)).status);
     // Three answers to nothing are refused as such; then the limit refuses them before anything is looked up.
     expect(statuses).toEqual([400, 400, 400, 429, 429]);
+  });
+});
+
+describe('answers to server requests across replicas', () => {
+  let redis: RedisFixture | undefined;
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('with sealed ids and a shared Redis, an answer taken by one replica is refused by every replica after', async () => {
+    redis = await startRedis();
+    const replica = async () => gateway({ sessions: { secrets: [SECRET] } }, { rateLimitStore: await createRedisRateLimitStore({ url: redis!.url }) });
+    const [a, b] = [await replica(), await replica()];
+    const session = await openSession(a.url, { 'x-api-key': KEY });
+    const headers = { 'x-api-key': KEY, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    const { question, answer } = await callAsking(a.url, headers);
+    const reply = (who: string) => ({ jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { who } } });
+    // The answer goes through the other replica, as a round-robin balancer may send it.
+    expect((await post(b.url, reply('bob'), headers)).status).toBe(202);
+    expect((await answer).result?.content?.[0]?.text).toBe('alpha heard accept:bob');
+    for (const replayed of [a, b]) {
+      const again = await post(replayed.url, reply('mallory'), headers);
+      expect(again.status).toBe(400);
+      expect(again.body).toMatchObject({ error: { code: -32600 } });
+    }
   });
 });

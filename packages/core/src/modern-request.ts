@@ -130,3 +130,23 @@ export function checkModernRequest(headers: ModernHeaders, method: string, param
   if (typeof logLevel === 'string') client.logLevel = logLevel;
   return client;
 }
+
+/** The `_meta` keys that make up a stateless request's envelope: no session-based revision has them. */
+const ENVELOPE_KEYS: readonly string[] = [MODERN_META.protocolVersion, MODERN_META.clientCapabilities, MODERN_META.clientInfo, MODERN_META.logLevel];
+
+/**
+ * A stateless client's params as a session-based revision has them: the envelope's `_meta` keys
+ * (revision, client capabilities and info, log level: a session declared these at initialize)
+ * are left out, everything else (a progress token, the client's own keys) is kept; an `_meta`
+ * left empty is dropped. Dual-era servers refuse the envelope inside a 2025 session.
+ */
+export function withoutModernEnvelope(params: JsonRpcParams | undefined): JsonRpcParams | undefined {
+  const meta = params?.['_meta'];
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return params;
+  const record = meta as Record<string, unknown>;
+  if (!ENVELOPE_KEYS.some((key) => Object.hasOwn(record, key))) return params;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) if (!ENVELOPE_KEYS.includes(key)) kept[key] = value;
+  const { _meta: _envelope, ...rest } = params!;
+  return Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest;
+}

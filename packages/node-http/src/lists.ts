@@ -1,4 +1,4 @@
-import { decodeListCursor, extend, encodeListCursor, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
+import { decodeListCursor, extend, encodeListCursor, withoutModernEnvelope, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { listUnknown } from './catalog-refresh.js';
 import { cursorOf, itemsOf, listingUpstreams, readRest } from './list-pages.js';
@@ -33,7 +33,8 @@ export async function answerList(
     method: spec.method,
     params: (upstream) => {
       const cursor = positions.get(upstream);
-      const { cursor: _client, ...rest } = params;
+      // A stateless client's envelope is the session's to give (statelessRequest), never passed on.
+      const { cursor: _client, ...rest } = withoutModernEnvelope(params) ?? {};
       return cursor === undefined ? (Object.keys(rest).length > 0 ? rest : undefined) : extend(rest, { cursor });
     },
   });

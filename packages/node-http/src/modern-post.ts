@@ -9,6 +9,7 @@ import {
   MODERN_META,
   MODERN_METHODS,
   SUPPORTED_PROTOCOL_VERSIONS,
+  withoutModernEnvelope,
   type AcceptedFormats,
   type ClientMessage,
   type Denial,
@@ -184,7 +185,9 @@ async function forwardStateless(
     session: context.session,
     upstream,
     clientHeaders: context.clientHeaders,
-    body: JSON.stringify({ ...request, id: gatewayId }),
+    // The envelope of the revision goes only to a stateless upstream, which gets it from the
+    // session (statelessRequest); a session-based one gets the message as its revision has it.
+    body: JSON.stringify(withoutEnvelope({ ...request, id: gatewayId })),
     requestId: gatewayId,
     answer: call,
     departure: call.departure,
@@ -254,4 +257,12 @@ class RenamedAnswer extends DelegatingAnswer {
 /** An answer whose response to `id` gets `fields` added to its result (list results: ttlMs, cacheScope, resultType). */
 function withResultFields(answer: Answer, id: JsonRpcId, fields: Record<string, unknown>): Answer {
   return new RenamedAnswer(answer, id, id, { resultType: 'complete', ...fields });
+}
+
+/** A request without the stateless revision's envelope (see withoutModernEnvelope in core). */
+function withoutEnvelope(request: JsonRpcRequest): JsonRpcRequest {
+  const params = withoutModernEnvelope(request.params);
+  if (params === request.params) return request;
+  const { params: _sent, ...rest } = request;
+  return params === undefined ? rest : { ...rest, params };
 }

@@ -1,4 +1,4 @@
-import { decodeListCursor, extend, encodeListCursor, withoutModernEnvelope, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
+import { decodeListCursor, deny, extend, encodeListCursor, withoutModernEnvelope, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { listUnknown } from './catalog-refresh.js';
 import { cursorOf, itemsOf, listingUpstreams, readRest } from './list-pages.js';
@@ -45,7 +45,12 @@ export async function answerList(
   for (const reply of replies) {
     if (!reply.ok) {
       firstFailure ??= reply.denial;
-      if (!reply.denial) gw.logger.debug('upstream refused a list', { upstream: reply.upstream, method: spec.method, error: reply.error });
+      // Its items are missing from the list: never silent. Counted as the upstream's failure
+      // (metrics, /health), warned once per cause.
+      if (!reply.denial) {
+        const refusal = deny('UPSTREAM_BAD_RESPONSE', `upstream "${reply.upstream}" refused ${spec.method}: ${String(reply.error?.code)} ${String(reply.error?.message).slice(0, 200)}`);
+        if (gw.metrics.refused(reply.upstream, refusal)) gw.logger.warn('upstream refused a list: its items are left out', { upstream: reply.upstream, method: spec.method, error: reply.error });
+      }
       continue;
     }
     const items = itemsOf(reply.result, spec);

@@ -30,7 +30,27 @@ export class GatewayMetrics {
   /** Counts one message sent to an upstream, and how it failed there, if it did. */
   upstream(name: string, failure: Denial | undefined): void {
     this.forwarded.set(name, (this.forwarded.get(name) ?? 0) + 1);
-    if (!failure?.name.startsWith('UPSTREAM_')) return;
+    if (failure?.name.startsWith('UPSTREAM_')) this.failed(name, failure);
+  }
+
+  /** Causes already logged, so a refusal that repeats is logged once (bounded). */
+  private readonly told = new Set<string>();
+
+  /**
+   * Counts an answer of the upstream's that left its items out of a federated list (it refused
+   * the gateway's request: the list is answered from the others). True the first time this
+   * cause is seen, for a warning logged once per cause.
+   */
+  refused(name: string, failure: Denial): boolean {
+    this.failed(name, failure);
+    const cause = `${name}\n${failure.error.message}`;
+    if (this.told.has(cause)) return false;
+    if (this.told.size >= 1_000) this.told.clear();
+    this.told.add(cause);
+    return true;
+  }
+
+  private failed(name: string, failure: Denial): void {
     let record = this.failures.get(name);
     if (!record) this.failures.set(name, (record = { failures: 0, byError: new Map() }));
     record.failures++;

@@ -72,3 +72,50 @@ describe('a stateless client to a session-based upstream', () => {
     expect(received[0]?.method).toBe('initialize');
   });
 });
+
+describe('an upstream that refuses a federated list', () => {
+  it('is never silent: warned once per cause, counted in /metrics, and failing on /health, while the list comes from the others', async () => {
+    const refusing = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method !== 'POST') return void res.writeHead(405).end();
+        const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: number | string; method: string };
+        if (message.id === undefined) return void res.writeHead(202).end();
+        const body =
+          message.method === 'initialize'
+            ? { jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'refusing', version: '1' } } }
+            : { jsonrpc: '2.0', id: message.id, error: { code: -32020, message: 'server_missing_modern_protocol_support' } };
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'r' }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    const federated = await startGateway(
+      {
+        auth: { apiKeys: [{ key: 'k', tenant: 't' }] },
+        policy: { rules: [{ allow: { methods: ['*'], tools: ['*'] } }] },
+        upstreams: [
+          { name: 'strict', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`, timeoutMs: 5_000 },
+          { name: 'refusing', url: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/mcp`, timeoutMs: 5_000 },
+        ],
+      },
+      { logger: { error: () => undefined, warn: (message) => void warnings.push(message), info: () => undefined, debug: () => undefined } },
+    );
+    try {
+      for (const id of [1, 2]) {
+        const list = await post(federated.url, { jsonrpc: '2.0', id, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } } }, { 'x-api-key': 'k', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list', accept: 'application/json' });
+        expect(list.body).toMatchObject({ id, result: { tools: [{ name: 'echo' }] } });
+      }
+      expect(warnings.filter((message) => message.startsWith('upstream refused a list'))).toHaveLength(1);
+      const metrics = await (await fetch(`${federated.origin}/metrics`)).text();
+      expect(metrics).toMatch(/^mcp_gateway_upstream_failures_total\{upstream="refusing",error="UPSTREAM_BAD_RESPONSE"\} 2$/m);
+      const health = (await (await fetch(`${federated.origin}/health`)).json()) as { upstreams: Record<string, { failures: number; lastFailure?: { error: string } }> };
+      expect(health.upstreams['refusing']).toMatchObject({ failures: 2, lastFailure: { error: expect.stringContaining('refused tools/list: -32020') } });
+    } finally {
+      await federated.close();
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+});

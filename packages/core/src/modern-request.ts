@@ -145,8 +145,8 @@ export function withoutModernEnvelope(params: JsonRpcParams | undefined): JsonRp
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return params;
   const record = meta as Record<string, unknown>;
   if (!ENVELOPE_KEYS.some((key) => Object.hasOwn(record, key))) return params;
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) if (!ENVELOPE_KEYS.includes(key)) kept[key] = value;
+  // fromEntries defines keys: a client's own `__proto__` key stays a key, as JSON.parse made it.
+  const kept = Object.fromEntries(Object.entries(record).filter(([key]) => !ENVELOPE_KEYS.includes(key)));
   const { _meta: _envelope, ...rest } = params!;
   return Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest;
 }

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { withoutModernEnvelope } from '../src/index.js';
+
+describe('withoutModernEnvelope', () => {
+  it('leaves out the envelope keys, keeps the rest of _meta (a __proto__ key stays a key), and drops an _meta left empty', () => {
+    const params = JSON.parse(
+      '{"name":"x","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{},"io.modelcontextprotocol/logLevel":"info","__proto__":{"a":1},"progressToken":3}}',
+    ) as Record<string, unknown>;
+    const out = withoutModernEnvelope(params)!;
+    expect(JSON.stringify(out)).toBe('{"name":"x","_meta":{"__proto__":{"a":1},"progressToken":3}}');
+    expect(Object.getPrototypeOf(out['_meta'])).toBe(Object.prototype);
+    expect(withoutModernEnvelope({ name: 'y', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } })).toEqual({ name: 'y' });
+    const untouched = { name: 'z', _meta: { progressToken: 1 } };
+    expect(withoutModernEnvelope(untouched)).toBe(untouched);
+    expect(withoutModernEnvelope(undefined)).toBeUndefined();
+  });
+});

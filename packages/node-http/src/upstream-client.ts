@@ -88,7 +88,6 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
   const path = `${url.pathname}${url.search}`;
   const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
   let openStreams = 0;
-  const deadlines = new HeaderDeadlines();
   return {
     name: upstream.name,
     timeoutMs: upstream.timeoutMs,
@@ -150,60 +149,20 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       });
     },
     exchange({ method, headers, body, timeoutMs = upstream.timeoutMs, stream = false }, sink) {
-      const exchange = new DispatchedExchange(sink, deadlines);
+      const exchange = new DispatchedExchange(sink);
       const options: Dispatcher.DispatchOptions = { path, method, headers, headersTimeout: timeoutMs, bodyTimeout: stream ? 0 : timeoutMs };
       if (body !== undefined) options.body = body;
-      // undici times the headers from when the request is written: time waiting for a
-      // connection (all busy, or one being opened) is timed here.
-      deadlines.add(exchange, performance.now() + timeoutMs);
       (stream ? streams : calls).dispatch(options, exchange);
       exchange.dispatching = false;
+      // Not written at once: it waits for a connection (all busy, or one being opened), which
+      // undici does not time. A request written at once (the usual case) costs no timer.
+      if (exchange.waiting) exchange.expireAfter(timeoutMs);
       return exchange;
     },
     close: async () => {
-      deadlines.close();
       await Promise.all([calls.close(), streams.close(), probes.close()]);
     },
   };
-}
-
-/** How often the exchanges awaiting their headers are checked against their deadlines. */
-const DEADLINE_SWEEP_MS = 100;
-
-/**
- * The exchanges of one upstream whose answer has not begun, each with its deadline: one interval
- * checks them all (every DEADLINE_SWEEP_MS while any waits), rather than a timer per request,
- * since every request waits at least until undici writes it on a later turn.
- */
-class HeaderDeadlines {
-  private readonly waiting = new Map<DispatchedExchange, number>();
-  private timer: NodeJS.Timeout | undefined;
-
-  add(exchange: DispatchedExchange, deadline: number): void {
-    this.waiting.set(exchange, deadline);
-    if (this.timer) return;
-    this.timer = setInterval(() => this.sweep(), DEADLINE_SWEEP_MS);
-    this.timer.unref();
-  }
-
-  delete(exchange: DispatchedExchange): void {
-    this.waiting.delete(exchange);
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    for (const [exchange, deadline] of this.waiting) {
-      if (deadline > now) continue;
-      this.waiting.delete(exchange);
-      exchange.expire();
-    }
-    if (this.waiting.size === 0) this.close();
-  }
 }
 
 /**
@@ -219,25 +178,35 @@ class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
    */
   dispatching = true;
 
-  constructor(
-    private readonly sink: ExchangeSink,
-    private readonly deadlines: HeaderDeadlines,
-  ) {}
+  /** Set while a request that waited for a connection has no answer yet: its deadline. */
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly sink: ExchangeSink) {}
 
   /** Set once undici has ended the exchange (its answer ended or failed). */
   private ended = false;
 
-  /** Its answer did not begin in time (HeaderDeadlines): the exchange fails with a timeout. */
-  expire(): void {
-    if (this.stopped || this.ended) return;
-    this.stopped = true;
-    const error = deadlineError();
-    this.controller?.abort(error);
-    this.sink.error(error);
+  /** Whether the request is still waiting for a connection (undici has neither started nor refused it). */
+  get waiting(): boolean {
+    return this.controller === undefined && !this.stopped && !this.ended;
+  }
+
+  /** Fails the exchange with a timeout unless its answer has begun within `ms`. */
+  expireAfter(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped || this.ended) return;
+      this.stopped = true;
+      const error = deadlineError();
+      this.controller?.abort(error);
+      this.sink.error(error);
+    }, ms);
   }
 
   private answered(): void {
-    this.deadlines.delete(this);
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

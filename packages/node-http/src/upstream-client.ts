@@ -154,8 +154,10 @@ export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient
       if (body !== undefined) options.body = body;
       (stream ? streams : calls).dispatch(options, exchange);
       exchange.dispatching = false;
-      // Not written at once: it waits for a connection (all busy, or one being opened), which
-      // undici does not time. A request written at once (the usual case) costs no timer.
+      // Not started yet: undici writes a request on a later turn, and times its headers only
+      // from then, so time waiting for a connection (all busy, or one being opened) is timed
+      // here. In practice every request gets this timer: one per request measured cheaper in the
+      // benchmark than one sweep per upstream over a map of waiting exchanges.
       if (exchange.waiting) exchange.expireAfter(timeoutMs);
       return exchange;
     },

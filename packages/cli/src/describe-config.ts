@@ -13,7 +13,11 @@ export function hasImplicitCatchAll(raw: unknown, options: ResolvedOptions): boo
 
 /** `1 upstream, 2 routes, 1 API key, policy default deny`: what `validate` prints on success. */
 export function summarizeConfig(raw: unknown, options: ResolvedOptions): string {
-  const routes = hasImplicitCatchAll(raw, options) ? '1 route (implicit catch-all)' : plural(options.routing.length, 'route');
+  const routes = hasImplicitCatchAll(raw, options)
+    ? '1 route (implicit catch-all)'
+    : options.routing.length === 0
+      ? 'no routes (federated: names go to the upstream that lists them)'
+      : plural(options.routing.length, 'route');
   const auth = options.auth.mode === 'none' ? 'auth none (every caller anonymous)' : plural(options.auth.apiKeys.length, 'API key');
   return `${plural(options.upstreams.length, 'upstream')}, ${routes}, ${auth}, policy default ${options.policy.default}`;
 }
@@ -24,12 +28,12 @@ export function configWarnings(options: ResolvedOptions): string[] {
   if (options.auth.mode === 'apiKey' && options.auth.apiKeys.length === 0) {
     warnings.push('auth.apiKeys is empty: every request will be refused (401) until a key is added');
   }
-  if (options.routing.length === 0 && options.upstreams.length > 1) {
-    warnings.push('no routing rules and several upstreams: every message that needs an upstream gets NO_ROUTE');
-  }
+  // Without rules, several upstreams are federated: every name goes where the catalog says, which is no warning.
   const routed = new Set(options.routing.map((route) => route.upstream));
-  for (const upstream of options.upstreams) {
-    if (!routed.has(upstream.name)) warnings.push(`upstream "${upstream.name}" is declared but no routing rule sends anything to it`);
+  if (options.routing.length > 0) {
+    for (const upstream of options.upstreams) {
+      if (!routed.has(upstream.name)) warnings.push(`upstream "${upstream.name}" is declared but no routing rule sends anything to it: it is reached only by the names it lists and by the lists`);
+    }
   }
   const catchAll = options.routing.findIndex(isCatchAll);
   if (catchAll !== -1 && catchAll < options.routing.length - 1) {

@@ -71,8 +71,8 @@ routing:
     upstream: a
 `;
     const { stdout } = await routes(yaml);
-    expect(stdout).toContain('A message no rule matches is answered 400 NO_ROUTE (-32601).');
-    expect(stdout).toContain('Note: upstream "b" is declared but no routing rule sends anything to it.');
+    expect(stdout).toContain('A message no rule matches goes by the catalog: a tool, prompt or resource to the upstream that listed it');
+    expect(stdout).toContain('Note: upstream "b" is declared but no routing rule sends anything to it: it is reached only by the names it lists and by the lists.');
     const shadowed = await routes(`${yaml}  - match: { method: "*" }\n    upstream: a\n  - match: { tool: "b.*" }\n    upstream: b\n`);
     expect(shadowed.stdout).toContain('Note: routing rules after rule 2 are never reached: rule 2 matches every message.');
   });
@@ -88,14 +88,40 @@ routing:
   it('--explain says when a message is not routed, and why', async () => {
     const yaml = 'upstreams:\n  - { name: math, url: "http://127.0.0.1:9001/mcp" }\nrouting:\n  - match: { tool: "math.*" }\n    upstream: math\n';
     const unrouted = await routes(yaml, '--explain', '{"method":"tools/call","params":{"name":"kb.search"}}');
-    expect(unrouted.code).toBe(1);
-    expect(unrouted.stdout).toBe('tools/call (tool "kb.search"): no rule matches; the gateway answers 400 NO_ROUTE (-32601 Method not found: no upstream serves tools/call (tool "kb.search"))\n');
+    // What the running gateway does: the catalog decides a name no rule takes.
+    expect(unrouted.code).toBe(0);
+    expect(unrouted.stdout).toBe('tools/call (tool "kb.search"): no rule matches; it goes by the catalog, to the upstream that lists tool "kb.search" (as the client sees it), or 400 NO_ROUTE (-32601) when none does\n');
+    const custom = await routes(yaml, '--explain', '{"method":"custom/thing"}');
+    expect(custom.code).toBe(1);
+    expect(custom.stdout).toBe('custom/thing: no rule matches and it names no tool, prompt or resource; the gateway answers 400 NO_ROUTE (-32601 Method not found: no upstream serves custom/thing)\n');
     const noName = await routes(yaml, '--explain', '{"method":"tools/call"}');
     expect(noName.code).toBe(1);
     expect(noName.stdout).toContain('the gateway answers 400 INVALID_PARAMS (-32602) before routing');
     const protocol = await routes(yaml, '--explain', '{"method":"initialize"}');
     expect(protocol.code).toBe(0);
     expect(protocol.stdout).toBe('initialize: a protocol method, handled by the gateway itself; routing does not apply\n');
+  });
+
+  it('describes a federated set-up without rules as the gateway runs it: by the catalog, lists from every upstream', async () => {
+    const yaml = 'upstreams:\n  - { name: a, url: "http://127.0.0.1:9001/mcp" }\n  - { name: b, url: "http://127.0.0.1:9002/mcp" }\n';
+    const table = await routes(yaml);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('config.yml: no routing rules and 2 upstreams: federated, every tool, prompt and resource goes to the upstream that listed it');
+    expect(table.stdout).toContain('Answered by the gateway from every upstream: tools/list, prompts/list, resources/list, resources/templates/list, logging/setLevel.');
+    expect(table.stdout).not.toContain('Note:');
+    const call = await routes(yaml, '--explain', '{"method":"tools/call","params":{"name":"a_search"}}');
+    expect(call.code).toBe(0);
+    expect(call.stdout).toContain('it goes by the catalog, to the upstream that lists tool "a_search"');
+    const read = await routes(yaml, '--explain', '{"method":"resources/read","params":{"uri":"file:///x"}}');
+    expect(read.stdout).toContain('to the upstream that lists resource "file:///x"');
+    for (const method of ['tools/list', 'resources/templates/list', 'logging/setLevel']) {
+      const list = await routes(yaml, '--explain', JSON.stringify({ method }));
+      expect(list.code).toBe(0);
+      expect(list.stdout).toBe(`${method}: answered by the gateway from every upstream that offers it (each item kept where its own call is routed and allowed); routing does not apply\n`);
+    }
+    // A catch-all rule does not take the lists from the others.
+    const routed = await routes(THREE_UPSTREAMS, '--explain', '{"method":"tools/list"}');
+    expect(routed.stdout).toContain('answered by the gateway from every upstream');
   });
 
   it('--explain with something that is not a message is a usage error', async () => {

@@ -255,10 +255,12 @@ describe('run: Redis', () => {
     const started = Date.now();
     const cli = spawnCli(['run', '-c', file], { REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` });
     children.push(cli);
-    const code = await cli.exited(8_000);
+    // About 3 s of connect timeout; the bound leaves room for a slow start on a loaded machine.
+    // What it pins is that the command gives up by itself rather than retrying for ever.
+    const code = await cli.exited(20_000);
     expect(code).not.toBe(0);
     expect(code).not.toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(5_500);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(cli.stderr()).toContain(`mcp-gateway: cannot use Redis (REDIS_URL=redis://***@127.0.0.1:${port}): `);
     expect(cli.stderr()).toContain('ECONNREFUSED');
     expect(cli.stderr()).toContain('Not starting');

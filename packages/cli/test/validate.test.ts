@@ -30,6 +30,13 @@ describe('validate', () => {
     expect(capture.stdout()).toMatch(/^examples\/docker\/config\.yml: ok \(1 upstream, 1 route \(implicit catch-all\), 1 API key, policy default deny\)\n$/);
   });
 
+  it('describes several upstreams without rules as the gateway runs them: federated by the catalog, no warning', async () => {
+    const result = await validate('upstreams:\n  - { name: a, url: "http://127.0.0.1:9001/mcp" }\n  - { name: b, url: "http://127.0.0.1:9002/mcp" }\nauth:\n  apiKeys:\n    - { key: k, tenant: t }\n');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('config.yml: ok (2 upstreams, no routes (federated: names go to the upstream that lists them), 1 API key, policy default deny)\n');
+  });
+
   it('reports a YAML syntax error at its line and column, without a stack trace', async () => {
     const result = await validate('server:\n  port: 8080\nupstreams: x: y\n');
     expect(result.code).toBe(1);

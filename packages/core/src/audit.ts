@@ -27,6 +27,12 @@ export interface AuditEvent {
   tenant: string | null;
   client: string | null;
   apiKeyId: string | null;
+  /**
+   * The protocol revision the client spoke: the one negotiated for its session, or the one its
+   * request named (revision 2026-07-28); null when the gateway could not tell (no session yet, an
+   * unreadable message). As the client wrote it, cut like any client-chosen text.
+   */
+  protocolVersion: string | null;
   /** The JSON-RPC method, or null when the message could not be read. */
   method: string | null;
   /** The tool, resource or prompt it named, as the client sent it. */
@@ -41,9 +47,12 @@ export interface AuditEvent {
   decision: AuditDecision;
   /** The HTTP status of the answer. */
   status: number;
-  /** The JSON-RPC error code the client received, if any. */
+  /** The JSON-RPC error code the client received, if any: the gateway's, or the upstream's own (error `UPSTREAM_REFUSED`). */
   errorCode: number | null;
-  /** The error table entry, if the gateway refused or failed it. */
+  /**
+   * The error table entry, if the gateway refused or failed it; `UPSTREAM_REFUSED` when the
+   * upstream named in `upstream` answered it with a JSON-RPC error of its own.
+   */
   error: GatewayErrorName | null;
   /** Milliseconds from arrival to the end of the answer (a streamed answer included). */
   durationMs: number;
@@ -66,7 +75,8 @@ export function auditDecisionFor(error: GatewayErrorName | null): AuditDecision 
     case 'UPSTREAM_UNREACHABLE':
     case 'UPSTREAM_BAD_RESPONSE':
     case 'UPSTREAM_TIMEOUT':
-      // The gateway let it through; the upstream failed it.
+    case 'UPSTREAM_REFUSED':
+      // The gateway let it through; the upstream failed or refused it.
       return 'allowed';
     default:
       return 'rejected';

@@ -62,6 +62,13 @@ export const GATEWAY_ERRORS = {
   UPSTREAM_UNREACHABLE: { code: -50200, status: 502, message: 'Upstream unreachable' },
   /** The upstream answered with something that is not a valid MCP answer. */
   UPSTREAM_BAD_RESPONSE: { code: -50201, status: 502, message: 'Bad upstream response' },
+  /**
+   * The upstream answered the message with a JSON-RPC error of its own (a tool's bad params, a
+   * revision it refuses). The client receives the upstream's error object and HTTP status as they
+   * came; this entry names the outcome for the audit trail and the metrics. Its own code stands
+   * in the audit trail only for an upstream error without an integer code.
+   */
+  UPSTREAM_REFUSED: { code: -50203, status: 502, message: 'Refused by the upstream' },
   /** Two upstreams offer the same name and federation.collisions is "error". */
   NAME_COLLISION: { code: -50202, status: 502, message: 'Conflicting upstream names' },
   /** The gateway is shutting down or otherwise not serving. */
@@ -76,6 +83,14 @@ export const GATEWAY_ERRORS = {
 
 /** The name of a gateway wire error, e.g. `'RATE_LIMITED'`. */
 export type GatewayErrorName = keyof typeof GATEWAY_ERRORS;
+
+/**
+ * Whether an error says the upstream failed (unreachable, a broken answer, no answer in time),
+ * which health and metrics count against it; an upstream refusing a message is not one.
+ */
+export function isUpstreamFailure(name: GatewayErrorName): boolean {
+  return name === 'UPSTREAM_UNREACHABLE' || name === 'UPSTREAM_BAD_RESPONSE' || name === 'UPSTREAM_TIMEOUT';
+}
 
 /** A JSON-RPC request id; `null` only where the id could not be read. */
 export type JsonRpcId = string | number;

@@ -22,7 +22,7 @@ export type { EnvMap, PlaceholderProblem } from './env-placeholders.js';
 export { CONFIG_ERROR_CODES, GatewayConfigError, formatConfigIssue, formatConfigPath } from './config-error.js';
 export type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
 
-export { GATEWAY_ERRORS, deny, forModernEra, jsonRpcError, errorNameForCode } from './errors.js';
+export { GATEWAY_ERRORS, deny, forModernEra, isUpstreamFailure, jsonRpcError, errorNameForCode } from './errors.js';
 export { MODERN_META, MODERN_METHODS, checkModernRequest, decodeHeaderValue, readsAsModern, withoutModernEnvelope } from './modern-request.js';
 export type { ModernClient, ModernHeaders } from './modern-request.js';
 export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './errors.js';

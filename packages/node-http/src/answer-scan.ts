@@ -5,7 +5,23 @@ import type { JsonRpcId } from '@gw/core';
  * this is its id; or it is something else (a request, a notification, a batch, a response with an
  * unusual id, text this scan does not judge) that the caller must parse whole.
  */
-export type AnswerScan = { kind: 'invalid' } | { kind: 'response'; id: JsonRpcId } | { kind: 'other' };
+export type AnswerScan = { kind: 'invalid' } | { kind: 'response'; id: JsonRpcId; errorCode: ErrorCode } | { kind: 'other' };
+
+/**
+ * What a response says of its failure: undefined for a result, the error's code for an error
+ * response, null for an `error` member without an integer code.
+ */
+export type ErrorCode = number | null | undefined;
+
+/** The code of a response's `error` member, from its JSON text (an error response is rare: parsed whole). */
+export function errorCodeOf(errorText: string): number | null {
+  try {
+    const code = (JSON.parse(errorText) as { code?: unknown } | null)?.code;
+    return Number.isInteger(code) ? (code as number) : null;
+  } catch {
+    return null;
+  }
+}
 
 const INVALID: AnswerScan = { kind: 'invalid' };
 const OTHER: AnswerScan = { kind: 'other' };
@@ -45,9 +61,9 @@ export function scanAnswer(text: string): AnswerScan {
   if (first === 0x22) {
     // A string id, taken as written when it has no escape and only ASCII.
     const id = text.slice(scan.idStart + 1, scan.idEnd - 1);
-    return scan.idEscaped || !isAscii(id) ? OTHER : { kind: 'response', id };
+    return scan.idEscaped || !isAscii(id) ? OTHER : { kind: 'response', id, errorCode: scan.errorCode() };
   }
-  if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return { kind: 'response', id: Number(text.slice(scan.idStart, scan.idEnd)) };
+  if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return { kind: 'response', id: Number(text.slice(scan.idStart, scan.idEnd)), errorCode: scan.errorCode() };
   // null, true, an object...: not the id of any request.
   return OTHER;
 }
@@ -67,6 +83,9 @@ class Scanner {
   idStart = -1;
   idEnd = -1;
   idEscaped = false;
+  /** Where the value of the last top-level "error" starts and ends (-1: there is none). */
+  errorStart = -1;
+  errorEnd = -1;
   /** The last string scanned had an escape in it. */
   private escaped = false;
   /** The next backslash at or after where strings were last searched (-1: none is left). */
@@ -111,6 +130,7 @@ class Scanner {
       // A key written with an escape could be "id" or "method" in disguise: the full parse reads it.
       if (this.escaped) this.keyEscaped = true;
       const isId = !this.escaped && this.written(keyStart, 'id');
+      const isError = !isId && !this.escaped && this.written(keyStart, 'error');
       if (!this.colon()) return false;
       const valueStart = this.pos;
       if (!this.value(1)) return false;
@@ -118,10 +138,18 @@ class Scanner {
         this.idStart = valueStart;
         this.idEnd = this.pos;
         this.idEscaped = this.escaped;
+      } else if (isError) {
+        this.errorStart = valueStart;
+        this.errorEnd = this.pos;
       }
       const next = this.afterMember(0x7d);
       if (next !== 1) return next === 0;
     }
+  }
+
+  /** What the response says of its failure (see ErrorCode). */
+  errorCode(): ErrorCode {
+    return this.errorStart < 0 ? undefined : errorCodeOf(this.text.slice(this.errorStart, this.errorEnd));
   }
 
   /** Whether the key string just scanned (without escapes), from its quote at `start`, is `name`. */

@@ -37,8 +37,21 @@ export class PostAudit {
   private readonly started = performance.now();
   private readonly time = isoTime();
   subject: Subject | undefined;
+  /** The revision the client spoke (AuditEvent.protocolVersion), as far as the POST has told it so far. */
+  private version: string | null;
 
-  constructor(private readonly sink: AuditSink) {}
+  constructor(
+    private readonly sink: AuditSink,
+    /** The MCP-Protocol-Version header, until the session or the message says more. */
+    versionHeader: string | undefined,
+  ) {
+    this.version = versionHeader === undefined ? null : cutText(versionHeader, MAX_AUDIT_TEXT);
+  }
+
+  /** The revision the client speaks: its session's, or the one its request names. */
+  set protocolVersion(version: string) {
+    this.version = cutText(version, MAX_AUDIT_TEXT);
+  }
 
   /**
    * One event for a message; `placed` is where the gateway sent it (null when it answered or
@@ -63,6 +76,7 @@ export class PostAudit {
       tenant: this.subject?.tenant ?? null,
       client: this.subject?.client ?? null,
       apiKeyId: this.subject?.apiKeyId ?? null,
+      protocolVersion: this.version,
       method,
       target,
       upstream: sent?.upstream ?? null,

@@ -1,5 +1,5 @@
 import type { JsonRpcId } from '@gw/core';
-import { scanAnswer } from './answer-scan.js';
+import { scanAnswer, type ErrorCode } from './answer-scan.js';
 
 /** What the events of one chunk need before they pass on as they came. */
 export interface CanonicalChunk {
@@ -7,6 +7,8 @@ export interface CanonicalChunk {
   readonly idStarts: number[];
   /** The ids of the responses among the events. */
   readonly answered: JsonRpcId[];
+  /** What each of those responses says of its failure, in the same order (see ErrorCode). */
+  readonly errorCodes: ErrorCode[];
 }
 
 const EVENT = 'event: ';
@@ -30,6 +32,7 @@ export function readCanonical(text: string): CanonicalChunk | undefined {
   if (text.length === 0 || text.indexOf('\r') !== -1 || text.indexOf('\0') !== -1) return undefined;
   const idStarts: number[] = [];
   const answered: JsonRpcId[] = [];
+  const errorCodes: ErrorCode[] = [];
   let at = 0;
   while (at < text.length) {
     let end = text.indexOf('\n', at);
@@ -46,8 +49,11 @@ export function readCanonical(text: string): CanonicalChunk | undefined {
     if (end === -1 || !text.startsWith(DATA, at) || text.charCodeAt(end + 1) !== 10) return undefined;
     const scanned = scanAnswer(text.slice(at + DATA.length, end));
     if (scanned.kind === 'other') return undefined;
-    if (scanned.kind === 'response') answered.push(scanned.id);
+    if (scanned.kind === 'response') {
+      answered.push(scanned.id);
+      errorCodes.push(scanned.errorCode);
+    }
     at = end + 2;
   }
-  return { idStarts, answered };
+  return { idStarts, answered, errorCodes };
 }

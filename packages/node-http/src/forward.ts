@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { deny, extend, type Denial, type JsonRpcId } from '@gw/core';
+import { deny, extend, GATEWAY_ERRORS, isUpstreamFailure, type Denial, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import type { Departure } from './departure.js';
-import { scanAnswer } from './answer-scan.js';
+import { scanAnswer, type ErrorCode } from './answer-scan.js';
 import { upstreamHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -27,6 +27,11 @@ export interface Forwarding {
   direct?: { res: ServerResponse; headers: Record<string, string> };
   /** How the message failed, once it has: for the audit trail. */
   failure?: Denial;
+  /**
+   * The upstream answered the request with a JSON-RPC error, passed to the client as it came:
+   * for the audit trail (`UPSTREAM_REFUSED` with the upstream's code), not a failure.
+   */
+  refused?: Denial;
   /**
    * The whole answer within the upstream's timeoutMs, however it streams: the gateway's own
    * requests (lists, catalog refreshes), whose events no one watches while they last.
@@ -70,7 +75,7 @@ export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Deni
   }
   const failure = job.failure;
   gw.metrics.upstream(job.upstream, failure);
-  if (failure?.name.startsWith('UPSTREAM_')) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
+  if (failure && isUpstreamFailure(failure.name)) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
   return failure;
 }
 
@@ -174,6 +179,7 @@ class UpstreamCall implements ExchangeSink {
         // The response is in: the client's answer does not wait for the upstream to close its
         // stream (the specification has it close after the response). The rest is read and
         // dropped, so the connection goes back to the pool.
+        noteRefusal(job, this.relay!.refused.get(idKey(job.requestId)));
         this.mode = 'discard';
         return this.finish();
       }
@@ -255,16 +261,22 @@ function complete(job: Forwarding, mode: Mode, status: number, type: string, bod
         const latin1 = bytes.toString('latin1');
         const scanned = scanAnswer(latin1);
         if (scanned.kind === 'invalid') return fail(job, notJson(upstream));
-        if (scanned.kind === 'response' && scanned.id === job.requestId) return sendJsonText(latin1, job.direct);
+        if (scanned.kind === 'response' && scanned.id === job.requestId) {
+          noteRefusal(job, scanned.errorCode);
+          return sendJsonText(latin1, job.direct);
+        }
         // Anything else (a batch, server requests before the response) is relayed message by message.
       }
       const text = bytes.toString('utf8');
-      const answered = relayJson(job.session, upstream, text, answer, idKey(job.requestId!));
-      if (!answered.has(idKey(job.requestId!))) fail(job, parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
+      const key = idKey(job.requestId!);
+      const answered = relayJson(job.session, upstream, text, answer, key);
+      if (!answered.has(key)) fail(job, parseJson(text).ok ? unanswered(upstream) : notJson(upstream));
+      else noteRefusal(job, answered.get(key));
       return;
     }
     case 'sse': {
       const done = job.requestId === undefined || relay!.answered.has(idKey(job.requestId));
+      if (job.requestId !== undefined && relay!.refused.has(idKey(job.requestId))) noteRefusal(job, relay!.refused.get(idKey(job.requestId)));
       // A resumable stream may end early on purpose (SSE polling): the client resumes with GET.
       if (!done && !(relay!.resumable && answer.streams)) fail(job, unanswered(upstream));
       return;
@@ -283,6 +295,26 @@ function notJson(upstream: string): Denial {
   return deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" answered with a body that is not JSON`);
 }
 
+/** Records that the upstream answered the request with an error of its own (see Forwarding.refused). */
+function noteRefusal(job: Forwarding, errorCode: ErrorCode): void {
+  job.refused = refusalOf(job.upstream, errorCode);
+}
+
+/**
+ * The audit trail's record of an error response the upstream sent inside a 200 answer (JSON or
+ * SSE), passed to the client as it came; undefined for a result.
+ */
+export function refusalOf(upstream: string, errorCode: ErrorCode): Denial | undefined {
+  if (errorCode === undefined) return undefined;
+  return {
+    ok: false,
+    name: 'UPSTREAM_REFUSED',
+    status: 200,
+    // A malformed error (no integer code) is recorded under the table's code for the outcome.
+    error: { code: errorCode ?? GATEWAY_ERRORS.UPSTREAM_REFUSED.code, message: `refused by upstream "${upstream}"` },
+  };
+}
+
 /** A 4xx body that is a JSON-RPC error, as a denial carrying the upstream's own error object. */
 function upstreamRefusal(text: string, status: number): Denial | undefined {
   const parsed = parseJson(text);
@@ -290,8 +322,8 @@ function upstreamRefusal(text: string, status: number): Denial | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (!Number.isInteger(code) || typeof message !== 'string') return undefined;
-  // The nearest table entry names it; the error object is the upstream's own.
-  return { ok: false, name: 'BAD_REQUEST', status, error: error as Denial['error'] };
+  // The error object and status are the upstream's own; the name says who refused.
+  return { ok: false, name: 'UPSTREAM_REFUSED', status, error: error as Denial['error'] };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { deny, extend, type Denial, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
 import type { Answer } from './answer.js';
 import { CaptureAnswer, type FanOutContext } from './fan-out.js';
-import { forward } from './forward.js';
+import { forward, refusalOf } from './forward.js';
+import { errorCodeIn } from './relay.js';
 import type { GatewayRuntime } from './runtime.js';
 import { idKey, type Session } from './sessions.js';
 
@@ -47,7 +48,7 @@ export async function forwardWithInputRounds(
     const result = response.result as { resultType?: unknown; inputRequests?: unknown; requestState?: unknown } | undefined;
     if (result?.resultType !== 'input_required') {
       context.answer.event({ data: JSON.stringify(response) }, response);
-      return undefined;
+      return refusalOf(upstream, errorCodeIn(response));
     }
     if (!context.answer.streams) {
       return fail(context.answer, request.id, deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" needs input from the client, which the gateway can only ask for on an event stream; accept text/event-stream`));

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Denial } from '@gw/core';
+import { isUpstreamFailure, type Denial } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 
 /** What /health tells about an upstream's failures as the data plane saw them. */
@@ -30,7 +30,7 @@ export class GatewayMetrics {
   /** Counts one message sent to an upstream, and how it failed there, if it did. */
   upstream(name: string, failure: Denial | undefined): void {
     this.forwarded.set(name, (this.forwarded.get(name) ?? 0) + 1);
-    if (failure?.name.startsWith('UPSTREAM_')) this.failed(name, failure);
+    if (failure && isUpstreamFailure(failure.name)) this.failed(name, failure);
   }
 
   /** Causes already logged, so a refusal that repeats is logged once (bounded). */

@@ -26,7 +26,7 @@ import { DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { ParkedCall } from './parked-calls.js';
 import { isStateless, knownStateless } from './stateless-upstream.js';
 import { idKey, type Session } from './sessions.js';
-import { forward } from './forward.js';
+import { forward, type Forwarding } from './forward.js';
 import { answerList } from './lists.js';
 import { answerListen } from './listen.js';
 import { sendDenial } from './respond.js';
@@ -80,6 +80,7 @@ export async function handleModernPost(
     message.params,
   );
   if ('ok' in client) return refuse(client, message.id);
+  if (audit) audit.protocolVersion = client.version;
 
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
@@ -181,7 +182,7 @@ async function forwardStateless(
   // read) not to be cached, since nothing says for how long it holds.
   const defaults = { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) };
   const call = new ParkedCall(subject, upstream, gatewayId, defaults, context.answer, clientId);
-  void forward(gw, {
+  const job: Forwarding = {
     session: context.session,
     upstream,
     clientHeaders: context.clientHeaders,
@@ -191,8 +192,10 @@ async function forwardStateless(
     requestId: gatewayId,
     answer: call,
     departure: call.departure,
-  }).then((failure) => call.finish(failure));
-  return settle(gw, call, res, upstream);
+  };
+  void forward(gw, job).then((failure) => call.finish(failure));
+  // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
+  return (await settle(gw, call, res, upstream)) ?? job.refused;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   deny,
   extend,
   isPending,
+  negotiateProtocolVersion,
   parseBody,
   parseEnvelope,
   type AcceptedFormats,
@@ -83,7 +84,7 @@ const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection
  * where it goes, and the answers stream back.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const audit = gw.audit ? new PostAudit(gw.audit) : undefined;
+  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version')) : undefined;
   const metrics = gw.metrics;
 
   const contentType = checkContentType(header(req.headers, 'content-type'));
@@ -127,6 +128,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     }
     const params = checkInitializeParams(initialize.message.params);
     if (!params.ok) return refusePost(gw, res, audit, items, params, initialize.message.id);
+    if (audit) audit.protocolVersion = negotiateProtocolVersion(initialize.message.params?.['protocolVersion']);
     const decision = await gw.core.decide(subject, initialize.message);
     if (!decision.ok) return refusePost(gw, res, audit, items, decision, initialize.message.id);
     const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
@@ -139,6 +141,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;
+  if (audit) audit.protocolVersion = version;
   if (envelope.batch && !allowsBatches(version)) {
     return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
@@ -248,7 +251,8 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
   const requestId = message.kind === 'request' ? message.id : undefined;
   const job: Forwarding = { session: post.session, upstream, clientHeaders: post.req.headers, body, requestId, answer: post.answer, departure: post.departure };
   if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
-  return forward(gw, job);
+  // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
+  return forward(gw, job).then((failure) => failure ?? job.refused);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { deny, type JsonRpcId } from '@gw/core';
 import type { Answer } from './answer.js';
 import { idKey, type Session } from './sessions.js';
-import { scanAnswer } from './answer-scan.js';
+import { scanAnswer, type ErrorCode } from './answer-scan.js';
 import { parseJson } from './upstream-answer.js';
 import { SseParser, type SseEvent } from './sse.js';
 import { readCanonical } from './canonical-events.js';
@@ -94,6 +94,8 @@ function cancelledServerRequest(session: Session, upstream: string, notification
 export class EventRelay {
   /** Ids (as keys) of the responses the stream carried. */
   readonly answered = new Set<string>();
+  /** The error codes of the error responses among them, by id key (for the audit trail). */
+  readonly refused = new Map<string, number | null>();
   /** Whether any event had an id. */
   resumable = false;
   /** Made for the first chunk that does not pass as it came (most streams never need one). */
@@ -131,7 +133,7 @@ export class EventRelay {
     if (found === undefined) return false;
     // A response this exchange did not ask for is dropped event by event, by the parser's path.
     if (this.expected !== undefined) for (const id of found.answered) if (idKey(id) !== this.expected) return false;
-    for (const id of found.answered) this.answered.add(idKey(id));
+    for (let i = 0; i < found.answered.length; i++) this.noteAnswered(idKey(found.answered[i]!), found.errorCodes[i]);
     if (found.idStarts.length === 0) {
       this.answer.eventBytes!(bytes);
       return true;
@@ -159,7 +161,7 @@ export class EventRelay {
         if (scanned.kind === 'response') {
           const key = idKey(scanned.id);
           if (this.expected !== undefined && key !== this.expected) return;
-          this.answered.add(key);
+          this.noteAnswered(key, scanned.errorCode);
         }
         this.answer.event(withGatewayEventId(this.upstream, event), undefined);
         return;
@@ -175,20 +177,36 @@ export class EventRelay {
     const batch = Array.isArray(parsed.value);
     for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
       const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer, this.expected);
-      if (answered !== undefined) this.answered.add(idKey(answered));
+      if (answered !== undefined) this.noteAnswered(idKey(answered), errorCodeIn(message));
     }
+  }
+
+  private noteAnswered(key: string, errorCode: ErrorCode): void {
+    this.answered.add(key);
+    if (errorCode !== undefined) this.refused.set(key, errorCode);
   }
 }
 
-/** Relays an upstream's JSON answer (one message or a batch). */
-export function relayJson(session: Session, upstream: string, text: string, answer: Answer, expected: ExpectedResponse): Set<string> {
-  const answered = new Set<string>();
+/** What a parsed response says of its failure (see ErrorCode). */
+export function errorCodeIn(message: unknown): ErrorCode {
+  if (typeof message !== 'object' || message === null || !Object.hasOwn(message, 'error')) return undefined;
+  const error = (message as { error?: unknown }).error;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return Number.isInteger(code) ? (code as number) : null;
+}
+
+/**
+ * Relays an upstream's JSON answer (one message or a batch). Returns what it answered: each
+ * response's id key, with what the response says of its failure (see ErrorCode).
+ */
+export function relayJson(session: Session, upstream: string, text: string, answer: Answer, expected: ExpectedResponse): Map<string, ErrorCode> {
+  const answered = new Map<string, ErrorCode>();
   const parsed = parseJson(text);
   if (!parsed.ok) return answered;
   const batch = Array.isArray(parsed.value);
   for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
     const id = relayMessage(session, upstream, { data: batch ? JSON.stringify(message) : text }, message, answer, expected);
-    if (id !== undefined) answered.add(idKey(id));
+    if (id !== undefined) answered.set(idKey(id), errorCodeIn(message));
   }
   return answered;
 }

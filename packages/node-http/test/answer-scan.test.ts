@@ -21,13 +21,20 @@ function expectAgreement(scanned: AnswerScan, parsed: ReturnType<typeof parse>, 
     expect(typeof value === 'object' && value !== null && !Array.isArray(value), text).toBe(true);
     expect(Object.hasOwn(value, 'method'), text).toBe(false);
     expect(Object.is(value['id'], scanned.id), text).toBe(true);
+    // The error code, as the plain way reads it: the top-level error member's integer code.
+    const error = value['error'];
+    const code = Object.hasOwn(value, 'error') ? (typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code) ? (error as { code: number }).code : null) : undefined;
+    expect(scanned.errorCode, text).toBe(code);
   }
 }
 
 describe('scanAnswer', () => {
   it('reads the id of a response, numbers as JSON.parse reads them', () => {
     expect(scanAnswer('{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"ok"}]}}')).toEqual({ kind: 'response', id: 7 });
-    expect(scanAnswer('{"jsonrpc":"2.0","id":"a-1","error":{"code":-32601,"message":"no"}}')).toEqual({ kind: 'response', id: 'a-1' });
+    expect(scanAnswer('{"jsonrpc":"2.0","id":"a-1","error":{"code":-32601,"message":"no"}}')).toEqual({ kind: 'response', id: 'a-1', errorCode: -32601 });
+    expect(scanAnswer('{"jsonrpc":"2.0","id":2,"error":{"message":"no code"}}')).toEqual({ kind: 'response', id: 2, errorCode: null });
+    expect(scanAnswer('{"jsonrpc":"2.0","id":3,"error":"text","result":{"error":{"code":1}}}')).toEqual({ kind: 'response', id: 3, errorCode: null });
+    expect(scanAnswer('{"jsonrpc":"2.0","id":4,"result":{"error":{"code":1}}}')).toEqual({ kind: 'response', id: 4, errorCode: undefined });
     expect(scanAnswer(' {"id" : -1.5e+2 , "result" : [ ] } ')).toEqual({ kind: 'response', id: -150 });
     expect(scanAnswer('{"id":-0,"result":1}')).toEqual({ kind: 'response', id: -0 });
     expect(scanAnswer('{"id":1e400,"result":1}')).toEqual({ kind: 'response', id: Number.POSITIVE_INFINITY });

@@ -1,4 +1,4 @@
-import { createRouter, PROTOCOL_METHODS, readTarget, type JsonRpcParams, type ResolvedOptions, type Target } from '@gw/core';
+import { createRouter, LIST_METHODS, PROTOCOL_METHODS, readTarget, type JsonRpcParams, type ResolvedOptions, type Target } from '@gw/core';
 import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath, UsageError } from '../args.js';
 import { configWarnings, describeMatch, hasImplicitCatchAll, isCatchAll } from '../describe-config.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -52,7 +52,7 @@ export function formatRoutingTable(file: string, raw: unknown, options: Resolved
   const implicit = hasImplicitCatchAll(raw, options);
   const lines: string[] = [];
   if (options.routing.length === 0) {
-    lines.push(`${file}: no routing rules and ${options.upstreams.length} upstreams: every message that needs an upstream is answered 400 NO_ROUTE (-32601)`);
+    lines.push(`${file}: no routing rules and ${options.upstreams.length} upstreams: federated, every tool, prompt and resource goes to the upstream that listed it`);
   } else if (implicit) {
     lines.push(`${file}: no routing rules and one upstream, so the implicit catch-all sends everything there`);
   } else {
@@ -68,15 +68,22 @@ export function formatRoutingTable(file: string, raw: unknown, options: Resolved
     lines.push('', ...table([['#', 'match', 'upstream', 'url'], ...rows]).map((row) => `  ${row}`));
   }
   lines.push('');
-  if (options.routing.length > 0 && !options.routing.some(isCatchAll)) {
-    lines.push('A message no rule matches is answered 400 NO_ROUTE (-32601).');
-  }
+  if (!options.routing.some(isCatchAll)) lines.push(CATALOG_NOTE);
   lines.push(`Never routed (the gateway handles them): ${[...PROTOCOL_METHODS].join(', ')}, and client responses.`);
+  lines.push(`Answered by the gateway from every upstream: ${[...LIST_METHODS.keys(), SET_LEVEL].join(', ')}.`);
   for (const warning of configWarnings(options)) {
     if (!warning.startsWith('auth.')) lines.push(`Note: ${warning}.`);
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** What happens to a message no rule matches, as the running gateway does it (core resolveTarget). */
+const CATALOG_NOTE =
+  'A message no rule matches goes by the catalog: a tool, prompt or resource to the upstream that listed it ' +
+  '(by the name the client sees); one nothing lists, or a message that names none, is answered 400 NO_ROUTE (-32601).';
+
+/** Sent to every upstream that offers logging, like the lists (decide.ts). */
+const SET_LEVEL = 'logging/setLevel';
 
 /** The result of --explain: a sentence, and whether the message reaches an upstream (or the gateway itself). */
 export interface RouteExplanation {
@@ -96,6 +103,9 @@ export function explainRoute(options: ResolvedOptions, message: Record<string, u
   if (PROTOCOL_METHODS.has(method)) {
     return { routed: true, text: `${method}: a protocol method, handled by the gateway itself; routing does not apply` };
   }
+  if (LIST_METHODS.has(method) || method === SET_LEVEL) {
+    return { routed: true, text: `${method}: answered by the gateway from every upstream that offers it (each item kept where its own call is routed and allowed); routing does not apply` };
+  }
   const params = message['params'];
   const target = readTarget(method, isRecord(params) ? (params as JsonRpcParams) : undefined);
   if (target !== null && 'ok' in target) {
@@ -103,8 +113,15 @@ export function explainRoute(options: ResolvedOptions, message: Record<string, u
   }
   const route = createRouter(options.routing).route(method, target);
   const what = `${method}${describeTarget(target)}`;
+  if (!route.ok && target !== null) {
+    // Without a rule the catalog decides, from what the upstreams list: known only to the running gateway.
+    return {
+      routed: true,
+      text: `${what}: no rule matches; it goes by the catalog, to the upstream that lists ${target.kind} ${JSON.stringify(target.name)} (as the client sees it), or ${route.status} ${route.name} (${route.error.code}) when none does`,
+    };
+  }
   if (!route.ok) {
-    return { routed: false, text: `${what}: no rule matches; the gateway answers ${route.status} ${route.name} (${route.error.code} ${route.error.message})` };
+    return { routed: false, text: `${what}: no rule matches and it names no tool, prompt or resource; the gateway answers ${route.status} ${route.name} (${route.error.code} ${route.error.message})` };
   }
   const rule = options.routing[route.rule]!;
   const url = upstreamUrls(options).get(route.upstream);

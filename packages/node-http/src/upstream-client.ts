@@ -72,6 +72,17 @@ export function deadlineError(): Error {
 }
 
 /**
+ * How long an idle connection to an upstream is kept for reuse. A message sent on a connection
+ * the upstream has just closed as idle fails (UND_ERR_SOCKET, 502) and cannot be resent safely (it
+ * may have been a tools/call), so the gateway lets connections go well before the upstream would:
+ * 3 s before the end the upstream announces (`Keep-Alive: timeout=5` from Node, so after 2 s),
+ * covering a busy event loop whose idle timers fire late, and after 2 s when it announces nothing
+ * (uvicorn and others close after 5 s without saying so). Under load connections never idle that
+ * long; when idle, a new connection costs one loopback or LAN handshake.
+ */
+const KEEP_ALIVE = { pipelining: 1, keepAliveTimeout: 2_000, keepAliveTimeoutThreshold: 3_000 } as const;
+
+/**
  * Three sets of keep-alive connections per upstream, created once (the URL in the configuration
  * is the only place the gateway ever connects to): one for calls (upstreams[].maxConnections),
  * one for long-lived streams (upstreams[].maxStreams, never more streams than connections, so
@@ -82,9 +93,9 @@ export function deadlineError(): Error {
  */
 export function createUpstreamClient(upstream: ResolvedUpstream): UpstreamClient {
   const url = new URL(upstream.url);
-  const calls = new Pool(url.origin, { connections: upstream.maxConnections, pipelining: 1, keepAliveTimeout: 10_000 });
-  const streams = new Pool(url.origin, { connections: upstream.maxStreams, pipelining: 1, keepAliveTimeout: 10_000 });
-  const probes = new Pool(url.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 10_000 });
+  const calls = new Pool(url.origin, { connections: upstream.maxConnections, ...KEEP_ALIVE });
+  const streams = new Pool(url.origin, { connections: upstream.maxStreams, ...KEEP_ALIVE });
+  const probes = new Pool(url.origin, { connections: 1, ...KEEP_ALIVE });
   const path = `${url.pathname}${url.search}`;
   const credential = upstream.auth ? ([upstream.auth.apiKey.header.toLowerCase(), upstream.auth.apiKey.value] as const) : undefined;
   let openStreams = 0;

@@ -280,5 +280,7 @@ describe(`${CLIENTS} concurrent sessions through one gateway`, () => {
     console.log(`gateway heap after gc: +${((first - baseline.heapUsed) / MiB).toFixed(2)} MiB after the first load, ${second >= first ? '+' : ''}${((second - first) / MiB).toFixed(2)} MiB over the second`);
     expect(first - baseline.heapUsed).toBeLessThan(FIRST_LOAD_MARGIN);
     expect(second - first).toBeLessThan(SECOND_LOAD_MARGIN);
-  }, 60_000);
+    // Three loads of thousands of requests: about 30 s on a quiet 2-core machine, twice that and more
+    // beside another CPU-heavy process. The bound is there to stop a hang, not to time the gateway.
+  }, 240_000);
 });

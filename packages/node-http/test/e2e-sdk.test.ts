@@ -111,14 +111,14 @@ describe('one client session in front of two stateful SDK upstreams', () => {
   it('streams progress notifications through as they happen, not when the call ends', async () => {
     const { client } = await connect('acme-key');
     const arrivals: { sentAt: number; receivedAt: number }[] = [];
-    const result = await client.callTool({ name: 'math.progress', arguments: { steps: 4, intervalMs: 150 } }, undefined, {
+    const result = await client.callTool({ name: 'math.progress', arguments: { steps: 4, intervalMs: 400 } }, undefined, {
       onprogress: (progress) => arrivals.push({ sentAt: Number(progress.message), receivedAt: Date.now() }),
     });
     expect(text(result)).toBe('done');
     expect(arrivals).toHaveLength(4);
-    for (const { sentAt, receivedAt } of arrivals) expect(receivedAt - sentAt).toBeLessThan(100);
-    // Had the gateway buffered the stream, all four would arrive together at the end.
-    expect(arrivals[3]!.receivedAt - arrivals[0]!.receivedAt).toBeGreaterThanOrEqual(300);
+    // Had the gateway buffered the stream, all four would arrive together at the end, after the
+    // last was sent: the first arrives 1.2 s before that, room for a busy machine's delays.
+    expect(arrivals[0]!.receivedAt).toBeLessThan(arrivals[3]!.sentAt);
     await client.close();
   });
 

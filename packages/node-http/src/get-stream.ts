@@ -28,7 +28,7 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
   if (!accept.ok) return sendDenial(res, accept, null);
   const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
-  const found = findSession(gw, req.headers, checked.subject);
+  const found = findSession(gw, req, res, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);
   const { session } = found;
 

@@ -135,7 +135,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     return;
   }
 
-  const found = findSession(gw, req.headers, subject);
+  const found = findSession(gw, req, res, subject);
   if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;

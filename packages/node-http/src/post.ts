@@ -244,9 +244,10 @@ function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, de
   }
 }
 
-function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<Denial | undefined> {
+function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array, answersServer?: true): Promise<Denial | undefined> {
   const requestId = message.kind === 'request' ? message.id : undefined;
   const job: Forwarding = { session: post.session, upstream, clientHeaders: post.req.headers, body, requestId, answer: post.answer, departure: post.departure };
+  if (answersServer) job.answersServer = true;
   if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
   return forward(gw, job);
 }
@@ -275,7 +276,7 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
   post.session.serverRequests.delete(key);
   // With sealed ids another replica may have taken this answer already: a shared store says.
   if (post.session.sealed && !(await claimAnswer(gw, post.session, origin))) return unexpected();
-  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
+  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }), true);
 }
 
 /**

@@ -8,7 +8,7 @@ import { closeSessionUpstreams } from './upstream-sessions.js';
 export async function handleDelete(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
-  const found = findSession(gw, req.headers, checked.subject);
+  const found = findSession(gw, req, res, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);
   gw.sessions.end(found.session);
   // With sealed ids, the upstreams forgetting their sessions is what ends the session on the other replicas.

@@ -37,12 +37,18 @@ export interface Forwarding {
    * requests (lists, catalog refreshes), whose events no one watches while they last.
    */
   bounded?: true;
+  /**
+   * A client's answer to a server-to-client request: never sent again on a new upstream session
+   * when the upstream lost the one that asked, since the request it answers ended with it.
+   */
+  answersServer?: true;
 }
 
 /**
  * Sends one message to an upstream inside the client's session and relays the answer. The
- * upstream session opens on first use; if the upstream has forgotten it (404), it is reopened
- * and the message sent once more. Failures become JSON-RPC errors for the request, recorded on
+ * upstream session opens on first use; if the upstream has forgotten it (404: it did not take the
+ * message), it is reopened and a request or notification sent once more (a client's answer to a
+ * server request is not: what it answers is gone). Failures become JSON-RPC errors for the request, recorded on
  * the job for the audit trail. One async function for all of it: each more is a promise per message.
  */
 export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
@@ -65,6 +71,11 @@ export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Deni
       if (outcome !== 'session-gone') break;
       // The upstream ended its session (restart, its own idle timeout): open a new one, retry once.
       forgetUpstreamSession(job.session, job.upstream, upstream!);
+      // A session a sealed id carries cannot be reopened: the next turn ends the client's session.
+      if (job.answersServer && !job.session.sealed?.carried.has(job.upstream)) {
+        fail(job, lostServerRequest(job.upstream));
+        break;
+      }
       if (attempt > 0) {
         fail(job, badStatus(job.upstream, 404, 'the request in a session it had just opened'));
         break;
@@ -77,6 +88,11 @@ export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Deni
   gw.metrics.upstream(job.upstream, failure);
   if (failure && isUpstreamFailure(failure.name)) gw.logger.warn('upstream failed', { upstream: job.upstream, error: failure.error.message });
   return failure;
+}
+
+/** A client's answer that cannot be delivered: the upstream session whose request it answers is gone. */
+function lostServerRequest(upstream: string): Denial {
+  return deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" no longer knows the session whose request this answers (it restarted or timed it out); the answer was not delivered, and the next message opens a new session there`);
 }
 
 function fail(job: Forwarding, denial: Denial): void {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAccept, deny, streamMessageAllowed, type JsonRpcRequest, type Subject } from '@gw/core';
-import { EventRelay, splitEventId } from './relay.js';
+import { EventRelay } from './relay.js';
+import { parseLastEventId, sessionTag, StreamPositions, type Position, type Resumption } from './stream-positions.js';
 import { checkRequest, findSession, header } from './request-checks.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -19,30 +20,43 @@ import type { Answer } from './answer.js';
 /**
  * GET: the client's stream of messages its upstreams send outside any request. The gateway
  * merges the GET stream of every upstream session the client's session has (and of each one
- * that opens later) into one. With Last-Event-ID it instead resumes the one upstream stream
- * that event came from. A newer GET replaces an older one of the same session. With sealed
- * session ids, whichever replica receives the GET opens the upstream GETs itself.
+ * that opens later) into one; its event ids carry each upstream's position (stream-positions.ts).
+ * With the Last-Event-ID of such an event it resumes every upstream's stream, each from its
+ * position where it has one; with that of a POST's stream it resumes the one upstream stream
+ * that event came from. A newer GET, resumed or not, replaces an older one of the same session.
+ * With sealed session ids, whichever replica receives the GET opens the upstream GETs itself.
  */
 export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const accept = checkAccept(header(req.headers, 'accept'), 'stream');
   if (!accept.ok) return sendDenial(res, accept, null);
   const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
-  const found = findSession(gw, req.headers, checked.subject);
+  const found = findSession(gw, req, res, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);
   const { session } = found;
 
   const lastEventId = header(req.headers, 'last-event-id');
-  const resume = lastEventId === undefined ? undefined : splitEventId(lastEventId);
-  if (resume && !session.upstreams.has(resume.upstream)) {
+  const resume = lastEventId === undefined ? undefined : parseLastEventId(lastEventId);
+  if (lastEventId !== undefined && !resume) {
+    return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID is not the id of an event this gateway sent; send the last id received, or none'), null);
+  }
+  // A POST's stream resumed through GET: the one upstream that answered it.
+  const single = resume?.kind === 'stream' ? resume : undefined;
+  if (single && !session.upstreams.has(single.upstream)) {
     return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID names no stream of this session'), null);
+  }
+  // A merged stream's positions name configured upstreams; those without a session here are not resumed.
+  if (resume?.kind === 'merged') {
+    for (const name of resume.positions.keys()) {
+      if (!gw.upstreams.has(name)) return sendDenial(res, deny('BAD_REQUEST', 'Last-Event-ID names no stream of this session'), null);
+    }
   }
   // The stream this one replaces gives its places back first: a client reconnecting its GET
   // never finds itself over its bound.
-  if (!resume) session.stream?.close();
+  if (!single) session.stream?.close();
   const admitted = admitStream(gw, checked.subject);
   if (!admitted.ok) return sendDenial(res, admitted, null);
-  const full = upstreamStreamsFull(gw, resume ? [resume.upstream] : session.upstreams.keys());
+  const full = upstreamStreamsFull(gw, single ? [single.upstream] : session.upstreams.keys());
   if (full) {
     admitted.release();
     return sendDenial(res, full, null);
@@ -50,9 +64,9 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
 
   res.writeHead(200, sseHead({ 'mcp-session-id': session.id }));
   res.flushHeaders();
-  const stream = new MergedStream(gw, session, req, res, resume?.id, streamFilter(gw, checked.subject), admitted.release);
-  if (resume) {
-    stream.attach(resume.upstream);
+  const stream = new MergedStream(gw, session, req, res, resume, streamFilter(gw, checked.subject), admitted.release);
+  if (single) {
+    stream.attach(single.upstream);
     return;
   }
   session.stream = stream;
@@ -76,19 +90,28 @@ export class MergedStream implements StandaloneStream {
   private readonly attached = new Set<string>();
   private readonly abort = new AbortController();
   private live = 0;
+  /** When resuming a POST's stream: its upstream and that upstream's own event id; the stream ends with it. */
+  private readonly single: { upstream: string; id: string } | undefined;
+  /** When resuming a merged stream: where each upstream's stream starts again, used once. */
+  private readonly from: Map<string, Position>;
+  /** Each upstream's position on this stream, which every event id carries. */
+  private readonly positions: StreamPositions;
 
   constructor(
     private readonly gw: GatewayRuntime,
     private readonly session: Session,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    /** When resuming: the upstream's own event id to resume after; the stream ends with that upstream's. */
-    private readonly lastEventId: string | undefined,
+    /** What a Last-Event-ID asked to resume, if anything. */
+    resume: Resumption | undefined,
     /** Keeps (and may change) what reaches the client; everything passes without it. */
     private readonly filter?: StreamFilter,
     /** Gives the subject's stream place back when this stream ends. */
     private readonly release?: () => void,
   ) {
+    this.single = resume?.kind === 'stream' ? resume : undefined;
+    this.from = resume?.kind === 'merged' ? resume.positions : new Map();
+    this.positions = new StreamPositions(this.from);
     res.on('close', () => this.close());
   }
 
@@ -98,8 +121,8 @@ export class MergedStream implements StandaloneStream {
     this.live++;
     void this.relay(name).finally(() => {
       this.live--;
-      // A resumed stream ends with its upstream's; a merged one lets a reopened upstream session attach again.
-      if (this.lastEventId !== undefined) {
+      // A resumed POST stream ends with its upstream's; a merged one lets a reopened upstream session attach again.
+      if (this.single) {
         if (this.live === 0) this.close();
       } else {
         this.attached.delete(name);
@@ -140,7 +163,19 @@ export class MergedStream implements StandaloneStream {
       return;
     }
     try {
-      await this.relayOn(name, upstream, client);
+      const tag = sessionTag(upstream.sessionId);
+      const start = this.from.get(name);
+      this.from.delete(name);
+      // A position is resumed only in the upstream session that gave it: another (the upstream
+      // restarted, or another replica opened its own) would not know the id.
+      const lastEventId = this.single ? this.single.id : start?.tag === tag ? start.id : undefined;
+      if (!this.single && lastEventId === undefined) this.positions.delete(name);
+      const streamed = await this.relayOn(name, upstream, client, lastEventId, tag);
+      // An upstream that refuses to resume from the position (it forgot the id) is streamed freshly.
+      if (!streamed && !this.single && lastEventId !== undefined && !this.abort.signal.aborted && this.session.ready.get(name) === upstream) {
+        this.positions.delete(name);
+        await this.relayOn(name, upstream, client, undefined, tag);
+      }
     } finally {
       place();
     }
@@ -164,14 +199,22 @@ export class MergedStream implements StandaloneStream {
     };
   }
 
-  private async relayOn(name: string, upstream: UpstreamSession, client: UpstreamClient): Promise<void> {
-    const { res, session } = this;
+  /** Relays one upstream's GET stream, from `lastEventId` when given; resolves whether the upstream answered with a stream. */
+  private async relayOn(name: string, upstream: UpstreamSession, client: UpstreamClient, lastEventId: string | undefined, tag: string): Promise<boolean> {
+    const { res, session, positions } = this;
     const writer = this.writer();
-    const resumed = this.lastEventId !== undefined;
+    // Only a POST's stream resumed may carry a response (of the request it answered).
+    const resumed = this.single !== undefined;
+    const eventId = resumed
+      ? undefined
+      : (id: string) => {
+          positions.set(name, tag, id);
+          return positions.eventId();
+        };
     // The upstream forgot a session the sealed id carries: the client's session is over.
     let lost = false;
+    let relay: EventRelay | undefined;
     await new Promise<void>((resolve) => {
-      let relay: EventRelay | undefined;
       const exchange = client.exchange(
         {
           method: 'GET',
@@ -179,7 +222,7 @@ export class MergedStream implements StandaloneStream {
             sessionId: upstream.sessionId,
             protocolVersion: upstream.protocolVersion,
             accept: UPSTREAM_ACCEPT,
-            ...(this.lastEventId === undefined ? {} : { lastEventId: this.lastEventId }),
+            ...(lastEventId === undefined ? {} : { lastEventId }),
           }),
           stream: true,
         },
@@ -190,7 +233,7 @@ export class MergedStream implements StandaloneStream {
             // A standalone stream carries no response (the specification forbids one there): one
             // would be an upstream answering a request it was never sent, perhaps another
             // upstream's. A resumed stream may carry the response of the stream it resumes.
-            if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer, resumed ? undefined : null);
+            if (status === 200 && type === 'text/event-stream') relay = new EventRelay(session, name, writer, resumed ? undefined : null, eventId);
             else if (status === 404 && upstream.sessionId !== undefined && session.sealed?.carried.has(name)) lost = true;
           },
           data(chunk) {
@@ -220,5 +263,6 @@ export class MergedStream implements StandaloneStream {
       this.abort.signal.addEventListener('abort', onClose, { once: true });
     });
     if (lost) endLostSession(this.gw, session, name);
+    return relay !== undefined;
   }
 }

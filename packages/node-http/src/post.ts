@@ -137,7 +137,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     return;
   }
 
-  const found = findSession(gw, req.headers, subject);
+  const found = findSession(gw, req, res, subject);
   if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;
@@ -247,9 +247,10 @@ function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, de
   }
 }
 
-function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array): Promise<Denial | undefined> {
+function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array, answersServer?: true): Promise<Denial | undefined> {
   const requestId = message.kind === 'request' ? message.id : undefined;
   const job: Forwarding = { session: post.session, upstream, clientHeaders: post.req.headers, body, requestId, answer: post.answer, departure: post.departure };
+  if (answersServer) job.answersServer = true;
   if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
   // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
   return forward(gw, job).then((failure) => failure ?? job.refused);
@@ -279,7 +280,7 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
   post.session.serverRequests.delete(key);
   // With sealed ids another replica may have taken this answer already: a shared store says.
   if (post.session.sealed && !(await claimAnswer(gw, post.session, origin))) return unexpected();
-  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }));
+  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }), true);
 }
 
 /**

@@ -16,9 +16,16 @@ export function gatewayEventId(upstream: string, id: string): string {
   return `${upstream}:${id}`;
 }
 
-/** The event as the client sees it: its id, if it has one, prefixed with the upstream's name. */
-function withGatewayEventId(upstream: string, event: SseEvent): SseEvent {
-  return event.id === undefined ? event : { ...event, id: gatewayEventId(upstream, event.id) };
+/** Gives the id the client sees for an upstream's own event id. */
+export type EventIdMap = (id: string) => string;
+
+/**
+ * The event as the client sees it: its id, if it has one, prefixed with the upstream's name, or
+ * as `eventId` makes it (the merged GET stream's ids carry every upstream's position).
+ */
+function withGatewayEventId(upstream: string, event: SseEvent, eventId?: EventIdMap): SseEvent {
+  if (event.id === undefined) return event;
+  return { ...event, id: eventId ? eventId(event.id) : gatewayEventId(upstream, event.id) };
 }
 
 /** The upstream and its own event id inside a gateway event id. */
@@ -41,8 +48,9 @@ export function relayMessage(
   message: unknown,
   answer: Pick<Answer, 'event'>,
   expected?: ExpectedResponse,
+  eventId?: EventIdMap,
 ): JsonRpcId | undefined {
-  const out = withGatewayEventId(upstream, event);
+  const out = withGatewayEventId(upstream, event, eventId);
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     answer.event(out, message);
     return undefined;
@@ -106,6 +114,8 @@ export class EventRelay {
     private readonly upstream: string,
     private readonly answer: Pick<Answer, 'event' | 'eventBytes'>,
     private readonly expected?: ExpectedResponse,
+    /** The ids the client sees; `<upstream>:<id>` without it. */
+    private readonly eventId?: EventIdMap,
   ) {}
 
   /** Bytes fed since the last event was dispatched: one event's size, bounded by the caller. */
@@ -138,6 +148,8 @@ export class EventRelay {
       this.answer.eventBytes!(bytes);
       return true;
     }
+    // Ids made from more than the upstream's own (the merged stream's) are written by the parser's path.
+    if (this.eventId) return false;
     this.resumable = true;
     // Each id gets its upstream's name in front, as gatewayEventId writes it.
     const prefix = gatewayEventId(this.upstream, '');
@@ -163,7 +175,7 @@ export class EventRelay {
           if (this.expected !== undefined && key !== this.expected) return;
           this.noteAnswered(key, scanned.errorCode);
         }
-        this.answer.event(withGatewayEventId(this.upstream, event), undefined);
+        this.answer.event(withGatewayEventId(this.upstream, event, this.eventId), undefined);
         return;
       }
     }
@@ -171,12 +183,12 @@ export class EventRelay {
     if (!parsed?.ok) {
       // A priming event (id and retry, no data) lets the client resume; data that is not JSON is
       // the upstream's to explain. Both pass as they are.
-      this.answer.event(withGatewayEventId(this.upstream, event), undefined);
+      this.answer.event(withGatewayEventId(this.upstream, event, this.eventId), undefined);
       return;
     }
     const batch = Array.isArray(parsed.value);
     for (const message of batch ? (parsed.value as unknown[]) : [parsed.value]) {
-      const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer, this.expected);
+      const answered = relayMessage(this.session, this.upstream, batch ? { ...event, data: JSON.stringify(message) } : event, message, this.answer, this.expected, this.eventId);
       if (answered !== undefined) this.noteAnswered(idKey(answered), errorCodeIn(message));
     }
   }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type AuthResult, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session } from './sessions.js';
@@ -49,11 +49,16 @@ export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: tr
   return { ok: true, subject: auth.subject, version: versionHeader };
 }
 
-/** The session a request names, if it exists and belongs to this subject (else 404, indistinguishably). */
-export function findSession(gw: GatewayRuntime, headers: IncomingHttpHeaders, subject: Subject): { ok: true; session: Session } | Denial {
-  const id = header(headers, 'mcp-session-id');
+/**
+ * The session a request names, if it exists and belongs to this subject (else 404,
+ * indistinguishably). The session counts as in use until the response closes: it is not swept
+ * as idle meanwhile, and a cache evicting it waits for the answer before closing it.
+ */
+export function findSession(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, subject: Subject): { ok: true; session: Session } | Denial {
+  const id = header(req.headers, 'mcp-session-id');
   if (id === undefined) return deny('BAD_REQUEST', 'the Mcp-Session-Id header is required; send initialize first to open a session');
   const session = gw.sessions.find(id, subject);
   if (!session) return deny('SESSION_NOT_FOUND', 'unknown, expired or ended session; send initialize to open a new one');
+  res.once('close', gw.sessions.use(session));
   return { ok: true, session };
 }

@@ -167,6 +167,13 @@ export interface Session {
   /** Aborted when the session ends, which ends its streams. */
   readonly closed: AbortController;
   lastSeen: number;
+  /**
+   * Requests of the session being handled and streams of it open here (SessionStore.use): a
+   * session in use is not idle, and one let go of while in use is closed only when its last use ends.
+   */
+  uses: number;
+  /** Set while a session let go of here waits for its last use to end: closes it then. */
+  whenUnused?: (() => void) | undefined;
   /** Set when the id is a sealed token (sessions.secrets). */
   readonly sealed: SealedState | undefined;
 }
@@ -187,6 +194,16 @@ export function cancellationTargets(session: Session, requestId: JsonRpcId): str
   if (upstream !== undefined) return [upstream];
   if (!session.sealed) return [];
   return [...session.ready].filter(([, open]) => open.sessionId !== undefined).map(([name]) => name);
+}
+
+/** The least recently used session not in use, else the least recently used one (sessions in that order). */
+function leastRecentlyUsed(sessions: IterableIterator<Session>): Session | undefined {
+  let first: Session | undefined;
+  for (const session of sessions) {
+    if (session.uses === 0) return session;
+    first ??= session;
+  }
+  return first;
 }
 
 function sameSubject(a: Subject, b: Subject): boolean {
@@ -228,6 +245,7 @@ function newSession(id: string, subject: Subject, protocolVersion: string, initi
     stream: undefined,
     closed: new AbortController(),
     lastSeen: Date.now(),
+    uses: 0,
     sealed: undefined,
   };
 }
@@ -316,13 +334,51 @@ export class SessionStore {
 
   /** Closes the subject's own sessions idle past the timeout, the room a subject at its bound has. */
   private sweepSubject(subject: Subject, now: number): void {
-    for (const session of [...(this.bySubject.get(subjectKey(subject))?.values() ?? [])]) {
-      const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
-      if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
-        this.remove(session.id);
-        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
-      }
-    }
+    for (const session of [...(this.bySubject.get(subjectKey(subject))?.values() ?? [])]) this.sweepOne(session, now);
+  }
+
+  /**
+   * Closes a session idle past the timeout, or a sealed one past its max age. One with a request
+   * being answered or a stream open is not idle, however long ago the client last sent anything.
+   */
+  private sweepOne(session: Session, now: number): void {
+    const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
+    if (expired) this.letGo(session, 'all');
+    else if (session.uses === 0 && now - session.lastSeen > this.limits.idleTimeoutMs) this.letGo(session, session.sealed ? 'local' : 'all');
+  }
+
+  /**
+   * Takes a session out of the table and closes it, at once when nothing uses it; else only when
+   * its last request or stream ends, so letting go of it (eviction from a full cache) never cuts
+   * an answer off or empties the upstream sessions a request is about to use.
+   */
+  private letGo(session: Session, scope: CloseScope): void {
+    const close = () => {
+      session.stream?.close();
+      session.closed.abort();
+      this.onClose(session, scope);
+    };
+    if (this.sessions.get(session.id) === session) this.drop(session);
+    if (session.uses === 0) close();
+    else session.whenUnused = close;
+  }
+
+  /**
+   * Counts a request or stream of the session as using it until the returned function is called:
+   * the session is not idle meanwhile, and its idle time starts when its last use ends.
+   */
+  use(session: Session): () => void {
+    session.uses++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      session.lastSeen = Date.now();
+      if (--session.uses !== 0) return;
+      const close = session.whenUnused;
+      session.whenUnused = undefined;
+      close?.();
+    };
   }
 
   /**
@@ -411,11 +467,8 @@ export class SessionStore {
     const mine = this.bySubject.get(subjectKey(session.subject));
     const full = this.sessions.size >= this.limits.maxSessions;
     if ((mine?.size ?? 0) >= this.maxPerSubject || full) {
-      const oldest = ((mine?.size ?? 0) >= this.maxPerSubject ? mine! : this.sessions).values().next().value;
-      if (oldest) {
-        this.remove(oldest.id);
-        this.onClose(oldest, 'local');
-      }
+      const oldest = leastRecentlyUsed((mine?.size ?? 0) >= this.maxPerSubject ? mine!.values() : this.sessions.values());
+      if (oldest) this.letGo(oldest, 'local');
     }
     this.put(session);
   }
@@ -447,13 +500,7 @@ export class SessionStore {
 
   /** Closes every session idle longer than the timeout (a sealed one: lets go of it here). */
   sweep(now: number): void {
-    for (const session of this.sessions.values()) {
-      const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
-      if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
-        this.remove(session.id);
-        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
-      }
-    }
+    for (const session of this.sessions.values()) this.sweepOne(session, now);
     for (const [id, expiresAt] of this.ended) if (now >= expiresAt) this.ended.delete(id);
   }
 

@@ -36,6 +36,25 @@ describe('SessionStore', () => {
     store.drain();
   });
 
+  it('never sweeps a session with a request or stream in use; its idle time starts when the last use ends', () => {
+    const closed: string[] = [];
+    const store = new SessionStore({ idleTimeoutMs: 1_000, maxSessions: 10 }, (session) => closed.push(session.id));
+    const busy = store.create(alice, '2025-06-18', {})!;
+    const request = store.use(busy);
+    const stream = store.use(busy);
+    store.sweep(Date.now() + 5_000);
+    request();
+    store.sweep(Date.now() + 5_000);
+    expect(closed).toEqual([]);
+    expect(busy.closed.signal.aborted).toBe(false);
+    stream();
+    store.sweep(Date.now() + 500);
+    expect(closed).toEqual([]);
+    store.sweep(Date.now() + 5_000);
+    expect(closed).toEqual([busy.id]);
+    store.drain();
+  });
+
   it('holds at most maxSessions, making room by closing idle ones first', () => {
     const store = new SessionStore({ idleTimeoutMs: 1_000, maxSessions: 2 }, () => undefined);
     const first = store.create(alice, '2025-06-18', {})!;

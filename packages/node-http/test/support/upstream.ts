@@ -31,6 +31,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Prompt, RequestId, ServerNotification, ServerRequest, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { OrderedEventStore } from './event-store.js';
 
 export interface UpstreamFixtureOptions {
   /** Prefixes tool and prompt names (`N.add`) and is the resource scheme (`N://readme`), so it must be a valid URI scheme. */
@@ -41,6 +42,8 @@ export interface UpstreamFixtureOptions {
   stateless?: boolean;
   /** Default false: answers are SSE streams. True: the transport's enableJsonResponse. */
   jsonResponse?: boolean;
+  /** Default false. True: each session keeps its events (OrderedEventStore), so its streams can be resumed with Last-Event-ID. */
+  resumable?: boolean;
 }
 
 export interface RecordedRequest {
@@ -250,7 +253,7 @@ function watchHttpRequest(connection: Connection, res: ServerResponse, body: unk
 }
 
 export async function startUpstream(options: UpstreamFixtureOptions): Promise<UpstreamFixture> {
-  const { name, requiredHeader, stateless = false, jsonResponse = false } = options;
+  const { name, requiredHeader, stateless = false, jsonResponse = false, resumable = false } = options;
   const requests: RecordedRequest[] = [];
   const deletedSessionIds: string[] = [];
   const recorder: Recorder = { aborted: [] };
@@ -263,6 +266,7 @@ export async function startUpstream(options: UpstreamFixtureOptions): Promise<Up
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: stateless ? undefined : randomUUID,
       enableJsonResponse: jsonResponse,
+      ...(resumable ? { eventStore: new OrderedEventStore() } : {}),
       onsessioninitialized: (id) => {
         sessions.set(id, connection);
       },

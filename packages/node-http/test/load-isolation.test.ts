@@ -198,8 +198,10 @@ describe(`${CLIENTS} concurrent sessions through one gateway`, () => {
       auth: { apiKeys: Array.from({ length: CLIENTS }, (_, i) => ({ id: `k${i}`, key: keyOf(i), tenant: 'load', client: `c${i}` })) },
       policy: { default: 'deny', rules: [{ subject: { tenant: 'load' }, allow: { methods: ['tools/call'], tools: ['sse.*', 'json.*'] } }] },
       upstreams: [
-        { name: 'sse', url: sse.url, timeoutMs: 15_000 },
-        { name: 'json', url: json.url, timeoutMs: 15_000 },
+        // The upstreams share their event loop with the load generator: on a loaded machine a
+        // call waits long for it. What is pinned is whose answer arrives, not how fast.
+        { name: 'sse', url: sse.url, timeoutMs: 60_000 },
+        { name: 'json', url: json.url, timeoutMs: 60_000 },
       ],
       routing: [
         { match: { tool: 'sse.*' }, upstream: 'sse' },
@@ -207,7 +209,7 @@ describe(`${CLIENTS} concurrent sessions through one gateway`, () => {
       ],
     };
     gateway = await startGatewayProcess(options);
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await gateway?.stop();
@@ -282,5 +284,5 @@ describe(`${CLIENTS} concurrent sessions through one gateway`, () => {
     expect(second - first).toBeLessThan(SECOND_LOAD_MARGIN);
     // Three loads of thousands of requests: about 30 s on a quiet 2-core machine, twice that and more
     // beside another CPU-heavy process. The bound is there to stop a hang, not to time the gateway.
-  }, 240_000);
+  }, 300_000);
 });

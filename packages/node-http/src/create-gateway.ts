@@ -5,6 +5,7 @@ import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { createHealthProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
+import { ReplicaMismatches } from './replica-mismatch.js';
 import { createOperationalEndpoints } from './operational-endpoints.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
@@ -82,7 +83,9 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
   // sessions.secrets: session ids are sealed tokens that every replica sharing the secrets can serve.
   const secrets = resolved.sessions.secrets;
-  const sealer = secrets ? new SessionSealer(secrets, upstreams.keys()) : undefined;
+  // Each upstream's URL goes into the ids, so a replica that declares one otherwise tells.
+  const sealer = secrets ? new SessionSealer(secrets, resolved.upstreams.map(({ name, url }) => ({ name, url }))) : undefined;
+  const metrics = new GatewayMetrics();
   const runtime: GatewayRuntime = {
     core,
     auth: new ConnectionAuth(core),
@@ -99,7 +102,8 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     logger,
     audit: createAuditSink(context.onAudit, logger),
     storeHealth: () => context.rateLimitStore?.health?.(),
-    metrics: new GatewayMetrics(),
+    metrics,
+    mismatches: new ReplicaMismatches(logger, metrics),
     refreshes: new Map(),
     closing: false,
   };

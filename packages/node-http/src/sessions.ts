@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
-import type { SessionClaims, SessionSealer } from './session-token.js';
+import type { ReplicaMismatch, SessionClaims, SessionSealer } from './session-token.js';
 import { subjectKey } from './subject-key.js';
 
 /** The gateway's side of one upstream session. */
@@ -359,8 +359,12 @@ export class SessionStore {
     return session;
   }
 
-  /** The session with this id, if it belongs to this subject; touching it keeps it alive. */
-  find(id: string, subject: Subject): Session | undefined {
+  /**
+   * The session with this id, if it belongs to this subject; touching it keeps it alive. A
+   * sealed id this replica cannot serve because it is configured otherwise than the replica that
+   * sealed it gives the mismatch instead (nothing is ended: another replica may serve it).
+   */
+  find(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
     const session = this.sessions.get(id);
     if (!session) return this.sealer ? this.open(id, subject) : undefined;
     if (!sameSubject(session.subject, subject)) return undefined;
@@ -381,13 +385,18 @@ export class SessionStore {
   }
 
   /** A sealed session this replica does not hold, opened from its id. */
-  private open(id: string, subject: Subject): Session | undefined {
+  private open(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
     if (this.ended.has(id)) return undefined;
-    const claims = this.sealer!.open(id);
-    if (!claims || !sameSubject(claims.subject, subject)) return undefined;
+    const unsealed = this.sealer!.unseal(id);
     const now = Date.now();
+    // Bound to another credential, or expired: unknown, whatever else the id says.
+    if (unsealed.claims) {
+      const { issuedAt } = unsealed.claims;
+      if (!sameSubject(unsealed.claims.subject, subject) || now >= issuedAt + this.maxAgeMs || issuedAt > now + CLOCK_SKEW_MS) return undefined;
+    }
+    if (!unsealed.ok) return unsealed.mismatch && { mismatch: unsealed.mismatch };
+    const claims = unsealed.claims;
     const expiresAt = claims.issuedAt + this.maxAgeMs;
-    if (now >= expiresAt || claims.issuedAt > now + CLOCK_SKEW_MS) return undefined;
     const session: Session = {
       ...newSession(id, claims.subject, claims.protocolVersion, claims.initializeParams),
       serverRequests: new SealedServerRequests(this.sealer!, id, this.answered),

@@ -53,7 +53,7 @@ export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: tr
 export function findSession(gw: GatewayRuntime, headers: IncomingHttpHeaders, subject: Subject): { ok: true; session: Session } | Denial {
   const id = header(headers, 'mcp-session-id');
   if (id === undefined) return deny('BAD_REQUEST', 'the Mcp-Session-Id header is required; send initialize first to open a session');
-  const session = gw.sessions.find(id, subject);
+  const session = gw.sessions.lookup(id, subject);
   if (!session) return deny('SESSION_NOT_FOUND', 'unknown, expired or ended session; send initialize to open a new one');
   if ('mismatch' in session) return gw.mismatches.report(session.mismatch);
   return { ok: true, session };

@@ -359,12 +359,17 @@ export class SessionStore {
     return session;
   }
 
+  /** The session with this id, if it belongs to this subject; touching it keeps it alive. */
+  find(id: string, subject: Subject): Session | undefined {
+    const found = this.lookup(id, subject);
+    return found && 'mismatch' in found ? undefined : found;
+  }
+
   /**
-   * The session with this id, if it belongs to this subject; touching it keeps it alive. A
-   * sealed id this replica cannot serve because it is configured otherwise than the replica that
-   * sealed it gives the mismatch instead (nothing is ended: another replica may serve it).
+   * Like find, and a sealed id this replica cannot serve because it is configured otherwise than
+   * the replica that sealed it gives the mismatch (nothing is ended: another replica may serve it).
    */
-  find(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
+  lookup(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
     const session = this.sessions.get(id);
     if (!session) return this.sealer ? this.open(id, subject) : undefined;
     if (!sameSubject(session.subject, subject)) return undefined;

@@ -6,6 +6,8 @@ import { handleGet } from './get-stream.js';
 import { createHealthProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { ReplicaMismatches } from './replica-mismatch.js';
+import { closeIdleSession } from './idle-sessions.js';
+import { SharedSessions } from './shared-sessions.js';
 import { createOperationalEndpoints } from './operational-endpoints.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
@@ -86,12 +88,14 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   // Each upstream's URL goes into the ids, so a replica that declares one otherwise tells.
   const sealer = secrets ? new SessionSealer(secrets, resolved.upstreams.map(({ name, url }) => ({ name, url }))) : undefined;
   const metrics = new GatewayMetrics();
+  // With a store replicas share (Redis), sealed sessions idle out and end on every replica alike.
+  const sharing = SharedSessions.over(context.rateLimitStore);
   const runtime: GatewayRuntime = {
     core,
     auth: new ConnectionAuth(core),
     options: resolved,
     upstreams,
-    sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
+    sessions: new SessionStore(resolved.sessions, (session, scope) => void (scope === 'idle' ? closeIdleSession(runtime, session) : closeSessionUpstreams(runtime, session, scope)), sealer),
     parked: new ParkedCalls(),
     streams: new SubjectStreams(resolved.sessions.maxStreamsPerSubject),
     nextRequestId: 0,
@@ -104,6 +108,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     storeHealth: () => context.rateLimitStore?.health?.(),
     metrics,
     mismatches: new ReplicaMismatches(logger, metrics),
+    shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger) : undefined,
     refreshes: new Map(),
     closing: false,
   };

@@ -49,6 +49,19 @@ export function checkRequest(gw: GatewayRuntime, req: IncomingMessage): { ok: tr
   return { ok: true, subject: auth.subject, version: versionHeader };
 }
 
+/**
+ * findSession, and for a sealed session shared through the store (Redis), refused once any
+ * replica ended it (DELETE, idle everywhere): asked at most once per refresh interval per
+ * session, never waiting past the store's command timeout, served when the store fails.
+ */
+export async function findLiveSession(gw: GatewayRuntime, headers: IncomingHttpHeaders, subject: Subject): Promise<{ ok: true; session: Session } | Denial> {
+  const found = findSession(gw, headers, subject);
+  if (!found.ok || !gw.shared || !found.session.sealed) return found;
+  if (await gw.shared.admit(found.session)) return found;
+  gw.sessions.end(found.session);
+  return deny('SESSION_NOT_FOUND', 'unknown, expired or ended session; send initialize to open a new one');
+}
+
 /** The session a request names, if it exists and belongs to this subject (else 404, indistinguishably). */
 export function findSession(gw: GatewayRuntime, headers: IncomingHttpHeaders, subject: Subject): { ok: true; session: Session } | Denial {
   const id = header(headers, 'mcp-session-id');

@@ -203,8 +203,11 @@ export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
 /** Most sealed ids remembered as ended, so a replica refuses them without asking an upstream. */
 const MAX_ENDED = 10_000;
 
-/** Which upstream sessions go when a session is let go of: all, or only those this replica opened. */
-export type CloseScope = 'all' | 'local';
+/**
+ * Which upstream sessions go when a session is let go of: all, or only those this replica opened;
+ * `idle`: a sealed session idle here, which may be idle on every replica (then all go, once).
+ */
+export type CloseScope = 'all' | 'local' | 'idle';
 
 export interface SessionLimits {
   idleTimeoutMs: number;
@@ -320,7 +323,7 @@ export class SessionStore {
       const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
       if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
         this.remove(session.id);
-        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
+        this.onClose(session, session.sealed && !expired ? 'idle' : 'all');
       }
     }
   }
@@ -465,7 +468,7 @@ export class SessionStore {
       const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
       if (expired || now - session.lastSeen > this.limits.idleTimeoutMs) {
         this.remove(session.id);
-        this.onClose(session, session.sealed && !expired ? 'local' : 'all');
+        this.onClose(session, session.sealed && !expired ? 'idle' : 'all');
       }
     }
     for (const [id, expiresAt] of this.ended) if (now >= expiresAt) this.ended.delete(id);

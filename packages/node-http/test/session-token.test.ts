@@ -217,11 +217,11 @@ describe('the session store with sealed ids', () => {
     a.drain();
   });
 
-  it('lets idle sessions go on the sweep, closing only what this replica opened itself', () => {
+  it('lets idle sessions go on the sweep as idle here (the gateway asks the shared store whether they are idle everywhere)', () => {
     const { a, closed } = replicas({ idleTimeoutMs: 1_000, maxSessions: 10, maxAgeMs: 60_000 });
     const session = admitted(a);
     a.sweep(Date.now() + 2_000);
-    expect(closed).toEqual([{ replica: 'a', id: session.id, scope: 'local' }]);
+    expect(closed).toEqual([{ replica: 'a', id: session.id, scope: 'idle' }]);
     expect(a.size).toBe(0);
     expect(a.find(session.id, alice)?.ready.get('math')?.sessionId).toBe(MATH_SESSION);
     a.drain();

@@ -108,7 +108,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     storeHealth: () => context.rateLimitStore?.health?.(),
     metrics,
     mismatches: new ReplicaMismatches(logger, metrics),
-    shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger) : undefined,
+    shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger, resolved.sessions.maxSessions) : undefined,
     refreshes: new Map(),
     closing: false,
   };
@@ -188,6 +188,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
           });
           clearTimeout(timer);
         }
+        runtime.shared?.stop();
         // A sealed session lives on in the other replicas: only what this one opened for itself is closed.
         await Promise.all([
           ...runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session, session.sealed ? 'local' : 'all')),

@@ -21,18 +21,23 @@ const LOG_INTERVAL_MS = 60_000;
  * - `<keyPrefix>:session:ended:<hash>`: set by DELETE and by the replica that closes an idle
  *   session, until the id expires; every replica then refuses the id (404);
  * - `<keyPrefix>:once:idle:<hash>`: taken (SET NX) by the one replica that closes the upstream
- *   sessions of a session idle everywhere.
+ *   sessions of a session idle everywhere (or past its max age).
+ *
+ * Each replica that lets a session go as idle while another served it since asks again when it
+ * would be idle everywhere, so the replica that served it last need not be the one that notices.
  *
  * The hash is SHA-256 of the id, so keys stay short and never show the id. The store is never
  * waited on for longer than its command timeout, and a failure serves the request (it is logged):
  * a Redis outage must not refuse sessions. It never ends one either: a session whose last-seen
- * cannot be read is taken to be in use.
+ * cannot be read is taken to be in use (and asked about again later).
  */
 export class SharedSessions {
   /** When this replica last checked and refreshed each session it holds. */
   private readonly refreshed = new WeakMap<Session, number>();
   /** When each kind of failure was last logged. */
   private readonly logged = new Map<string, number>();
+  /** Sessions let go of here as idle that another replica served since: when to ask again. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
   /** Longest time between two last-seen writes of one session by this replica. */
   readonly refreshMs: number;
 
@@ -41,6 +46,7 @@ export class SharedSessions {
     private readonly keyPrefix: string,
     private readonly idleTimeoutMs: number,
     private readonly logger: GatewayLogger,
+    private readonly maxPending: number,
   ) {
     this.refreshMs = Math.min(MAX_REFRESH_MS, Math.max(100, Math.floor(idleTimeoutMs / 4)));
   }
@@ -102,18 +108,48 @@ export class SharedSessions {
 
   /**
    * Whether a session idle on this replica is idle on every replica, and this replica is the one
-   * to close it (taken once between them). False when the store cannot tell.
+   * to close it (taken once between them); if not yet, in how long to ask again (another replica
+   * served it since, or the store failed). Never "close" when the store cannot tell.
    */
-  async closesIdle(session: Session): Promise<boolean> {
+  async idleVerdict(session: Session): Promise<{ close: boolean; askAgainInMs?: number }> {
+    const expiresAt = session.sealed?.expiresAt ?? 0;
     try {
-      const seen = await this.store.read(this.key('session:seen', session));
-      // A replica that served the session writes at least once per refresh interval.
-      if (seen !== undefined && Date.now() - Number(seen) < this.idleTimeoutMs + this.refreshMs) return false;
-      const ttlMs = Math.max(1, (session.sealed?.expiresAt ?? 0) - Date.now());
-      return await this.store.claim(this.key('once:idle', session), ttlMs);
+      const [seen, ended] = await Promise.all([this.store.read(this.key('session:seen', session)), this.store.read(this.key('session:ended', session))]);
+      // Ended by DELETE or by another replica's idle close: whoever ended it closes it.
+      if (ended !== undefined) return { close: false };
+      const now = Date.now();
+      // A replica that serves the session writes at least once per refresh interval; a use
+      // since its last write lies within one interval of it.
+      const idleAt = seen === undefined ? now : Number(seen) + this.idleTimeoutMs + this.refreshMs;
+      if (now < idleAt && now < expiresAt) return { close: false, askAgainInMs: Math.min(idleAt, expiresAt) - now };
+      return { close: await this.store.claim(this.key('once:idle', session), Math.max(1, expiresAt - now)) };
     } catch (error) {
       this.failed('read when a session was last used', error);
-      return false;
+      return Date.now() < expiresAt ? { close: false, askAgainInMs: this.idleTimeoutMs } : { close: false };
     }
+  }
+
+  /**
+   * Runs `check` again in `delayMs`, for a session this replica let go of as idle while another
+   * replica still served it: the replica that served it last may have let go of it first. One
+   * timer per session id (a newer one replaces it), at most maxSessions of them, never keeping
+   * the process alive.
+   */
+  askAgain(session: Session, delayMs: number, check: () => void): void {
+    const previous = this.pending.get(session.id);
+    if (previous) clearTimeout(previous);
+    else if (this.pending.size >= this.maxPending) return;
+    const timer = setTimeout(() => {
+      this.pending.delete(session.id);
+      check();
+    }, delayMs);
+    timer.unref();
+    this.pending.set(session.id, timer);
+  }
+
+  /** Cancels every pending question, for shutdown. */
+  stop(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
   }
 }

@@ -1,6 +1,6 @@
 import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisRateLimitStore, type RedisRateLimitStore } from '../src/index.js';
+import { createRedisRateLimitStore, type GatewayLogger, type RedisRateLimitStore } from '../src/index.js';
 import { openSession, post, startGateway, type RunningGateway } from './support/gateway.js';
 import { startRedis, type RedisFixture } from './support/redis.js';
 import { startUpstream, type UpstreamFixture } from './support/upstream.js';
@@ -22,6 +22,8 @@ const gateways: RunningGateway[] = [];
 
 function options(upstreams: GatewayOptions['upstreams']): GatewayOptions {
   return {
+    // Redis down must not refuse messages either, so what the session marks do is what is seen.
+    rateLimit: { storeFailure: 'open' },
     auth: { apiKeys: [{ id: 'acme-app', key: 'acme-key', tenant: 'acme', client: 'app' }] },
     policy: { rules: [{ subject: { tenant: 'acme' }, allow: { methods: ['*'], tools: ['*'] } }] },
     sessions: { secrets: [SECRET], idleTimeoutMs: IDLE_MS },
@@ -29,10 +31,10 @@ function options(upstreams: GatewayOptions['upstreams']): GatewayOptions {
   };
 }
 
-async function replica(upstreams: GatewayOptions['upstreams']): Promise<RunningGateway> {
+async function replica(upstreams: GatewayOptions['upstreams'], logger?: GatewayLogger): Promise<RunningGateway> {
   const store = await createRedisRateLimitStore({ url: redis.url });
   stores.push(store);
-  const gateway = await startGateway(options(upstreams), { rateLimitStore: store });
+  const gateway = await startGateway(options(upstreams), { rateLimitStore: store, ...(logger ? { logger } : {}) });
   gateways.push(gateway);
   return gateway;
 }
@@ -111,4 +113,27 @@ describe('sealed sessions sharing a Redis', () => {
     // One that holds it learns within its refresh interval (a fraction of the idle timeout).
     expect(await eventually(async () => (await post(b.url, echo(3), headers(session))).status === 404, 15_000)).toBe(true);
   }, 30_000);
+
+  it('with Redis down: sessions are served (the failure is logged once), and none is closed as idle, since no replica can tell', async () => {
+    const warnings: { message: string; meta?: Record<string, unknown> }[] = [];
+    const logger: GatewayLogger = { error: () => undefined, warn: (message, meta) => warnings.push(meta ? { message, meta } : { message }), info: () => undefined, debug: () => undefined };
+    const [a, b] = [await replica([{ name: 'math', url: math.url }], logger), await replica([{ name: 'math', url: math.url }], logger)];
+    const before = new Set(math.sessionIds());
+    const session = await openSession(a.url, KEY);
+    const upstreamSession = math.sessionIds().find((id) => !before.has(id))!;
+    await redis.stop();
+    try {
+      for (let i = 1; i <= 4; i++) {
+        const answer = await post([a, b][i % 2]!.url, ping(i), headers(session), 20_000);
+        expect(answer.status).toBe(200);
+      }
+      expect(warnings.filter((line) => line.meta?.['event'] === 'shared_session_store_failed').length).toBeGreaterThanOrEqual(1);
+      // Well past the idle timeout and a sweep: neither replica may end a session it cannot know to be idle.
+      await sleep(IDLE_MS * 2 + 1_000);
+      expect(math.deletedSessionIds).not.toContain(upstreamSession);
+      expect(math.sessionIds()).toContain(upstreamSession);
+    } finally {
+      await redis.restart();
+    }
+  }, 60_000);
 });

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type AuthResult, type Denial, type Subject } from '@gw/core';
 import type { GatewayRuntime } from './runtime.js';
 import type { Session } from './sessions.js';
+import { closeSessionUpstreams } from './upstream-sessions.js';
 
 /** A header as one string: the first value when a client repeated it. */
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -58,7 +59,9 @@ export async function findLiveSession(gw: GatewayRuntime, headers: IncomingHttpH
   const found = findSession(gw, headers, subject);
   if (!found.ok || !gw.shared || !found.session.sealed) return found;
   if (await gw.shared.admit(found.session)) return found;
+  // Ended on another replica, which closed what the id carries; what this one opened goes too.
   gw.sessions.end(found.session);
+  void closeSessionUpstreams(gw, found.session, 'local');
   return deny('SESSION_NOT_FOUND', 'unknown, expired or ended session; send initialize to open a new one');
 }
 

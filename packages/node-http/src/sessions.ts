@@ -245,7 +245,8 @@ function newSession(id: string, subject: Subject, protocolVersion: string, initi
  * cache of opened ones: a replica that does not hold a session opens it from its id, so losing
  * an entry (idle, evicted, another replica served it) loses nothing. Letting an entry go closes
  * only the upstream sessions this replica opened itself; those the id carries belong to every
- * replica and end with DELETE, max age, or the upstream's own timeout.
+ * replica and end with DELETE, max age, the upstream's own timeout, or (scope `idle`, with a
+ * store the replicas share) once the session is idle on every replica (idle-sessions.ts).
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();

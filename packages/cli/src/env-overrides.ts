@@ -10,7 +10,8 @@ export interface Overridden {
 
 /**
  * Applies the runtime overrides the existing gateway documents: RATE_LIMIT_KEY_PREFIX replaces
- * rateLimit.keyPrefix; MCP_GATEWAY_SESSION_SECRET (and, for rotation,
+ * rateLimit.keyPrefix; REDIS_COMMAND_TIMEOUT_MS replaces rateLimit.redisCommandTimeoutMs;
+ * MCP_GATEWAY_SESSION_SECRET (and, for rotation,
  * MCP_GATEWAY_SESSION_SECRET_PREVIOUS) replace sessions.secrets. An empty variable counts as
  * unset. The input is not modified.
  */
@@ -20,6 +21,14 @@ export function applyEnvOverrides(value: unknown, env: EnvMap): Overridden {
   const prefix = envValue(env, 'RATE_LIMIT_KEY_PREFIX');
   if (prefix !== undefined) result = overrideSection(result, 'rateLimit', { keyPrefix: prefix });
   if (result !== value) overridden.set(formatConfigPath(['rateLimit', 'keyPrefix']), 'RATE_LIMIT_KEY_PREFIX');
+
+  const timeout = envValue(env, REDIS_COMMAND_TIMEOUT);
+  if (timeout !== undefined) {
+    // A number when it reads as one; otherwise the text itself, so validation names the bad value.
+    const before = result;
+    result = overrideSection(result, 'rateLimit', { redisCommandTimeoutMs: /^-?\d+(\.\d+)?$/.test(timeout) ? Number(timeout) : timeout });
+    if (result !== before) overridden.set(formatConfigPath(['rateLimit', 'redisCommandTimeoutMs']), REDIS_COMMAND_TIMEOUT);
+  }
 
   if (envValue(env, SESSION_SECRET) !== undefined) {
     const names = envValue(env, PREVIOUS_SESSION_SECRET) === undefined ? [SESSION_SECRET] : [SESSION_SECRET, PREVIOUS_SESSION_SECRET];
@@ -31,6 +40,8 @@ export function applyEnvOverrides(value: unknown, env: EnvMap): Overridden {
   return { value: result, overridden };
 }
 
+/** The variable that replaces rateLimit.redisCommandTimeoutMs (milliseconds). */
+const REDIS_COMMAND_TIMEOUT = 'REDIS_COMMAND_TIMEOUT_MS';
 /** The variable holding the secret that seals session ids. */
 const SESSION_SECRET = 'MCP_GATEWAY_SESSION_SECRET';
 /** The secret it replaced, still accepted while sealed ids issued under it are in use. */

@@ -77,6 +77,12 @@ export const GATEWAY_ERRORS = {
   RATE_LIMIT_STORE_UNAVAILABLE: { code: -50301, status: 503, message: 'Rate limit store unavailable' },
   /** An upstream has upstreams[].maxStreams streams open already. */
   STREAMS_EXHAUSTED: { code: -50302, status: 503, message: 'Upstream streams exhausted' },
+  /**
+   * A sealed session id this replica cannot serve because it is configured otherwise than the
+   * replica that sealed it (another session secret, an upstream declared differently). The
+   * client did nothing wrong and another replica may serve it: a server-side, retryable 503.
+   */
+  SESSION_REPLICA_MISMATCH: { code: -50303, status: 503, message: 'Session sealed by a differently configured replica' },
   /** The upstream did not answer within its timeoutMs. */
   UPSTREAM_TIMEOUT: { code: -50400, status: 504, message: 'Upstream timeout' },
 } as const satisfies Record<string, { code: number; status: number; modernStatus?: number; message: string }>;

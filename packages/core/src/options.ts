@@ -234,6 +234,11 @@ export const gatewayOptionsSchema = z.strictObject({
         .default(() => ({})),
       /** When the store fails: `closed` answers 503, `open` lets the message through. */
       storeFailure: z.enum(['closed', 'open']).default('closed'),
+      /**
+       * How long one Redis command (a counter update, a claim, a session mark) may take before it
+       * counts as failed, in ms. Used only with a Redis store; at most 60 s, since a request waits on it.
+       */
+      redisCommandTimeoutMs: z.number().int().positive().max(60_000).default(500),
     })
     .prefault({}),
 

@@ -30,6 +30,14 @@ export interface RateLimitStore {
    * shares nothing between replicas.
    */
   claim?(key: string, ttlMs: number): boolean | PromiseLike<boolean>;
+  /**
+   * Sets `key` to `value` for `ttlMs`, replacing what it held. With `read` and `claim`, replicas
+   * with sealed session ids share through it when each session was last used and which ended,
+   * so idle timeouts and DELETE hold across them. A store without it shares nothing.
+   */
+  write?(key: string, value: string, ttlMs: number): void | PromiseLike<void>;
+  /** What `key` holds, or undefined when it is not set (or expired). */
+  read?(key: string): string | undefined | PromiseLike<string | undefined>;
   /** Releases timers and connections. */
   close?(): Promise<void>;
   /** Whether the store can answer now, for /health (a store without it is taken to be fine). */

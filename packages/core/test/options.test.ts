@@ -87,6 +87,7 @@ describe('the seed configuration (seed-config.yml)', () => {
       defaultRpm: 600,
       byMethod: { 'tools/call': 120 },
       storeFailure: 'closed',
+      redisCommandTimeoutMs: 500,
     });
     expect(options.rateLimit.byMethod['tools/call']).toBe(120);
     expect(options.policy.default).toBe('deny');
@@ -233,7 +234,7 @@ describe('defaults of a minimal programmatic configuration', () => {
     expect(options).toEqual({
       server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4 * 1024 * 1024, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } },
       auth: { mode: 'apiKey', apiKeys: [] },
-      rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed' },
+      rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed', redisCommandTimeoutMs: 500 },
       policy: { default: 'deny', rules: [] },
       sessions: { idleTimeoutMs: 30 * 60_000, maxSessions: 100_000, maxPerSubject: 1_000, maxStreamsPerSubject: 64 },
       upstreams: [{ name: 'a', type: 'http', url: UPSTREAM_URL, timeoutMs: 30000, maxResponseBytes: 64 * 1024 * 1024, maxConnections: 128, maxStreams: 256 }],
@@ -265,7 +266,7 @@ describe('defaults of a minimal programmatic configuration', () => {
         deny: { methods: [], tools: [], resources: [], prompts: [] },
       },
     ]);
-    expect(options.rateLimit).toEqual({ keyPrefix: 'mcp-gateway', defaultRpm: 5, byMethod: {}, storeFailure: 'closed' });
+    expect(options.rateLimit).toEqual({ keyPrefix: 'mcp-gateway', defaultRpm: 5, byMethod: {}, storeFailure: 'closed', redisCommandTimeoutMs: 500 });
   });
 
   it('adds no implicit route when there are two upstreams and no routing', () => {
@@ -395,6 +396,7 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'timeoutMs 0', input: { upstreams: [{ name: 'a', url: UPSTREAM_URL, timeoutMs: 0 }] }, issues: [['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'timeoutMs']]] },
   { name: 'policy.default "maybe"', input: withMinimal({ policy: { default: 'maybe' } }), issues: [['ERR_GW_INVALID_VALUE', ['policy', 'default']]] },
   { name: 'auth.mode "oauth"', input: withMinimal({ auth: { mode: 'oauth' } }), issues: [['ERR_GW_INVALID_VALUE', ['auth', 'mode']]] },
+  { name: 'rateLimit.redisCommandTimeoutMs past 60 s', input: withMinimal({ rateLimit: { redisCommandTimeoutMs: 60_001 } }), issues: [['ERR_GW_INVALID_VALUE', ['rateLimit', 'redisCommandTimeoutMs']]] },
   { name: 'rateLimit.storeFailure "maybe"', input: withMinimal({ rateLimit: { storeFailure: 'maybe' } }), issues: [['ERR_GW_INVALID_VALUE', ['rateLimit', 'storeFailure']]] },
   { name: 'logging.level "trace"', input: withMinimal({ logging: { level: 'trace' } }), issues: [['ERR_GW_INVALID_VALUE', ['logging', 'level']]] },
   { name: 'upstream type "sse"', input: { upstreams: [{ name: 'a', type: 'sse', url: UPSTREAM_URL }] }, issues: [['ERR_GW_INVALID_VALUE', ['upstreams', 0, 'type']]] },

@@ -5,6 +5,9 @@ import { handleDelete } from './delete-session.js';
 import { handleGet } from './get-stream.js';
 import { createHealthProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
+import { ReplicaMismatches } from './replica-mismatch.js';
+import { closeIdleSession } from './idle-sessions.js';
+import { SharedSessions } from './shared-sessions.js';
 import { createOperationalEndpoints } from './operational-endpoints.js';
 import { createNodeKeyDigest } from './key-digest.js';
 import { handlePost } from './post.js';
@@ -82,13 +85,17 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
   // sessions.secrets: session ids are sealed tokens that every replica sharing the secrets can serve.
   const secrets = resolved.sessions.secrets;
-  const sealer = secrets ? new SessionSealer(secrets, upstreams.keys()) : undefined;
+  // Each upstream's URL goes into the ids, so a replica that declares one otherwise tells.
+  const sealer = secrets ? new SessionSealer(secrets, resolved.upstreams.map(({ name, url }) => ({ name, url }))) : undefined;
+  const metrics = new GatewayMetrics();
+  // With a store replicas share (Redis), sealed sessions idle out and end on every replica alike.
+  const sharing = SharedSessions.over(context.rateLimitStore);
   const runtime: GatewayRuntime = {
     core,
     auth: new ConnectionAuth(core),
     options: resolved,
     upstreams,
-    sessions: new SessionStore(resolved.sessions, (session, scope) => void closeSessionUpstreams(runtime, session, scope), sealer),
+    sessions: new SessionStore(resolved.sessions, (session, scope) => void (scope === 'idle' ? closeIdleSession(runtime, session) : closeSessionUpstreams(runtime, session, scope)), sealer),
     parked: new ParkedCalls(),
     streams: new SubjectStreams(resolved.sessions.maxStreamsPerSubject),
     nextRequestId: 0,
@@ -99,7 +106,9 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     logger,
     audit: createAuditSink(context.onAudit, logger),
     storeHealth: () => context.rateLimitStore?.health?.(),
-    metrics: new GatewayMetrics(),
+    metrics,
+    mismatches: new ReplicaMismatches(logger, metrics),
+    shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger, resolved.sessions.maxSessions) : undefined,
     refreshes: new Map(),
     closing: false,
   };
@@ -179,6 +188,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
           });
           clearTimeout(timer);
         }
+        runtime.shared?.stop();
         // A sealed session lives on in the other replicas: only what this one opened for itself is closed.
         await Promise.all([
           ...runtime.sessions.drain().map((session) => closeSessionUpstreams(runtime, session, session.sealed ? 'local' : 'all')),

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAccept, deny, streamMessageAllowed, type JsonRpcRequest, type Subject } from '@gw/core';
 import { EventRelay } from './relay.js';
 import { parseLastEventId, sessionTag, StreamPositions, type Position, type Resumption } from './stream-positions.js';
-import { checkRequest, findSession, header } from './request-checks.js';
+import { checkRequest, findLiveSession, header } from './request-checks.js';
 import { sendDenial } from './respond.js';
 import type { GatewayRuntime } from './runtime.js';
 import { Departure } from './departure.js';
@@ -31,7 +31,7 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
   if (!accept.ok) return sendDenial(res, accept, null);
   const checked = checkRequest(gw, req);
   if (!checked.ok) return sendDenial(res, checked, null);
-  const found = findSession(gw, req, res, checked.subject);
+  const found = await findLiveSession(gw, req, res, checked.subject);
   if (!found.ok) return sendDenial(res, found, null);
   const { session } = found;
 

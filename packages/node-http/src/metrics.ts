@@ -33,6 +33,15 @@ export class GatewayMetrics {
     if (failure && isUpstreamFailure(failure.name)) this.failed(name, failure);
   }
 
+  /** Sealed ids refused because this replica is configured otherwise, by cause and upstream ('' for the secret). */
+  private readonly mismatches = new Map<string, number>();
+
+  /** Counts one sealed id this replica could not serve: its secret, or its declaration of `upstream`, differs. */
+  replicaMismatch(cause: 'secret' | 'upstream', upstream: string): void {
+    const key = `${cause}\n${upstream}`;
+    this.mismatches.set(key, (this.mismatches.get(key) ?? 0) + 1);
+  }
+
   /** Causes already logged, so a refusal that repeats is logged once (bounded). */
   private readonly told = new Set<string>();
 
@@ -79,6 +88,15 @@ export class GatewayMetrics {
       'counter',
       'Messages that failed on an upstream (unreachable, timeout, bad answer), by error name.',
       gauges.upstreams.flatMap((upstream) => [...(this.failures.get(upstream)?.byError ?? [])].map(([error, n]): [Record<string, string>, number] => [{ upstream, error }, n])),
+    );
+    family(
+      'mcp_gateway_session_replica_mismatches_total',
+      'counter',
+      'Sealed session ids this replica could not serve because it is configured otherwise than the replica that sealed them: cause secret, or upstream (with its name).',
+      [...this.mismatches].map(([key, n]): [Record<string, string>, number] => {
+        const [cause, upstream] = key.split('\n') as [string, string];
+        return [upstream ? { cause, upstream } : { cause }, n];
+      }),
     );
     family('mcp_gateway_sessions', 'gauge', 'Client sessions held by this gateway.', [[{}, gauges.sessions]]);
     family('mcp_gateway_bridge_sessions', 'gauge', 'Sessions held for stateless (2026-07-28) clients, each with its upstream sessions.', [[{}, gauges.bridgeSessions]]);

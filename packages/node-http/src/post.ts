@@ -36,7 +36,7 @@ import { answerSetLevel } from './set-level.js';
 import { withUpstreamName } from './upstream-name.js';
 import { isStateless, knownStateless } from './stateless-upstream.js';
 import { sendDenial } from './respond.js';
-import { checkCaller, findSession, header } from './request-checks.js';
+import { checkCaller, findLiveSession, header } from './request-checks.js';
 import type { GatewayRuntime } from './runtime.js';
 import { claimAnswer } from './answer-claims.js';
 import { cancellationTargets, idKey, type Session } from './sessions.js';
@@ -137,7 +137,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     return;
   }
 
-  const found = findSession(gw, req, res, subject);
+  const found = await findLiveSession(gw, req, res, subject);
   if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;

@@ -158,6 +158,16 @@ export async function createRedisRateLimitStore(options: RedisRateLimitStoreOpti
       return (await client.set(key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
     },
 
+    async write(key, value, ttlMs): Promise<void> {
+      if (closing) throw new Error('Redis rate-limit store is closed');
+      await client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+    },
+
+    async read(key): Promise<string | undefined> {
+      if (closing) throw new Error('Redis rate-limit store is closed');
+      return (await client.get(key)) ?? undefined;
+    },
+
     health() {
       if (closing) return { ok: false, detail: 'redis closed' };
       const status = client.status;

@@ -1,6 +1,8 @@
 import type { BodyDecoder, CompiledGateway, ListKind, ResolvedOptions, ServerCapabilities } from '@gw/core';
 import type { CatalogRefresh } from './catalog-refresh.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { ReplicaMismatches } from './replica-mismatch.js';
+import type { SharedSessions } from './shared-sessions.js';
 import type { AuditSink } from './audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
 import type { BridgeSessions } from './bridge-sessions.js';
@@ -47,6 +49,10 @@ export interface GatewayRuntime {
   readonly storeHealth: () => { ok: boolean; detail?: string } | undefined;
   /** Counters for /metrics and the failures /health reports. */
   readonly metrics: GatewayMetrics;
+  /** Last-seen and ended marks of sealed sessions, shared through the store (Redis); undefined when nothing is shared. */
+  readonly shared: SharedSessions | undefined;
+  /** Sealed ids sealed by a replica configured otherwise: counted, logged (throttled), answered 503. */
+  readonly mismatches: ReplicaMismatches;
   /** When each list kind was last fetched to find an unknown name, and the fetch under way (catalog-refresh.ts). */
   readonly refreshes: Map<ListKind, CatalogRefresh>;
   /** Set by close(): new requests get 503 while open streams finish. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
-import type { SessionClaims, SessionSealer } from './session-token.js';
+import type { ReplicaMismatch, SessionClaims, SessionSealer } from './session-token.js';
 import { subjectKey } from './subject-key.js';
 
 /** The gateway's side of one upstream session. */
@@ -220,8 +220,11 @@ export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
 /** Most sealed ids remembered as ended, so a replica refuses them without asking an upstream. */
 const MAX_ENDED = 10_000;
 
-/** Which upstream sessions go when a session is let go of: all, or only those this replica opened. */
-export type CloseScope = 'all' | 'local';
+/**
+ * Which upstream sessions go when a session is let go of: all, or only those this replica opened;
+ * `idle`: a sealed session idle here, which may be idle on every replica (then all go, once).
+ */
+export type CloseScope = 'all' | 'local' | 'idle';
 
 export interface SessionLimits {
   idleTimeoutMs: number;
@@ -260,7 +263,8 @@ function newSession(id: string, subject: Subject, protocolVersion: string, initi
  * cache of opened ones: a replica that does not hold a session opens it from its id, so losing
  * an entry (idle, evicted, another replica served it) loses nothing. Letting an entry go closes
  * only the upstream sessions this replica opened itself; those the id carries belong to every
- * replica and end with DELETE, max age, or the upstream's own timeout.
+ * replica and end with DELETE, max age, the upstream's own timeout, or (scope `idle`, with a
+ * store the replicas share) once the session is idle on every replica (idle-sessions.ts).
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
@@ -344,7 +348,7 @@ export class SessionStore {
   private sweepOne(session: Session, now: number): void {
     const expired = session.sealed !== undefined && now >= session.sealed.expiresAt;
     if (expired) this.letGo(session, 'all');
-    else if (session.uses === 0 && now - session.lastSeen > this.limits.idleTimeoutMs) this.letGo(session, session.sealed ? 'local' : 'all');
+    else if (session.uses === 0 && now - session.lastSeen > this.limits.idleTimeoutMs) this.letGo(session, session.sealed ? 'idle' : 'all');
   }
 
   /**
@@ -417,6 +421,15 @@ export class SessionStore {
 
   /** The session with this id, if it belongs to this subject; touching it keeps it alive. */
   find(id: string, subject: Subject): Session | undefined {
+    const found = this.lookup(id, subject);
+    return found && 'mismatch' in found ? undefined : found;
+  }
+
+  /**
+   * Like find, and a sealed id this replica cannot serve because it is configured otherwise than
+   * the replica that sealed it gives the mismatch (nothing is ended: another replica may serve it).
+   */
+  lookup(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
     const session = this.sessions.get(id);
     if (!session) return this.sealer ? this.open(id, subject) : undefined;
     if (!sameSubject(session.subject, subject)) return undefined;
@@ -437,13 +450,18 @@ export class SessionStore {
   }
 
   /** A sealed session this replica does not hold, opened from its id. */
-  private open(id: string, subject: Subject): Session | undefined {
+  private open(id: string, subject: Subject): Session | { mismatch: ReplicaMismatch } | undefined {
     if (this.ended.has(id)) return undefined;
-    const claims = this.sealer!.open(id);
-    if (!claims || !sameSubject(claims.subject, subject)) return undefined;
+    const unsealed = this.sealer!.unseal(id);
     const now = Date.now();
+    // Bound to another credential, or expired: unknown, whatever else the id says.
+    if (unsealed.claims) {
+      const { issuedAt } = unsealed.claims;
+      if (!sameSubject(unsealed.claims.subject, subject) || now >= issuedAt + this.maxAgeMs || issuedAt > now + CLOCK_SKEW_MS) return undefined;
+    }
+    if (!unsealed.ok) return unsealed.mismatch && { mismatch: unsealed.mismatch };
+    const claims = unsealed.claims;
     const expiresAt = claims.issuedAt + this.maxAgeMs;
-    if (now >= expiresAt || claims.issuedAt > now + CLOCK_SKEW_MS) return undefined;
     const session: Session = {
       ...newSession(id, claims.subject, claims.protocolVersion, claims.initializeParams),
       serverRequests: new SealedServerRequests(this.sealer!, id, this.answered),

@@ -20,7 +20,7 @@ const PAUSE_MS = 5;
 const REQUEST_TIMEOUT_MS = 3_000;
 /** The store's per-command bound: a request waits at most about this long on a dead Redis. */
 const COMMAND_TIMEOUT_MS = 500;
-/** How long the load runs before the kill, during the outage, and after the restart. */
+/** How long the load runs before the kill (at least), during the outage, and after the restart. */
 const BEFORE_KILL_MS = 600;
 const OUTAGE_MS = 1_500;
 const AFTER_RESTART_MS = 6_000;
@@ -154,7 +154,11 @@ describe('Redis killed under load and restarted', () => {
     let killedAt = 0;
     let restartedAt = 0;
     try {
+      // At least BEFORE_KILL_MS, and until more than one call per worker was answered: a loaded
+      // machine may need longer to get the load going.
+      const loaded = Date.now() + 15_000;
       await new Promise((resolve) => setTimeout(resolve, BEFORE_KILL_MS));
+      while (outcomes.filter((o) => o.status === 200).length <= WORKERS && Date.now() < loaded) await new Promise((resolve) => setTimeout(resolve, 50));
       killedAt = Date.now();
       await redis.stop();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));

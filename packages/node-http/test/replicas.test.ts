@@ -346,7 +346,7 @@ describe('upstreams that do not fit in a sealed id', () => {
 });
 
 describe('sealed session ids in one process', () => {
-  it('open after the secret is rotated while the old one is listed, and not once it is removed', async () => {
+  it('open after the secret is rotated while the old one is listed, and not once it is removed (503: this replica lacks the secret)', async () => {
     const OLD = SECRET;
     const NEW = 'replicas-test-secret-rotated-0123456789abcd';
     const before = await startGateway(options({ secrets: [OLD] }));
@@ -357,13 +357,14 @@ describe('sealed session ids in one process', () => {
       const headers = { ...KEY, 'mcp-session-id': id, accept: 'application/json' };
       expect((await post(before.url, call(1, 'math.counter'), headers)).body).toMatchObject({ result: { content: [{ text: '1' }] } });
       expect((await post(rotated.url, call(2, 'math.counter'), headers)).body).toMatchObject({ result: { content: [{ text: '2' }] } });
+      // A replica without the secret that sealed the id says so (503), and ends nothing.
       const refused = await post(after.url, call(3, 'math.counter'), headers);
-      expect(refused.status).toBe(404);
-      expect(refused.body).toMatchObject({ id: 3, error: { code: -40400 } });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ id: 3, error: { code: -50303 } });
       // Ids issued after the rotation are sealed with the new secret.
       const fresh = await openSession(rotated.url, KEY);
       expect((await post(after.url, call(4, 'math.counter'), { ...headers, 'mcp-session-id': fresh })).status).toBe(200);
-      expect((await post(before.url, call(5, 'math.counter'), { ...headers, 'mcp-session-id': fresh })).status).toBe(404);
+      expect((await post(before.url, call(5, 'math.counter'), { ...headers, 'mcp-session-id': fresh })).status).toBe(503);
     } finally {
       await Promise.all([before.close(), rotated.close(), after.close()]);
     }

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { relayMessage } from '../src/relay.js';
 import { MAX_TOKEN_CHARS, SessionSealer, sealableParams, type SessionClaims } from '../src/session-token.js';
@@ -217,11 +217,11 @@ describe('the session store with sealed ids', () => {
     a.drain();
   });
 
-  it('lets idle sessions go on the sweep, closing only what this replica opened itself', () => {
+  it('lets idle sessions go on the sweep as idle here (the gateway asks the shared store whether they are idle everywhere)', () => {
     const { a, closed } = replicas({ idleTimeoutMs: 1_000, maxSessions: 10, maxAgeMs: 60_000 });
     const session = admitted(a);
     a.sweep(Date.now() + 2_000);
-    expect(closed).toEqual([{ replica: 'a', id: session.id, scope: 'local' }]);
+    expect(closed).toEqual([{ replica: 'a', id: session.id, scope: 'idle' }]);
     expect(a.size).toBe(0);
     expect(a.find(session.id, alice)?.ready.get('math')?.sessionId).toBe(MATH_SESSION);
     a.drain();
@@ -261,5 +261,47 @@ describe('the session store with sealed ids', () => {
     expect(cancellationTargets(local, 5)).toEqual([]);
     a.drain();
     b.drain();
+  });
+});
+
+describe('sealed ids across replicas configured alike or not (format 2)', () => {
+  /** A format-1 id, as replicas sealed them before key fingerprints: one key id byte, no upstream hashes. */
+  function legacyToken(secret: string, sealed: SessionClaims): string {
+    const derive = (info: string, length: number) => Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.alloc(0), info, length));
+    const header = Buffer.from([1, derive('mcp-gateway session key id', 1)[0]!]);
+    const plaintext = JSON.stringify([sealed.protocolVersion, sealed.subject.tenant, sealed.subject.client, sealed.subject.apiKeyId, sealed.issuedAt, sealed.initializeParams, sealed.upstreams.map((u) => [u.name, u.sessionId ?? null, u.protocolVersion])]);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', derive('mcp-gateway session', 32), iv);
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  it('open format-1 ids sealed before an upgrade, under any listed secret', () => {
+    const sealed = claims();
+    expect(new SessionSealer([SECRET], UPSTREAMS).open(legacyToken(SECRET, sealed))).toEqual(sealed);
+    expect(new SessionSealer([NEXT_SECRET, SECRET], UPSTREAMS).open(legacyToken(SECRET, sealed))).toEqual(sealed);
+    expect(new SessionSealer([NEXT_SECRET], UPSTREAMS).unseal(legacyToken(SECRET, sealed))).toEqual({ ok: false });
+  });
+
+  it('name a secret this replica lacks, or an upstream it declares at another URL; an unknown or altered id names nothing', () => {
+    const here = [{ name: 'math', url: 'http://math:1/mcp' }, { name: 'docs', url: 'http://docs:1/mcp' }];
+    const token = new SessionSealer([SECRET], here).seal(claims());
+    expect(new SessionSealer([SECRET], here).unseal(token)).toMatchObject({ ok: true });
+    expect(new SessionSealer([NEXT_SECRET], here).unseal(token)).toEqual({ ok: false, mismatch: { cause: 'secret' } });
+    const moved = new SessionSealer([SECRET], [here[0]!, { name: 'docs', url: 'http://docs:2/mcp' }]).unseal(token);
+    expect(moved).toMatchObject({ ok: false, mismatch: { cause: 'upstream', upstream: 'docs' } });
+    // Altered under a key this replica has: nothing to say.
+    expect(new SessionSealer([SECRET], here).unseal(flip(token, 20))).toEqual({ ok: false });
+    // Only listed upstreams count: a replica that no longer declares docs serves the rest.
+    expect(new SessionSealer([SECRET], [here[0]!]).unseal(token)).toMatchObject({ ok: true, claims: { upstreams: [{ name: 'math' }] } });
+  });
+
+  it('stay short: about 540 characters with two upstreams, about 100 more per further upstream', () => {
+    const sealer = new SessionSealer([SECRET], ['math', 'docs', 'c', 'd']);
+    const two = sealer.seal(claims()).length;
+    const four = sealer.seal(claims({ upstreams: [...claims().upstreams, { name: 'c', sessionId: MATH_SESSION, protocolVersion: '2025-06-18' }, { name: 'd', sessionId: MATH_SESSION, protocolVersion: '2025-06-18' }] })).length;
+    expect(two).toBeLessThan(600);
+    expect((four - two) / 2).toBeLessThan(120);
   });
 });

@@ -23,6 +23,8 @@ a second signal exits at once.
 
 Environment:
   REDIS_URL               rate limits in Redis (shared across instances); unreachable → exit 1
+  REDIS_COMMAND_TIMEOUT_MS
+                          replaces rateLimit.redisCommandTimeoutMs (ms, default 500)
   RATE_LIMIT_KEY_PREFIX   replaces rateLimit.keyPrefix
   MCP_GATEWAY_SESSION_SECRET
                           replaces sessions.secrets: sealed session ids, served by
@@ -44,8 +46,6 @@ export const DRAIN_MS = 10_000;
 
 /** How long the Redis store may take to connect before start-up fails. */
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
-/** A counter update slower than this fails, and rateLimit.storeFailure decides: a slow Redis must not slow every call. */
-const REDIS_COMMAND_TIMEOUT_MS = 500;
 
 /**
  * `mcp-gateway run -c config.yml`: serves until SIGTERM or SIGINT, then shuts down gracefully
@@ -77,7 +77,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   let redis: RedisRateLimitStore | undefined;
   if (redisUrl !== undefined) {
     try {
-      redis = await connectRedisStore({ url: redisUrl, connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+      redis = await connectRedisStore({ url: redisUrl, connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: options.rateLimit.redisCommandTimeoutMs });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return fail(`cannot use Redis (REDIS_URL=${hideUrlCredentials(redisUrl)}): ${reason}. Not starting: with REDIS_URL set, rate limits are never kept in memory instead.`);

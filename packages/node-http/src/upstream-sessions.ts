@@ -64,6 +64,8 @@ export function upstreamSession(
  */
 export function endLostSession(gw: GatewayRuntime, session: Session, name: string): Denial {
   gw.sessions.end(session);
+  // Every replica refuses the id at once, rather than each learning it from the upstream's 404.
+  void gw.shared?.end(session);
   void closeSessionUpstreams(gw, session);
   return deny('SESSION_NOT_FOUND', `upstream "${name}" no longer knows this session; send initialize to open a new one`);
 }

@@ -114,6 +114,27 @@ describe('sealed sessions sharing a Redis', () => {
     expect(await eventually(async () => (await post(b.url, echo(3), headers(session))).status === 404, 15_000)).toBe(true);
   }, 30_000);
 
+  it('refuse on every replica a session whose carried upstream session was lost, learned from one 404', async () => {
+    // Its own upstream, so dropping its sessions touches no other test's.
+    const lost = await startUpstream({ name: 'lost' });
+    try {
+      const [a, c] = [await replica([{ name: 'lost', url: lost.url }]), await replica([{ name: 'lost', url: lost.url }])];
+      const session = await openSession(a.url, KEY);
+      const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'lost.add', arguments: { a: 1, b: 2 } } });
+      expect((await post(a.url, call(1), headers(session))).status).toBe(200);
+      await lost.dropSessions();
+      // a learns it from the upstream's 404 and ends the session for every replica.
+      expect((await post(a.url, call(2), headers(session))).status).toBe(404);
+      await sleep(200);
+      const asked = lost.requests.length;
+      // c, which never saw the session, refuses it without sending the upstream anything.
+      expect((await post(c.url, call(3), headers(session))).status).toBe(404);
+      expect(lost.requests.length).toBe(asked);
+    } finally {
+      await lost.close();
+    }
+  }, 30_000);
+
   it('with Redis down: sessions are served (the failure is logged once), and none is closed as idle, since no replica can tell', async () => {
     const warnings: { message: string; meta?: Record<string, unknown> }[] = [];
     const logger: GatewayLogger = { error: () => undefined, warn: (message, meta) => warnings.push(meta ? { message, meta } : { message }), info: () => undefined, debug: () => undefined };

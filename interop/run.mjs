@@ -6,7 +6,8 @@
 // every spelling a client could guess. A tap (a loopback HTTP relay in this process) sits between
 // every client and its target and between every gateway and its upstreams, and records each
 // exchange: the protocol revision each side spoke, and on failure what was sent and what came
-// back.
+// back. Every message the gateway sent, either way, is held to the JSON Schema of its hop's
+// revision (schema-check.mjs).
 //
 // Started by run.sh. The gateway is the built CLI (packages/cli/dist/bin.js run -c <yaml>) on the
 // node on PATH.
@@ -19,6 +20,7 @@ import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHECKED_REVISIONS, checkHop } from './schema-check.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -262,9 +264,25 @@ async function drive(client, label, jobs, timeoutMs) {
       return { client, target: job.id, via: job.viaGateway, status: run.timedOut ? 'timeout' : 'error', detail: run.timedOut ? `no result within ${Math.round(timeoutMs / 1000)} s` : `no result (exit ${run.code})`, stderr: run.stderr, exchanges, revisions, mismatch };
     }
     const failed = result.checks.filter((c) => !c.ok);
-    const detail = result.error ?? failed.map((c) => `${c.name}: ${c.detail}`).join('; ');
-    return { client, target: job.id, via: job.viaGateway, status: result.ok ? 'pass' : 'fail', detail, checks: result.checks, ms: result.ms, stderr: run.stderr, exchanges, revisions, mismatch };
+    // Through the gateway, every message it sent must be valid in the revision of its hop.
+    const schema = job.viaGateway ? schemaProblems(exchanges) : { problems: [], unchecked: [] };
+    const ok = result.ok && schema.problems.length === 0;
+    const detail = [result.error ?? failed.map((c) => `${c.name}: ${c.detail}`).join('; '), ...schema.problems.slice(0, 3)].filter(Boolean).join('; ');
+    return { client, target: job.id, via: job.viaGateway, status: ok ? 'pass' : 'fail', detail, checks: result.checks, schemaProblems: schema.problems, unchecked: schema.unchecked, ms: result.ms, stderr: run.stderr, exchanges, revisions, mismatch };
   });
+}
+
+/** What the gateway sent on each hop of a combination, held to its revision's schema. */
+function schemaProblems(exchanges) {
+  const problems = [];
+  const unchecked = new Set();
+  const hops = [['to the client', exchanges.client, 'client'], ...Object.entries(exchanges.upstreams).map(([name, records]) => [`to ${name}`, records, 'upstream'])];
+  for (const [label, records, towards] of hops) {
+    const found = checkHop(records, towards);
+    problems.push(...found.problems.map((p) => `schema, gateway ${label}: ${p}`));
+    for (const revision of found.unchecked) unchecked.add(revision);
+  }
+  return { problems, unchecked: [...unchecked] };
 }
 
 /**
@@ -313,7 +331,10 @@ function report(outcomes) {
   const line = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   console.log(`\n${line(heads)}\n${line(widths.map((w) => '-'.repeat(w)))}`);
   for (const row of rows) console.log(line(row));
-  console.log('(revision: the MCP-Protocol-Version each side settled on, from the tap\'s records; "tried X": what it asked for first)\n');
+  console.log('(revision: the MCP-Protocol-Version each side settled on, from the tap\'s records; "tried X": what it asked for first;');
+  console.log(` every message the gateway sent is held to its revision's schema: ${CHECKED_REVISIONS.join(', ')})\n`);
+  const unchecked = [...new Set(outcomes.flatMap((o) => o.unchecked ?? []))];
+  if (unchecked.length > 0) console.log(`interop: no schema here for revision(s) ${unchecked.join(', ')}: messages at them were not checked (add schemas/<revision>.json)`);
 
   for (const o of sorted) {
     const known = o.mismatch && !o.via;
@@ -338,6 +359,7 @@ function printFailure(o) {
   console.log(`\n=== FAILED: ${o.client} → ${o.target} (${o.status})`);
   if (o.detail) console.log(`detail: ${o.detail}`);
   for (const check of o.checks ?? []) if (!check.ok) console.log(`  check failed: ${check.name}: ${check.detail}`);
+  for (const problem of o.schemaProblems ?? []) console.log(`  ${problem}`);
   const show = (title, records) => {
     console.log(`--- ${title}: ${records.length} exchange(s)`);
     for (const r of records.slice(-30)) {

@@ -16,6 +16,8 @@ export async function open({ url, headers }) {
       if (tools[name]) return tools[name].execute(args, { toolCallId: `call-${name}`, messages: [] });
       return client.callTool({ name, arguments: args });
     },
+    listResources: async () => (await client.listResources()).resources.map((r) => r.uri),
+    readResource: (uri) => client.readResource({ uri }),
     close: () => client.close(),
   };
 }

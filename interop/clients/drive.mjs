@@ -56,6 +56,17 @@ async function runJob(job, checks) {
       const echo = await attempt(() => session.call(server.echo, { message: 'interop-hello' }));
       check(`${where}: ${server.echo}("interop-hello")`, echo.ok && echo.text.includes('interop-hello'), `expected a result with interop-hello, got ${echo.text}`);
 
+      if (server.resource) {
+        const { uri, text } = server.resource;
+        const uris = await withTimeout(session.listResources(), STEP_TIMEOUT_MS, 'list resources').catch((err) => [`(failed: ${describe(err)})`]);
+        check(`${where}: lists resource ${uri}`, uris.includes(uri), `"${uri}" missing from ${JSON.stringify(uris)}`);
+        const read = await attempt(() => session.readResource(uri));
+        check(`${where}: reads ${uri}`, read.ok && read.text.includes(text), `expected a text with "${text}", got ${read.text}`);
+        const missing = `${uri}-missing`;
+        const unknown = await attempt(() => session.readResource(missing));
+        check(`${where}: refuses to read ${missing}`, !unknown.ok, `expected an error, got ${unknown.text}`);
+      }
+
       if (job.viaGateway) {
         for (const name of server.denied) {
           const denied = await attempt(() => session.call(name, {}));
@@ -93,7 +104,7 @@ async function attempt(fn) {
 
 function textOf(value) {
   if (typeof value === 'string') return value;
-  const content = Array.isArray(value) ? value : value?.content;
+  const content = Array.isArray(value) ? value : (value?.content ?? value?.contents);
   if (Array.isArray(content) && content.every((c) => c && typeof c.text === 'string')) return content.map((c) => c.text).join('\n') || JSON.stringify(value);
   try {
     return JSON.stringify(value);

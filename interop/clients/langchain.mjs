@@ -21,6 +21,8 @@ export async function open({ url, headers }) {
       const sdk = await client.getClient('peer');
       return sdk.callTool({ name, arguments: args });
     },
+    listResources: async () => ((await client.listResources('peer')).peer ?? []).map((r) => r.uri),
+    readResource: (uri) => client.readResource('peer', uri),
     close: () => client.close(),
   };
 }

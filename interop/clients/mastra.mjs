@@ -27,6 +27,12 @@ export async function open({ url, headers }) {
       });
       return tool.execute(args, {});
     },
+    async listResources() {
+      const { resources, errors } = await client.resources.listWithErrors();
+      if (errors[SERVER]) throw new Error(`resources.listWithErrors: ${errors[SERVER]}`);
+      return (resources[SERVER] ?? []).map((r) => r.uri);
+    },
+    readResource: (uri) => client.resources.read(SERVER, uri),
     close: () => client.disconnect(),
   };
 }

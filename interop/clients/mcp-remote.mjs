@@ -27,6 +27,8 @@ export async function open({ url, headers, log }) {
       return (await client.listTools()).tools.map((tool) => tool.name);
     },
     call: (name, args) => client.callTool({ name, arguments: args }),
+    listResources: async () => (await client.listResources()).resources.map((r) => r.uri),
+    readResource: (uri) => client.readResource({ uri }),
     async close() {
       await client.close();
       rmSync(config, { recursive: true, force: true });

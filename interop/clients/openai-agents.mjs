@@ -11,6 +11,8 @@ export async function open({ url, headers }) {
       return (await server.listTools()).map((tool) => tool.name);
     },
     call: (name, args) => server.callTool(name, args),
+    listResources: async () => (await server.listResources()).resources.map((r) => r.uri),
+    readResource: (uri) => server.readResource(uri),
     close: () => server.close(),
   };
 }

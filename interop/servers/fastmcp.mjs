@@ -26,5 +26,12 @@ server.addTool({
   execute: async () => 'the secret is 42',
 });
 
+server.addResource({
+  uri: 'interop://fastmcp/greeting',
+  name: 'greeting',
+  mimeType: 'text/plain',
+  load: async () => ({ text: 'hello from fastmcp' }),
+});
+
 await server.start({ transportType: 'httpStream', httpStream: { host: '127.0.0.1', port, endpoint: '/mcp' } });
 process.stderr.write(`interop-upstream-listening ${port}\n`);

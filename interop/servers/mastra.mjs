@@ -25,7 +25,16 @@ const secret = createTool({
   execute: async () => 'the secret is 42',
 });
 
-const server = new MCPServer({ id: 'interop-mastra', name: 'interop-mastra', version: '1.0.0', tools: { add, echo, secret } });
+const GREETING = 'interop://mastra/greeting';
+const resources = {
+  listResources: async () => [{ uri: GREETING, name: 'greeting', mimeType: 'text/plain' }],
+  getResourceContent: async ({ uri }) => {
+    if (uri !== GREETING) throw new Error(`Resource not found: ${uri}`);
+    return { text: 'hello from mastra' };
+  },
+};
+
+const server = new MCPServer({ id: 'interop-mastra', name: 'interop-mastra', version: '1.0.0', tools: { add, echo, secret }, resources });
 
 const http = createServer((req, res) => {
   server.startHTTP({ url: new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), httpPath: '/mcp', req, res }).catch((err) => {

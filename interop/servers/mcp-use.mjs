@@ -19,5 +19,10 @@ server.tool(
   async () => ({ content: [{ type: 'text', text: 'the secret is 42' }] }),
 );
 
+server.resource(
+  { name: 'greeting', uri: 'interop://mcp-use/greeting', mimeType: 'text/plain' },
+  async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from mcp-use' }] }),
+);
+
 const { port } = await server.listen(Number(process.env.PORT), { host: '127.0.0.1' });
 process.stderr.write(`interop-upstream-listening ${port}\n`);

@@ -52,17 +52,19 @@ const API_KEY = 'interop-key-0123456789';
 /**
  * The servers. `tools` names, at that server, a tool that adds (a + b), one that echoes
  * (`message`), and one the gateway's policy denies, whose answer matches `secretText`;
- * `resource`, a text resource and a part of its text.
+ * `resource`, a text resource and a part of its text; `prompt`, a prompt with a `city` argument.
  */
 const SERVERS = [
-  { name: 'fastmcp', file: 'fastmcp.mjs', prefix: 'fm_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting' },
-  { name: 'mcp-proxy', file: 'mcp-proxy.mjs', prefix: 'px_', tools: { add: 'get-sum', echo: 'echo', secret: 'get-env' }, secretText: '"PATH"', resource: { uri: 'demo://resource/static/document/architecture.md', text: 'Architecture' } },
-  { name: 'mcp-use', file: 'mcp-use.mjs', prefix: 'mu_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting' },
-  { name: 'mastra', file: 'mastra.mjs', prefix: 'ma_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting' },
+  { name: 'fastmcp', file: 'fastmcp.mjs', prefix: 'fm_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting', prompt: 'weather' },
+  { name: 'mcp-proxy', file: 'mcp-proxy.mjs', prefix: 'px_', tools: { add: 'get-sum', echo: 'echo', secret: 'get-env' }, secretText: '"PATH"', resource: { uri: 'demo://resource/static/document/architecture.md', text: 'Architecture' }, prompt: 'args-prompt' },
+  { name: 'mcp-use', file: 'mcp-use.mjs', prefix: 'mu_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting', prompt: 'weather' },
+  { name: 'mastra', file: 'mastra.mjs', prefix: 'ma_', tools: { add: 'add', echo: 'echo', secret: 'secret' }, secretText: 'the secret is 42', resource: 'greeting', prompt: 'weather' },
 ];
 
 // Our own servers offer interop://<server>/greeting, "hello from <server>".
 for (const server of SERVERS) if (server.resource === 'greeting') server.resource = { uri: `interop://${server.name}/greeting`, text: `hello from ${server.name}` };
+// Prompts are asked with city "Paris": ours say "What's the weather in Paris?", server-everything
+// "What's weather in Paris?".
 
 /** The clients, each a module of clients/ run by clients/drive.mjs in a process of its own. */
 const CLIENTS = ['ai-sdk', 'langchain', 'mastra', 'openai-agents', 'mcp-remote'];
@@ -210,7 +212,7 @@ async function runLane(client, servers) {
 
 /** What a client must see of a server directly: all three tools, each answering. */
 function expectDirect(server) {
-  return { label: server.name, ...server.tools, spellings: [], denied: [], guesses: [], secretText: server.secretText, resource: server.resource };
+  return { label: server.name, ...server.tools, spellings: [], denied: [], guesses: [], secretText: server.secretText, resource: server.resource, prompt: { name: server.prompt, args: { city: 'Paris' }, text: 'Paris' } };
 }
 
 /**
@@ -224,11 +226,12 @@ function expectDirect(server) {
  */
 function expectThrough(server, setup) {
   const federated = setup.servers.length > 1;
-  const shown = (tool) => {
-    if (!federated) return tool;
-    if (setup.prefixed) return `${server.prefix}${tool}`;
-    const offeredBy = setup.servers.filter((s) => Object.values(s.tools).includes(tool)).length;
-    return offeredBy > 1 ? `${server.name}_${tool}` : tool;
+  // Tools and prompts are named apart: a collision is between two tools or two prompts.
+  const shown = (name, kind = 'tool') => {
+    if (!federated) return name;
+    if (setup.prefixed) return `${server.prefix}${name}`;
+    const offeredBy = setup.servers.filter((s) => (kind === 'tool' ? Object.values(s.tools).includes(name) : s.prompt === name)).length;
+    return offeredBy > 1 ? `${server.name}_${name}` : name;
   };
   const secret = server.tools.secret;
   const spellings = [...new Set([shown(secret), secret, `${server.name}_${secret}`, `${server.prefix}${secret}`, `${server.name}_${server.prefix}${secret}`])];
@@ -243,6 +246,7 @@ function expectThrough(server, setup) {
     guesses: spellings.filter((name) => !denied.includes(name)),
     secretText: server.secretText,
     resource: server.resource,
+    prompt: { name: shown(server.prompt, 'prompt'), args: { city: 'Paris' }, text: 'Paris' },
   };
 }
 
@@ -403,8 +407,8 @@ async function startServer(server) {
 
 /**
  * The gateway as a user runs it: the CLI and a YAML file. One API key; the policy denies by
- * default, allows the list methods, tools/call of every tool and resources/read of the servers'
- * URI schemes by glob, and denies each server's secret tool. Upstreams are reached through the tap.
+ * default, allows the list methods, tools/call of every tool, prompts/get of every prompt and
+ * resources/read of the servers' URI schemes by glob, and denies each server's secret tool. Upstreams are reached through the tap.
  */
 async function startGateway(label, setup, upstreamRoutes) {
   const port = await freePort();
@@ -428,9 +432,10 @@ async function startGateway(label, setup, upstreamRoutes) {
     '    - description: "peers may list everything and call any tool"',
     '      subject: { tenant: interop }',
     '      allow:',
-    '        methods: ["tools/list", "tools/call", "resources/list", "resources/templates/list", "resources/read", "prompts/list", "logging/setLevel"]',
+    '        methods: ["tools/list", "tools/call", "resources/list", "resources/templates/list", "resources/read", "prompts/list", "prompts/get", "logging/setLevel"]',
     '        tools: ["*"]',
     '        resources: ["interop://**", "demo://**"]',
+    '        prompts: ["*"]',
     '    - description: "but no one calls a secret tool"',
     '      deny:',
     `        tools: [${denied.map((t) => JSON.stringify(t)).join(', ')}]`,

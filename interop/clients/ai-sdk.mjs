@@ -18,6 +18,8 @@ export async function open({ url, headers }) {
     },
     listResources: async () => (await client.listResources()).resources.map((r) => r.uri),
     readResource: (uri) => client.readResource({ uri }),
+    listPrompts: async () => (await client.listPrompts()).prompts.map((p) => p.name),
+    getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
     close: () => client.close(),
   };
 }

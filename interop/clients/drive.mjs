@@ -67,6 +67,14 @@ async function runJob(job, checks) {
         check(`${where}: refuses to read ${missing}`, !unknown.ok, `expected an error, got ${unknown.text}`);
       }
 
+      if (server.prompt && session.listPrompts) {
+        const { name, args, text } = server.prompt;
+        const names = await withTimeout(session.listPrompts(), STEP_TIMEOUT_MS, 'list prompts').catch((err) => [`(failed: ${describe(err)})`]);
+        check(`${where}: lists prompt ${name}`, names.includes(name), `"${name}" missing from ${JSON.stringify(names)}`);
+        const got = await attempt(() => session.getPrompt(name, args));
+        check(`${where}: gets prompt ${name}`, got.ok && got.text.includes(text), `expected messages with "${text}", got ${got.text}`);
+      }
+
       if (job.viaGateway) {
         for (const name of server.denied) {
           const denied = await attempt(() => session.call(name, {}));
@@ -104,7 +112,7 @@ async function attempt(fn) {
 
 function textOf(value) {
   if (typeof value === 'string') return value;
-  const content = Array.isArray(value) ? value : (value?.content ?? value?.contents);
+  const content = Array.isArray(value) ? value : (value?.content ?? value?.contents ?? value?.messages?.map((m) => m.content));
   if (Array.isArray(content) && content.every((c) => c && typeof c.text === 'string')) return content.map((c) => c.text).join('\n') || JSON.stringify(value);
   try {
     return JSON.stringify(value);

@@ -23,6 +23,10 @@ export async function open({ url, headers }) {
     },
     listResources: async () => ((await client.listResources('peer')).peer ?? []).map((r) => r.uri),
     readResource: (uri) => client.readResource('peer', uri),
+    // The adapters turn tools and resources into LangChain objects, not prompts: those are asked
+    // of the SDK client they hold.
+    listPrompts: async () => (await (await client.getClient('peer')).listPrompts()).prompts.map((p) => p.name),
+    getPrompt: async (name, args) => (await client.getClient('peer')).getPrompt({ name, arguments: args }),
     close: () => client.close(),
   };
 }

@@ -33,6 +33,12 @@ export async function open({ url, headers }) {
       return (resources[SERVER] ?? []).map((r) => r.uri);
     },
     readResource: (uri) => client.resources.read(SERVER, uri),
+    async listPrompts() {
+      const { prompts, errors } = await client.prompts.listWithErrors();
+      if (errors[SERVER]) throw new Error(`prompts.listWithErrors: ${errors[SERVER]}`);
+      return (prompts[SERVER] ?? []).map((p) => p.name);
+    },
+    getPrompt: (name, args) => client.prompts.get({ serverName: SERVER, name, args }),
     close: () => client.disconnect(),
   };
 }

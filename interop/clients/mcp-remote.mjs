@@ -29,6 +29,8 @@ export async function open({ url, headers, log }) {
     call: (name, args) => client.callTool({ name, arguments: args }),
     listResources: async () => (await client.listResources()).resources.map((r) => r.uri),
     readResource: (uri) => client.readResource({ uri }),
+    listPrompts: async () => (await client.listPrompts()).prompts.map((p) => p.name),
+    getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
     async close() {
       await client.close();
       rmSync(config, { recursive: true, force: true });

@@ -13,6 +13,7 @@ export async function open({ url, headers }) {
     call: (name, args) => server.callTool(name, args),
     listResources: async () => (await server.listResources()).resources.map((r) => r.uri),
     readResource: (uri) => server.readResource(uri),
+    // MCPServerStreamableHttp has no prompts API: its prompt checks are not run.
     close: () => server.close(),
   };
 }

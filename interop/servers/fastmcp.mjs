@@ -33,5 +33,12 @@ server.addResource({
   load: async () => ({ text: 'hello from fastmcp' }),
 });
 
+server.addPrompt({
+  name: 'weather',
+  description: 'Asks for the weather in a city',
+  arguments: [{ name: 'city', required: true }],
+  load: async ({ city }) => `What's the weather in ${city}?`,
+});
+
 await server.start({ transportType: 'httpStream', httpStream: { host: '127.0.0.1', port, endpoint: '/mcp' } });
 process.stderr.write(`interop-upstream-listening ${port}\n`);

@@ -34,7 +34,15 @@ const resources = {
   },
 };
 
-const server = new MCPServer({ id: 'interop-mastra', name: 'interop-mastra', version: '1.0.0', tools: { add, echo, secret }, resources });
+const prompts = {
+  listPrompts: async () => [{ name: 'weather', description: 'Asks for the weather in a city', arguments: [{ name: 'city', required: true }] }],
+  getPromptMessages: async ({ name, args }) => {
+    if (name !== 'weather') throw new Error(`Prompt not found: ${name}`);
+    return [{ role: 'user', content: { type: 'text', text: `What's the weather in ${args?.city}?` } }];
+  },
+};
+
+const server = new MCPServer({ id: 'interop-mastra', name: 'interop-mastra', version: '1.0.0', tools: { add, echo, secret }, resources, prompts });
 
 const http = createServer((req, res) => {
   server.startHTTP({ url: new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), httpPath: '/mcp', req, res }).catch((err) => {

@@ -1,7 +1,7 @@
 // mcp-proxy (a stdio to Streamable HTTP bridge) in front of the MCP project's server-everything
 // in stdio mode: the bridge keeps a session per client and passes messages of either era on.
 // Its tools used here: get-sum (a + b), echo, and get-env, which the gateway's policy denies;
-// its resource demo://resource/static/document/architecture.md.
+// its resource demo://resource/static/document/architecture.md and its prompt args-prompt (city).
 // Listens on 127.0.0.1:$PORT/mcp; says so on stderr once the port takes connections.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';

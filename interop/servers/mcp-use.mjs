@@ -24,5 +24,10 @@ server.resource(
   async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from mcp-use' }] }),
 );
 
+server.prompt(
+  { name: 'weather', description: 'Asks for the weather in a city', schema: z.object({ city: z.string() }) },
+  async ({ city }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `What's the weather in ${city}?` } }] }),
+);
+
 const { port } = await server.listen(Number(process.env.PORT), { host: '127.0.0.1' });
 process.stderr.write(`interop-upstream-listening ${port}\n`);

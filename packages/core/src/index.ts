@@ -23,7 +23,7 @@ export { CONFIG_ERROR_CODES, GatewayConfigError, formatConfigIssue, formatConfig
 export type { ConfigErrorCode, ConfigIssue, ConfigPathSegment } from './config-error.js';
 
 export { GATEWAY_ERRORS, deny, forModernEra, isUpstreamFailure, jsonRpcError, errorNameForCode } from './errors.js';
-export { MODERN_META, MODERN_METHODS, checkModernRequest, decodeHeaderValue, readsAsModern, withoutModernEnvelope } from './modern-request.js';
+export { MODERN_META, MODERN_METHODS, checkModernRequest, decodeHeaderValue, modernErrorCode, readsAsModern, withoutModernEnvelope } from './modern-request.js';
 export type { ModernClient, ModernHeaders } from './modern-request.js';
 export type { Denial, GatewayErrorName, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './errors.js';
 

@@ -150,3 +150,12 @@ export function withoutModernEnvelope(params: JsonRpcParams | undefined): JsonRp
   const { _meta: _envelope, ...rest } = params!;
   return Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest;
 }
+
+/**
+ * An error code of a session-based upstream as a stateless client may receive it. Resource not
+ * found was -32002 up to 2025-11-25 and is -32602 in 2026-07-28, whose implementations must not
+ * emit -32002 (basic/index, Error Codes; changelog, minor change 6). Every other code is kept.
+ */
+export function modernErrorCode(code: number): number {
+  return code === -32002 ? -32602 : code;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutModernEnvelope } from '../src/index.js';
+import { modernErrorCode, withoutModernEnvelope } from '../src/index.js';
 
 describe('withoutModernEnvelope', () => {
   it('leaves out the envelope keys, keeps the rest of _meta (a __proto__ key stays a key), and drops an _meta left empty', () => {
@@ -13,5 +13,12 @@ describe('withoutModernEnvelope', () => {
     const untouched = { name: 'z', _meta: { progressToken: 1 } };
     expect(withoutModernEnvelope(untouched)).toBe(untouched);
     expect(withoutModernEnvelope(undefined)).toBeUndefined();
+  });
+});
+
+describe('modernErrorCode', () => {
+  it('turns the 2025 resource-not-found code -32002 into -32602, and keeps every other code', () => {
+    expect(modernErrorCode(-32002)).toBe(-32602);
+    for (const code of [-32602, -32601, -32603, -32000, -32001, -32042, -40300, 1]) expect(modernErrorCode(code)).toBe(code);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deny, extend, forModernEra, type Denial, type JsonRpcId, type Subject } from '@gw/core';
+import { deny, extend, forModernEra, modernErrorCode, type Denial, type JsonRpcId, type Subject } from '@gw/core';
 import type { Answer } from './answer.js';
 import { Departure } from './departure.js';
 import type { SseEvent } from './sse.js';
@@ -91,8 +91,13 @@ export class ParkedCall implements Answer {
     if (this.finished !== null && this.target === target) this.resolve({ kind: 'complete', failure: this.finished });
   }
 
-  event(event: SseEvent, message: unknown): void {
-    const record = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown } | null;
+  event(upstreamEvent: SseEvent, message: unknown): void {
+    // The revision of a stateless client has no resumption: no event ids, no retry hints, and so
+    // no priming event (an id with empty data) for it to resume from (2026-07-28 changelog, major
+    // change 9). What reaches it is the upstream's messages and nothing else.
+    if (upstreamEvent.data.trim() === '') return;
+    const event: SseEvent = upstreamEvent.event === undefined ? { data: upstreamEvent.data } : { event: upstreamEvent.event, data: upstreamEvent.data };
+    const record = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown } | null;
     if (typeof record === 'object' && record !== null && typeof record.method === 'string' && INPUT_METHODS.has(record.method) && (typeof record.id === 'string' || typeof record.id === 'number')) {
       this.inputs.set(`input-${this.inputs.size}-${String(record.id)}`, { method: record.method, params: record.params, id: record.id });
       // Requests sent together are asked together.
@@ -108,7 +113,7 @@ export class ParkedCall implements Answer {
     }
     if (typeof record === 'object' && record !== null && record.method === undefined && record.id === this.upstreamId) {
       const result = typeof record.result === 'object' && record.result !== null ? extend(this.resultDefaults, record.result) : record.result;
-      const renamed = result === undefined ? { ...record, id: this.clientId } : { ...record, id: this.clientId, result };
+      const renamed = result === undefined ? { ...record, id: this.clientId, ...modernError(record.error) } : { ...record, id: this.clientId, result };
       this.target.event({ ...event, data: JSON.stringify(renamed) }, renamed);
       return;
     }
@@ -138,6 +143,13 @@ export class ParkedCall implements Answer {
     this.settle = undefined;
     settle?.(settled);
   }
+}
+
+/** An upstream's error object with the code a stateless client may receive (see modernErrorCode); nothing when it has none. */
+function modernError(error: unknown): { error?: unknown } {
+  if (typeof error !== 'object' || error === null) return {};
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' && modernErrorCode(code) !== code ? { error: { ...error, code: modernErrorCode(code) } } : {};
 }
 
 /** The calls of one gateway waiting for a stateless client's retry, by requestState. */

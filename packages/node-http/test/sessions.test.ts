@@ -134,8 +134,10 @@ describe('closing with a call in progress', () => {
     const gw = await startGateway({ auth: { mode: 'none' }, policy: { default: 'allow' }, upstreams: [{ name: 'up', url: upstream.url }] });
     try {
       const session = await openSession(gw.url, {});
-      const call = post(gw.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'up.slow', arguments: { ms: 300 } } }, { 'mcp-session-id': session, accept: 'application/json' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const call = post(gw.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'up.slow', arguments: { ms: 1_000 } } }, { 'mcp-session-id': session, accept: 'application/json' });
+      // Closed once the call is at the upstream (not after a fixed wait, which a busy machine outlasts).
+      const isCall = (request: { body: unknown }) => (request.body as { method?: unknown } | undefined)?.method === 'tools/call';
+      while (!upstream.requests.some(isCall)) await new Promise((resolve) => setTimeout(resolve, 10));
       const closing = gw.gateway.close();
       const refused = await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'mcp-session-id': session });
       expect(refused.status).toBe(503);

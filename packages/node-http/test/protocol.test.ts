@@ -251,7 +251,11 @@ describe('the GET stream', () => {
     // Opening the upstream sessions first, then letting the SDK client's GET stream attach to them.
     await client.callTool({ name: 'json.echo', arguments: { text: 'open' } });
     await client.callTool({ name: 'sse.echo', arguments: { text: 'open' } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both upstream GET streams open (not a fixed wait, which a busy machine outlasts).
+    const gets = (upstream: UpstreamFixture) => upstream.requests.filter((request) => request.method === 'GET').length;
+    const [sseGets, jsonGets] = [gets(sse), gets(json)];
+    for (let waited = 0; (gets(sse) === sseGets || gets(json) === jsonGets) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await client.callTool({ name: 'sse.broadcast', arguments: { text: 'from sse' } });
     await client.callTool({ name: 'json.broadcast', arguments: { text: 'from json' } });
     const deadline = Date.now() + 3_000;

@@ -142,7 +142,9 @@ describe('two gateway processes serving one session alternately', () => {
     const headers = { ...KEY, 'mcp-session-id': session, 'mcp-protocol-version': INITIALIZE_PARAMS.protocolVersion };
     const before = math.aborted.length;
     const slow = post(first.url, call(41, 'math.slow', { ms: 3_000 }), headers);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Cancelled once the call is at the upstream (not after a fixed wait, which a busy machine outlasts).
+    const arrived = () => math.requests.some((request) => (request.body as { id?: unknown; method?: unknown } | undefined)?.method === 'tools/call' && (request.body as { id?: unknown }).id === 41);
+    for (let waited = 0; !arrived() && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     const cancel = await post(second.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 41, reason: 'changed my mind' } }, headers);
     expect(cancel.status).toBe(202);
     const deadline = Date.now() + 2_000;

@@ -1,16 +1,16 @@
 import type { BodyDecoder, CompiledGateway, ListKind, ResolvedOptions, ServerCapabilities } from '@gw/core';
-import type { CatalogRefresh } from './catalog-refresh.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { ReplicaMismatches } from './replica-mismatch.js';
-import type { SharedSessions } from './shared-sessions.js';
-import type { AuditSink } from './audit-trail.js';
+import type { CatalogRefresh } from './federation/catalog-refresh.js';
+import type { GatewayMetrics } from './ops/metrics.js';
+import type { ReplicaMismatches } from './ops/replica-mismatch.js';
+import type { SharedSessions } from './state/shared-sessions.js';
+import type { AuditSink } from './ops/audit-trail.js';
 import type { GatewayLogger } from './create-gateway.js';
-import type { BridgeSessions } from './bridge-sessions.js';
-import type { ConnectionAuth } from './connection-auth.js';
-import type { ParkedCalls } from './parked-calls.js';
-import type { SessionStore } from './sessions.js';
-import type { SubjectStreams } from './stream-slots.js';
-import type { UpstreamClient } from './upstream-client.js';
+import type { BridgeSessions } from './state/bridge-sessions.js';
+import type { ConnectionAuth } from './state/connection-auth.js';
+import type { ParkedCalls } from './state/parked-calls.js';
+import type { SessionStore } from './state/sessions.js';
+import type { SubjectStreams } from './state/stream-slots.js';
+import type { UpstreamClient } from './upstream/upstream-client.js';
 
 /** What an upstream declared in its last successful initialize. */
 export interface UpstreamProfile {

@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAuthenticator, type Authenticator } from '@gw/core';
+import { answerLiveness } from './health.js';
+import { createNodeKeyDigest } from './key-digest.js';
+import { answerMetrics } from '../ops/metrics.js';
+import { checkSource } from './request-checks.js';
+import { closeIfBodyUnread, sendDenial } from '../wire/respond.js';
+import type { GatewayRuntime } from '../runtime.js';
+
+/** Answers one of the operational paths, or says it is not one this gateway serves. */
+export type OperationalEndpoints = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> | 'next';
+
+/**
+ * GET (or HEAD) /healthz, /health and /metrics. They pass the same Host and Origin checks as the
+ * MCP endpoint, so a page that rebinds its name to the gateway cannot read them. /metrics may be
+ * turned off (server.metrics.enabled) or need its own key (server.metrics.keyHash): a client's
+ * API key never opens it, since a caller with a key and no rights must learn nothing of others.
+ */
+export function createOperationalEndpoints(gw: GatewayRuntime, health: (res: ServerResponse) => Promise<void>): OperationalEndpoints {
+  const metrics = gw.options.server.metrics;
+  const metricsAuth: Authenticator | undefined =
+    metrics.keyHash === undefined
+      ? undefined
+      : createAuthenticator({ mode: 'apiKey', apiKeys: [{ id: 'server.metrics', keyHash: metrics.keyHash.toLowerCase(), tenant: 'metrics', client: 'metrics' }] }, createNodeKeyDigest());
+  return (req, res, path) => {
+    const metricsPath = path === '/metrics';
+    if ((path !== '/healthz' && path !== '/health' && !(metricsPath && metrics.enabled)) || (req.method !== 'GET' && req.method !== 'HEAD')) return 'next';
+    closeIfBodyUnread(req, res);
+    const source = checkSource(gw, req);
+    if (!source.ok) return Promise.resolve(sendDenial(res, source, null));
+    if (path === '/healthz') return Promise.resolve(answerLiveness(gw, res));
+    if (path === '/health') return health(res);
+    if (metricsAuth) {
+      const auth = metricsAuth.authenticate(req.headers);
+      if (!auth.ok) return Promise.resolve(sendDenial(res, auth, null));
+    }
+    return Promise.resolve(answerMetrics(gw, res));
+  };
+}

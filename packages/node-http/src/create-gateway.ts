@@ -12,6 +12,7 @@ import { createOperationalEndpoints } from './http/operational-endpoints.js';
 import { createNodeKeyDigest } from './http/key-digest.js';
 import { handlePost } from './session/post.js';
 import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
+import type { GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './state/session-token.js';
 import { BridgeSessions } from './state/bridge-sessions.js';
@@ -36,14 +37,6 @@ export interface GatewayContext extends CompileContext {
    * request's path: a slow or throwing audit sink never delays or fails a request.
    */
   onAudit?: (event: AuditEvent) => void;
-}
-
-/** The logging the gateway needs; winston's logger is one. */
-export interface GatewayLogger {
-  error(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
 }
 
 const CONSOLE_LOGGER: GatewayLogger = {

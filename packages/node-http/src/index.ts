@@ -1,7 +1,8 @@
 // @gw/node-http: the gateway's data plane for node:http.
 
 export { createGateway } from './create-gateway.js';
-export type { Gateway, GatewayContext, GatewayLogger } from './create-gateway.js';
+export type { Gateway, GatewayContext } from './create-gateway.js';
+export type { GatewayLogger } from './ops/logger.js';
 export { createGatewayServer, serverTimeouts, SERVER_TIMEOUTS } from './gateway-server.js';
 export type { ServerTimeouts } from './gateway-server.js';
 export type { HealthReport, UpstreamHealth } from './http/health.js';

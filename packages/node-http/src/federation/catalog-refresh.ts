@@ -1,7 +1,7 @@
 import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type Subject, type TargetKind } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import { listingUpstreams, readRest } from './list-pages.js';
-import type { GatewayRuntime } from '../runtime.js';
+import type { CatalogRefresh, GatewayRuntime } from '../runtime.js';
 
 /** A kind is listed again for an unknown name at most this often, so unknown names cannot cause a storm of lists. */
 const REFRESH_INTERVAL_MS = 1_000;
@@ -27,12 +27,6 @@ export async function rerouteUnknown(gw: GatewayRuntime, context: FanOutContext,
   if (target === null || 'ok' in target) return decision;
   await Promise.all(LISTS_OF[target.kind].map((kind) => refresh(gw, context, kind)));
   return gw.core.place(subject, message);
-}
-
-/** When a list kind was last fetched to find an unknown name, and the fetch under way. */
-export interface CatalogRefresh {
-  at: number;
-  running?: Promise<void>;
 }
 
 /**

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAuthenticator, type Authenticator } from '@gw/core';
 import { answerLiveness } from './health.js';
 import { createNodeKeyDigest } from './key-digest.js';
-import { answerMetrics } from '../ops/metrics.js';
 import { checkSource } from './request-checks.js';
 import { closeIfBodyUnread, sendDenial } from '../wire/respond.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -36,4 +35,15 @@ export function createOperationalEndpoints(gw: GatewayRuntime, health: (res: Ser
     }
     return Promise.resolve(answerMetrics(gw, res));
   };
+}
+
+/**
+ * GET /metrics: the counters in Prometheus text format. Here, beside the endpoint that serves it,
+ * and not in ops/metrics.ts: it reads the whole gateway (sessions, bridges, upstreams), and the
+ * counters sit below the gateway's runtime.
+ */
+export function answerMetrics(gw: GatewayRuntime, res: ServerResponse): void {
+  const body = gw.metrics.render({ sessions: gw.sessions.size, bridgeSessions: gw.bridges.size, upstreams: [...gw.upstreams.keys()] });
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

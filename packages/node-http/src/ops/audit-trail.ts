@@ -1,5 +1,5 @@
 import { auditDecisionFor, cutText, isoTime, MAX_AUDIT_TEXT, readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target } from '@gw/core';
-import type { GatewayLogger } from '../create-gateway.js';
+import type { GatewayLogger } from './logger.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
 export interface AuditSink {

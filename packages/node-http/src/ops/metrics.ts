@@ -1,6 +1,4 @@
-import type { ServerResponse } from 'node:http';
 import { isUpstreamFailure, type Denial } from '@gw/core';
-import type { GatewayRuntime } from '../runtime.js';
 
 /** What /health tells about an upstream's failures as the data plane saw them. */
 export interface FailureRecord {
@@ -108,11 +106,4 @@ function formatLabels(labels: Record<string, string>): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
   return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-}
-
-/** GET /metrics: the counters in Prometheus text format. */
-export function answerMetrics(gw: GatewayRuntime, res: ServerResponse): void {
-  const body = gw.metrics.render({ sessions: gw.sessions.size, bridgeSessions: gw.bridges.size, upstreams: [...gw.upstreams.keys()] });
-  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

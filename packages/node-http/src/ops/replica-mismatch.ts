@@ -1,7 +1,14 @@
 import { deny, type Denial } from '@gw/core';
-import type { GatewayLogger } from '../create-gateway.js';
+import type { GatewayLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { ReplicaMismatch } from '../state/session-token.js';
+
+/**
+ * Why a well-formed sealed id cannot be served here although nothing says it is forged: the
+ * replica that sealed it was configured differently (another secret, or an upstream declared
+ * with another URL under the same name). Defined here, with how a mismatch is counted and
+ * answered, so the sealer (state/session-token.ts) looks down to ops, never ops up to state.
+ */
+export type ReplicaMismatch = { cause: 'secret' } | { cause: 'upstream'; upstream: string };
 
 /** How often one cause is logged at most: a forged id, or a misconfigured fleet, must not flood the log. */
 const LOG_INTERVAL_MS = 60_000;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JsonRpcId, JsonRpcParams, Subject } from '@gw/core';
+import type { ReplicaMismatch } from '../ops/replica-mismatch.js';
 
 /**
  * Sealed session ids: everything a replica needs to serve a client session, encrypted and
@@ -17,13 +18,6 @@ import type { JsonRpcId, JsonRpcParams, Subject } from '@gw/core';
  * Format 1 (before fingerprints: a one-byte key id, no upstream hashes) is still opened, so ids
  * issued before an upgrade keep working on upgraded replicas until they expire.
  */
-
-/**
- * Why a well-formed sealed id cannot be served here although nothing says it is forged: the
- * replica that sealed it was configured differently (another secret, or an upstream declared
- * with another URL under the same name).
- */
-export type ReplicaMismatch = { cause: 'secret' } | { cause: 'upstream'; upstream: string };
 
 /**
  * What opening a sealed id gives: its claims, or why not (a mismatch, or nothing to say: unknown).

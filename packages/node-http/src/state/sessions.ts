@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
-import type { ReplicaMismatch, SessionClaims, SessionSealer } from './session-token.js';
+import type { ReplicaMismatch } from '../ops/replica-mismatch.js';
+import type { SessionClaims, SessionSealer } from './session-token.js';
 import { subjectKey } from './subject-key.js';
 
 /** The gateway's side of one upstream session. */

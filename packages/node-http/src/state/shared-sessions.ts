@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RateLimitStore } from '@gw/core';
-import type { GatewayLogger } from '../create-gateway.js';
+import type { GatewayLogger } from '../ops/logger.js';
 import type { Session } from './sessions.js';
 
 /** The store operations sealed sessions share state through (Redis has them; the memory store shares nothing). */

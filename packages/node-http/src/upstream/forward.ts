@@ -5,7 +5,7 @@ import type { Departure } from '../wire/departure.js';
 import { scanAnswer, type ErrorCode } from '../wire/answer-scan.js';
 import { upstreamHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
-import type { GatewayRuntime } from '../runtime.js';
+import type { UpstreamRuntime } from './upstream-runtime.js';
 import { idKey, type Session, type UpstreamSession } from '../state/sessions.js';
 import { mediaTypeOf, parseJson } from './upstream-answer.js';
 import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
@@ -51,7 +51,7 @@ export interface Forwarding {
  * server request is not: what it answers is gone). Failures become JSON-RPC errors for the request, recorded on
  * the job for the audit trail. One async function for all of it: each more is a promise per message.
  */
-export async function forward(gw: GatewayRuntime, job: Forwarding): Promise<Denial | undefined> {
+export async function forward(gw: UpstreamRuntime, job: Forwarding): Promise<Denial | undefined> {
   const key = job.requestId === undefined ? undefined : idKey(job.requestId);
   if (key) job.session.inFlight.set(key, job.upstream);
   try {
@@ -104,7 +104,7 @@ function fail(job: Forwarding, denial: Denial): void {
 type Mode = 'discard' | 'json' | 'sse' | 'refusal' | 'bad';
 
 /** One exchange with the upstream; resolves when the answer is relayed (or the client left). */
-function send(gw: GatewayRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
+function send(gw: UpstreamRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
   const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
   let body = job.body;
   let extraHeaders: Record<string, string> | undefined;

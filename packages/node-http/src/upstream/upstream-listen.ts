@@ -3,7 +3,7 @@ import type { JsonRpcRequest } from '@gw/core';
 import type { Departure } from '../wire/departure.js';
 import { upstreamHeaders } from './forward-headers.js';
 import { EventRelay } from './relay.js';
-import type { GatewayRuntime } from '../runtime.js';
+import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { SseEvent } from '../wire/sse.js';
 import { statelessRequest } from './stateless-upstream.js';
@@ -34,7 +34,7 @@ export function responseFlow(res: ServerResponse): FlowControl {
  * its socket buffers.
  */
 export function listenUpstream(
-  gw: GatewayRuntime,
+  gw: UpstreamRuntime,
   req: IncomingMessage,
   flow: FlowControl,
   session: Session,

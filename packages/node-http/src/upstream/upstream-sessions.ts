@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { deny, extend, type Denial } from '@gw/core';
 import { upstreamHeaders } from './forward-headers.js';
-import type { GatewayRuntime } from '../runtime.js';
+import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { CloseScope, Session, UpstreamSession } from '../state/sessions.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
 import { discoverUpstream, knownStateless, offersStateless } from './stateless-upstream.js';
@@ -29,7 +29,7 @@ export class UpstreamSessionError extends Error {
  * callers share one opening; a failed opening is forgotten so the next message tries again.
  */
 export function upstreamSession(
-  gw: GatewayRuntime,
+  gw: UpstreamRuntime,
   session: Session,
   name: string,
   clientHeaders: IncomingHttpHeaders,
@@ -62,7 +62,7 @@ export function upstreamSession(
  * 404: it restarted, timed the session out, or the client's DELETE reached another replica).
  * Its other upstream sessions are closed too, and the client is told to initialize again.
  */
-export function endLostSession(gw: GatewayRuntime, session: Session, name: string): Denial {
+export function endLostSession(gw: UpstreamRuntime, session: Session, name: string): Denial {
   gw.sessions.end(session);
   // Every replica refuses the id at once, rather than each learning it from the upstream's 404.
   void gw.shared?.end(session);
@@ -82,7 +82,7 @@ export function forgetUpstreamSession(session: Session, name: string, stale: Ups
 }
 
 async function openUpstreamSession(
-  gw: GatewayRuntime,
+  gw: UpstreamRuntime,
   client: UpstreamClient,
   session: Session,
   clientHeaders: IncomingHttpHeaders,
@@ -178,7 +178,7 @@ export async function closeUpstreamSession(client: UpstreamClient, upstream: Ups
  * replica letting go of a sealed session that other replicas may still serve) only those this
  * replica opened itself, not those the sealed id carries.
  */
-export async function closeSessionUpstreams(gw: GatewayRuntime, session: Session, scope: CloseScope = 'all'): Promise<void> {
+export async function closeSessionUpstreams(gw: UpstreamRuntime, session: Session, scope: CloseScope = 'all'): Promise<void> {
   const carried = scope === 'local' ? session.sealed?.carried : undefined;
   const leaving = [...session.upstreams].filter(([name]) => !carried?.has(name));
   const closing = leaving.map(async ([name, opening]) => {

@@ -10,7 +10,7 @@ import { closeIdleSession } from './session/idle-sessions.js';
 import { SharedSessions } from './state/shared-sessions.js';
 import { createOperationalEndpoints } from './http/operational-endpoints.js';
 import { createNodeKeyDigest } from './http/key-digest.js';
-import { handlePost } from './session/post.js';
+import { handlePost } from './front.js';
 import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
 import type { GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';

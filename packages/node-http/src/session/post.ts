@@ -1,16 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   allowsBatches,
-  checkAccept,
-  checkContentType,
   checkInitializeParams,
   checkProtocolVersionHeader,
   deny,
   extend,
   isPending,
   negotiateProtocolVersion,
-  parseBody,
-  parseEnvelope,
   type AcceptedFormats,
   type ClientMessage,
   type Decision,
@@ -19,24 +15,21 @@ import {
   type MessageResult,
   type Subject,
   LIST_METHODS,
-  readsAsModern,
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
-import { readBody } from '../http/body.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
-import { PostAudit } from '../ops/audit-trail.js';
+import type { PostAudit } from '../ops/audit-trail.js';
 import { departureOf, type Departure } from '../wire/departure.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
 import { answerInitialize } from './initialize.js';
 import { answerInputRequest, forwardWithInputRounds } from './input-rounds.js';
 import { answerList } from '../federation/lists.js';
-import { handleModernPost } from '../stateless/modern-post.js';
 import { answerSetLevel } from './set-level.js';
 import { withUpstreamName } from '../upstream/upstream-name.js';
 import { isStateless, knownStateless } from '../upstream/stateless-upstream.js';
-import { sendDenial } from '../wire/respond.js';
-import { checkCaller, findLiveSession, header } from '../http/request-checks.js';
+import { refusePost } from '../http/refuse-post.js';
+import { findLiveSession, header } from '../http/request-checks.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { claimAnswer } from './answer-claims.js';
 import { cancellationTargets, idKey, type Session } from '../state/sessions.js';
@@ -49,21 +42,6 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
   return item.message.kind === 'request' ? item.message.id : null;
 }
 
-/** Answers a POST refused as a whole with the denial, counted and audited (one event per message read). */
-function refusePost(
-  gw: GatewayRuntime,
-  res: ServerResponse,
-  audit: PostAudit | undefined,
-  items: readonly MessageResult[] | undefined,
-  denial: Denial,
-  id: JsonRpcId | null,
-  headers: Record<string, string> = {},
-): void {
-  sendDenial(res, denial, id, headers);
-  gw.metrics.message(denial.name);
-  audit?.refused(items, denial);
-}
-
 /** The initialize request among the messages, if there is one. */
 function findInitialize(items: readonly MessageResult[]): Extract<MessageResult, { ok: true }> | undefined {
   for (const item of items) if (item.ok && item.message.kind === 'request' && item.message.method === 'initialize') return item;
@@ -71,53 +49,29 @@ function findInitialize(items: readonly MessageResult[]): Extract<MessageResult,
 }
 
 /**
- * A refusal sent before the body was read closes the connection: draining a body the gateway
- * will not take would let a caller without a key make it read as much as it cares to send.
+ * POST from a client of the session era (2025-03-26 to 2025-11-25), once the shared front
+ * (front.ts) has checked the headers, read and parsed the body, and authenticated the caller:
+ * the session is found (or initialize opens one), each message is decided (policy, rate limit,
+ * route) and sent where it goes, and the answers stream back.
  */
-const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
-
-/**
- * POST: the client sends one message (or, in 2025-03-26, a batch). Everything the headers decide
- * comes first: content type, Accept, Host, Origin and the credential, so an unauthenticated
- * request costs no body read and no parse. Then the body is read once with a limit and parsed
- * once; the session is found, each message is decided (policy, rate limit, route) and sent
- * where it goes, and the answers stream back.
- */
-export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version')) : undefined;
+export async function handleSessionPost(
+  gw: GatewayRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  subject: Subject,
+  items: readonly MessageResult[],
+  batch: boolean,
+  formats: AcceptedFormats,
+  rawBody: Uint8Array | undefined,
+  audit: PostAudit | undefined,
+): Promise<void> {
   const metrics = gw.metrics;
-
-  const contentType = checkContentType(header(req.headers, 'content-type'));
-  if (!contentType.ok) return refusePost(gw, res, audit, undefined, contentType, null, UNREAD_BODY);
-  const accept = checkAccept(header(req.headers, 'accept'), 'answer');
-  if (!accept.ok) return refusePost(gw, res, audit, undefined, accept, null, UNREAD_BODY);
-  // The credential is in the headers: authenticate before reading or parsing the body.
-  const caller = checkCaller(gw, req);
-  if (!caller.ok) return refusePost(gw, res, audit, undefined, caller, null, UNREAD_BODY);
-  const subject = caller.subject;
-  if (audit) audit.subject = subject;
-
-  const read = await readBody(req, gw.options.server.maxBodyBytes);
-  // Refused unread: close the connection rather than drain a body the gateway will not take.
-  if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? UNREAD_BODY : {});
-  const body = read.body;
-  const maxBatch = gw.options.server.maxBatchMessages;
-  const envelope = body.kind === 'parsed' ? parseEnvelope(body.value, maxBatch) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder, maxBatch);
-  if (!envelope.ok) return refusePost(gw, res, audit, undefined, envelope, null);
-  const items = envelope.items;
-
-  // The stateless era (2026-07-28) has its own rules from here on.
-  const first = items[0]!;
-  if (readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined)) {
-    return handleModernPost(gw, req, res, subject, first, envelope.batch, accept.formats, audit);
-  }
-
   const versionHeader = header(req.headers, 'mcp-protocol-version');
   const checkedVersion = checkProtocolVersionHeader(versionHeader);
   if (!checkedVersion.ok) return refusePost(gw, res, audit, items, checkedVersion, replyId(items));
 
   // One message that is not valid JSON-RPC is answered with its own error, session or not.
-  const only = envelope.batch ? undefined : items[0];
+  const only = batch ? undefined : items[0];
   if (only && !only.ok) return refusePost(gw, res, audit, items, only, only.id);
 
   const initialize = findInitialize(items);
@@ -131,7 +85,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     if (audit) audit.protocolVersion = negotiateProtocolVersion(initialize.message.params?.['protocolVersion']);
     const decision = await gw.core.decide(subject, initialize.message);
     if (!decision.ok) return refusePost(gw, res, audit, items, decision, initialize.message.id);
-    const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, accept.formats);
+    const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, formats);
     metrics.message(failure?.name ?? 'ok');
     audit?.message(initialize, null, res.statusCode, failure);
     return;
@@ -142,7 +96,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;
   if (audit) audit.protocolVersion = version;
-  if (envelope.batch && !allowsBatches(version)) {
+  if (batch && !allowsBatches(version)) {
     return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
   }
 
@@ -172,11 +126,11 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   for (const item of items) if (item.ok && item.message.kind === 'request') asksAnything = true;
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
-    asksAnything && accept.formats.sse && (forwardsAny || !accept.formats.json)
-      ? new SseAnswer(res, headers, !envelope.batch)
-      : new JsonAnswer(res, headers, envelope.batch);
+    asksAnything && formats.sse && (forwardsAny || !formats.json)
+      ? new SseAnswer(res, headers, !batch)
+      : new JsonAnswer(res, headers, batch);
 
-  const post: PostContext = { req, res, subject, session, answer, departure, formats: accept.formats, single: !envelope.batch, rawBody: body.kind === 'bytes' ? body.bytes : undefined };
+  const post: PostContext = { req, res, subject, session, answer, departure, formats: formats, single: !batch, rawBody: rawBody };
   const failures = items.length === 1 ? [await dispatch(gw, post, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
   answer.end();
   for (let i = 0; i < items.length; i++) {
@@ -187,7 +141,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
     for (let i = 0; i < items.length; i++) {
       const decision = decisions[i]!;
       const failure = failures[i];
-      const status = failure?.status ?? (envelope.batch ? 200 : res.statusCode);
+      const status = failure?.status ?? (batch ? 200 : res.statusCode);
       audit.message(items[i]!, decision.ok ? decision : null, status, failure);
     }
   }

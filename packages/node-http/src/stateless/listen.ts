@@ -3,13 +3,12 @@ import { authorizeRead, deny, extend, MODERN_META, resolveTarget, streamMessageA
 import { askUpstreams, DISCARD_ANSWER } from '../federation/fan-out.js';
 import { listUnknown } from '../federation/catalog-refresh.js';
 import { Departure } from '../wire/departure.js';
-import { MergedStream } from '../session/get-stream.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { learnUnknownProfiles } from '../federation/server-features.js';
 import type { Session } from '../state/sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from '../wire/sse.js';
 import { isStateless } from '../upstream/stateless-upstream.js';
-import { admitStream, upstreamStreamsFull } from '../state/stream-slots.js';
+import { admitStream, MergedStream, upstreamStreamsFull } from '../federation/merged-stream.js';
 import { listenUpstream, type FlowControl } from '../upstream/upstream-listen.js';
 import { upstreamSession } from '../upstream/upstream-sessions.js';
 

@@ -13,11 +13,11 @@ const { Pool } = require('undici');
 
 const upstream = new URL(process.argv[2]);
 // buffer: read the answer whole, then end(), as the gateway sends JSON answers (sendJsonBytes in
-// packages/node-http/src/forward.ts). pipeline: stream/promises pipeline(), which on Node 20 costs
+// packages/node-http/src/upstream/forward.ts). pipeline: stream/promises pipeline(), which on Node 20 costs
 // tens of µs per request more (an AbortController per call, aborted at the end: a DOMException).
 const relay = process.argv[3] ?? 'buffer';
 const path = `${upstream.pathname}${upstream.search}`;
-// Same settings as the gateway's upstream pool (packages/node-http/src/upstream-client.ts).
+// Same settings as the gateway's upstream pool (packages/node-http/src/upstream/upstream-client.ts).
 const pool = new Pool(upstream.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
 
 // The headers the gateway sends upstream too, so both proxies put the same bytes on the wire.

@@ -1,26 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileGateway, createBodyDecoder, deny, isModernVersion, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
-import { createAuditSink } from './audit-trail.js';
-import { handleDelete } from './delete-session.js';
-import { handleGet } from './get-stream.js';
-import { createHealthProbe } from './health.js';
-import { GatewayMetrics } from './metrics.js';
-import { ReplicaMismatches } from './replica-mismatch.js';
-import { closeIdleSession } from './idle-sessions.js';
-import { SharedSessions } from './shared-sessions.js';
-import { createOperationalEndpoints } from './operational-endpoints.js';
-import { createNodeKeyDigest } from './key-digest.js';
-import { handlePost } from './post.js';
-import { closeIfBodyUnread, sendDenial } from './respond.js';
+import { createAuditSink } from './ops/audit-trail.js';
+import { handleDelete } from './session/delete-session.js';
+import { handleGet } from './session/get-stream.js';
+import { createHealthProbe } from './http/health.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import { ReplicaMismatches } from './ops/replica-mismatch.js';
+import { closeIdleSession } from './session/idle-sessions.js';
+import { SharedSessions } from './state/shared-sessions.js';
+import { createOperationalEndpoints } from './http/operational-endpoints.js';
+import { createNodeKeyDigest } from './http/key-digest.js';
+import { handlePost } from './front.js';
+import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
+import type { GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';
-import { SessionSealer } from './session-token.js';
-import { BridgeSessions } from './bridge-sessions.js';
-import { ConnectionAuth } from './connection-auth.js';
-import { ParkedCalls } from './parked-calls.js';
-import { SessionStore } from './sessions.js';
-import { SubjectStreams } from './stream-slots.js';
-import { createUpstreamClient, type UpstreamClient } from './upstream-client.js';
-import { closeSessionUpstreams } from './upstream-sessions.js';
+import { SessionSealer } from './state/session-token.js';
+import { BridgeSessions } from './state/bridge-sessions.js';
+import { ConnectionAuth } from './state/connection-auth.js';
+import { ParkedCalls } from './state/parked-calls.js';
+import { SessionStore } from './state/sessions.js';
+import { SubjectStreams } from './state/stream-slots.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
+import { closeSessionUpstreams } from './upstream/upstream-sessions.js';
 
 /** What createGateway needs besides the options. */
 export interface GatewayContext extends CompileContext {
@@ -36,14 +37,6 @@ export interface GatewayContext extends CompileContext {
    * request's path: a slow or throwing audit sink never delays or fails a request.
    */
   onAudit?: (event: AuditEvent) => void;
-}
-
-/** The logging the gateway needs; winston's logger is one. */
-export interface GatewayLogger {
-  error(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
 }
 
 const CONSOLE_LOGGER: GatewayLogger = {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { scanAnswer, type AnswerScan } from '../src/answer-scan.js';
+import { scanAnswer, type AnswerScan } from '../src/wire/answer-scan.js';
 import { Rng } from './support/rng.js';
 
 /** What JSON.parse makes of the text: the value, or that it throws. */

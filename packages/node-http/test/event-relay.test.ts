@@ -2,10 +2,10 @@ import { Buffer } from 'node:buffer';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SseAnswer } from '../src/answer.js';
-import { EventRelay } from '../src/relay.js';
-import { idKey, LocalServerRequests, type Session } from '../src/sessions.js';
-import { formatSseEvent, SseParser, type SseEvent } from '../src/sse.js';
+import { SseAnswer } from '../src/wire/answer.js';
+import { EventRelay } from '../src/upstream/relay.js';
+import { idKey, LocalServerRequests, type Session } from '../src/state/sessions.js';
+import { formatSseEvent, SseParser, type SseEvent } from '../src/wire/sse.js';
 import { Rng } from './support/rng.js';
 
 /** What a client reads from an event stream's bytes. */

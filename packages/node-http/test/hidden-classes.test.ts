@@ -10,7 +10,7 @@ const dist = (pkg: string, file: string) => fileURLToPath(new URL(`../../${pkg}/
 
 const SCRIPT = `
 const { extend, deny } = await import(${JSON.stringify(dist('core', 'index.js'))});
-const { sseHead } = await import(${JSON.stringify(dist('node-http', 'sse.js'))});
+const { sseHead } = await import(${JSON.stringify(dist('node-http', 'wire/sse.js'))});
 const builders = {
   sseHead: (i) => { const head = sseHead({ 'mcp-session-id': 'session-' + i }); head['content-length'] = String(i); return head; },
   jsonHead: (i) => extend({ 'mcp-session-id': 'session-' + i }, { 'content-type': 'application/json', 'content-length': i }),

@@ -1,9 +1,9 @@
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { relayMessage } from '../src/relay.js';
-import { MAX_TOKEN_CHARS, SessionSealer, sealableParams, type SessionClaims } from '../src/session-token.js';
-import { cancellationTargets, idKey, SessionStore, type CloseScope, type Session, type SessionLimits } from '../src/sessions.js';
-import type { SseEvent } from '../src/sse.js';
+import { relayMessage } from '../src/upstream/relay.js';
+import { MAX_TOKEN_CHARS, SessionSealer, sealableParams, type SessionClaims } from '../src/state/session-token.js';
+import { cancellationTargets, idKey, SessionStore, type CloseScope, type Session, type SessionLimits } from '../src/state/sessions.js';
+import type { SseEvent } from '../src/wire/sse.js';
 
 const SECRET = 'session-secret-one-0123456789abcdefghij';
 const NEXT_SECRET = 'session-secret-two-0123456789abcdefghij';

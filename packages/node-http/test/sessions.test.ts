@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS_SUBJECT } from '@gw/core';
-import { SessionStore, idKey } from '../src/sessions.js';
+import { SessionStore, idKey } from '../src/state/sessions.js';
 import { openSession, post, startGateway } from './support/gateway.js';
 import { startUpstream } from './support/upstream.js';
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { compileGateway } from '@gw/core';
-import { ConnectionAuth } from '../src/connection-auth.js';
-import { upstreamHeaders } from '../src/forward-headers.js';
-import { gatewayEventId, splitEventId } from '../src/relay.js';
-import { MAX_MERGED_ID_CHARS, parseLastEventId, sessionTag, StreamPositions } from '../src/stream-positions.js';
-import { formatSseEvent, SseParser, type SseEvent } from '../src/sse.js';
-import { createUpstreamClient, upstreamFailure } from '../src/upstream-client.js';
-import { mediaTypeOf } from '../src/upstream-answer.js';
-import { Utf8Stream, wholeCharacters } from '../src/utf8-stream.js';
-import { GATEWAY_VERSION } from '../src/version.js';
+import { ConnectionAuth } from '../src/state/connection-auth.js';
+import { upstreamHeaders } from '../src/upstream/forward-headers.js';
+import { gatewayEventId, splitEventId } from '../src/upstream/relay.js';
+import { MAX_MERGED_ID_CHARS, parseLastEventId, sessionTag, StreamPositions } from '../src/federation/stream-positions.js';
+import { formatSseEvent, SseParser, type SseEvent } from '../src/wire/sse.js';
+import { createUpstreamClient, upstreamFailure } from '../src/upstream/upstream-client.js';
+import { mediaTypeOf } from '../src/upstream/upstream-answer.js';
+import { Utf8Stream, wholeCharacters } from '../src/wire/utf8-stream.js';
+import { GATEWAY_VERSION } from '../src/wire/version.js';
 import { readFileSync } from 'node:fs';
 
 function parse(chunks: string[]): SseEvent[] {
@@ -211,7 +211,7 @@ describe('GATEWAY_VERSION', () => {
 describe('the node:crypto key digest', () => {
   it('gives the same words as core\'s portable SHA-256', async () => {
     const { Sha256 } = await import('@gw/core');
-    const { createNodeKeyDigest } = await import('../src/key-digest.js');
+    const { createNodeKeyDigest } = await import('../src/http/key-digest.js');
     const digest = createNodeKeyDigest();
     for (const key of ['k', 'bench-key-0123456789abcdef', 'clé-✓', 'x'.repeat(4096)]) {
       expect(Array.from(digest(key))).toEqual(Array.from(new Sha256().words(key)));
@@ -221,8 +221,8 @@ describe('the node:crypto key digest', () => {
 
 describe('relaying server-to-client requests', () => {
   it('gives each a gateway id, so two upstreams asking with the same id never collide, and maps cancellations', async () => {
-    const { SessionStore } = await import('../src/sessions.js');
-    const { relayMessage } = await import('../src/relay.js');
+    const { SessionStore } = await import('../src/state/sessions.js');
+    const { relayMessage } = await import('../src/upstream/relay.js');
     const store = new SessionStore({ idleTimeoutMs: 60_000, maxSessions: 1 }, () => undefined);
     const session = store.create({ tenant: 't', client: 'c', apiKeyId: 'k' }, '2025-06-18', {})!;
     const sent: unknown[] = [];

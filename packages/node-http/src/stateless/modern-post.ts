@@ -1,0 +1,271 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  checkModernRequest,
+  deny,
+  extend,
+  isPending,
+  forModernEra,
+  LIST_METHODS,
+  MODERN_META,
+  MODERN_METHODS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  withoutModernEnvelope,
+  type AcceptedFormats,
+  type ClientMessage,
+  type Denial,
+  type JsonRpcId,
+  type JsonRpcRequest,
+  type MessageResult,
+  type Subject,
+} from '@gw/core';
+import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
+import type { PostAudit } from '../ops/audit-trail.js';
+import { rerouteUnknown } from '../federation/catalog-refresh.js';
+import { departureOf } from '../wire/departure.js';
+import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
+import { ParkedCall } from '../state/parked-calls.js';
+import { isStateless, knownStateless } from '../upstream/stateless-upstream.js';
+import { idKey, type Session } from '../state/sessions.js';
+import { forward, type Forwarding } from '../upstream/forward.js';
+import { answerList } from '../federation/lists.js';
+import { answerListen } from './listen.js';
+import { sendDenial } from '../wire/respond.js';
+import { header } from '../http/request-checks.js';
+import type { GatewayRuntime } from '../runtime.js';
+import { learnUnknownProfiles, serverFeatures } from '../federation/server-features.js';
+import type { SseEvent } from '../wire/sse.js';
+import { withUpstreamName } from '../upstream/upstream-name.js';
+import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
+
+/** What a stateless client may cache a gateway answer for: nothing, since answers are filtered per subject. */
+const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
+
+/**
+ * A POST of the stateless era (2026-07-28), from a caller already authenticated (post.ts checks
+ * Host, Origin and the credential before it reads the body): no session, every request carries
+ * its revision and client capabilities in `_meta` and names its method (and target) in headers
+ * that must agree with the body. The gateway answers `server/discover` and the lists itself; calls go to their
+ * upstream, a session-based one through a session the gateway holds for the subject.
+ */
+export async function handleModernPost(
+  gw: GatewayRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  subject: Subject,
+  item: MessageResult,
+  batch: boolean,
+  formats: AcceptedFormats,
+  audit: PostAudit | undefined,
+): Promise<void> {
+  const metrics = gw.metrics;
+  const refuse = (denial: Denial, id: JsonRpcId | null): void => {
+    const answered = forModernEra(denial);
+    sendDenial(res, answered, id);
+    metrics.message(answered.name);
+    audit?.refused([item], answered);
+  };
+  if (batch) return refuse(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null);
+  if (!item.ok) return refuse(item, item.id);
+  const message = item.message;
+  if (message.kind !== 'request') {
+    // The revision defines no client notifications or responses over HTTP: taken, nothing to do.
+    res.writeHead(202).end();
+    audit?.message(item, null, 202, undefined);
+    return;
+  }
+  if (!MODERN_METHODS.has(message.method)) return refuse(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id);
+  const client = checkModernRequest(
+    { protocolVersion: header(req.headers, 'mcp-protocol-version'), method: header(req.headers, 'mcp-method'), name: header(req.headers, 'mcp-name') },
+    message.method,
+    message.params,
+  );
+  if ('ok' in client) return refuse(client, message.id);
+  if (audit) audit.protocolVersion = client.version;
+
+  const decided = gw.core.decide(subject, message);
+  let decision = isPending(decided) ? await decided : decided;
+  const departure = departureOf(res);
+  // The upstream sessions held for this client are made only for a message the policy let
+  // through: a refused one holds nothing.
+  let session: Session | undefined;
+  if (!decision.ok && decision.name === 'NO_ROUTE') {
+    session = gw.bridges.for(subject, client);
+    decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, message, decision);
+  }
+  // A resource no upstream serves does not exist as far as the client can tell, which the
+  // revision answers with -32602 and the URI (server/resources, Error Handling), not -32601.
+  if (!decision.ok && decision.name === 'NO_ROUTE' && message.method === 'resources/read') {
+    const uri = message.params?.['uri'];
+    decision = deny('INVALID_PARAMS', `no upstream serves resource ${JSON.stringify(String(uri).slice(0, 200))}`, { data: { uri } });
+  }
+  if (!decision.ok) return refuse(decision, message.id);
+  session ??= gw.bridges.for(subject, client);
+  if (message.method === 'subscriptions/listen') {
+    const refused = await answerListen(gw, req, res, subject, session, message.message);
+    if (refused) return refuse(refused, message.id);
+    metrics.message('ok');
+    audit?.message(item, null, 200, undefined);
+    return;
+  }
+
+  const forwards = decision.upstream !== null;
+  const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
+  const context: FanOutContext = { session, clientHeaders: req.headers, answer, departure };
+  let failure: Denial | undefined;
+  if (decision.upstream !== null) {
+    const body = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
+    // A retry that answers a parked call's questions resumes that call.
+    const requestState = message.params?.['requestState'];
+    const parked = gw.parked.take(requestState, subject) ?? unknownState(gw, session, decision.upstream, requestState);
+    if (parked && 'ok' in parked) {
+      failure = parked;
+      answer.fail(message.id, forModernEra(parked));
+    } else failure = await (parked ? resumeCall(gw, context, parked, message, res) : forwardStateless(gw, context, body, message.id, decision.upstream, subject, res));
+  } else if (message.method === 'server/discover') {
+    await learnUnknownProfiles(gw, session, req.headers);
+    answerDiscover(gw, answer, message.id);
+  } else {
+    const list = LIST_METHODS.get(message.method);
+    if (list) failure = await answerList(gw, extend(context, { answer: withResultFields(answer, message.id, {}), subject }), message.message, list);
+    else failure = deny('NO_ROUTE', `${message.method} is not served over protocol revision 2026-07-28 yet`);
+    if (failure && !list) answer.fail(message.id, forModernEra(failure));
+  }
+  answer.end();
+  metrics.message(failure?.name ?? 'ok');
+  audit?.message(item, decision, res.statusCode, failure);
+}
+
+/**
+ * A requestState for a session-based upstream can only be one the gateway issued (such an
+ * upstream knows none): one it does not hold was tampered with, has expired, or went to another
+ * replica, and the call is refused rather than made afresh. A stateless upstream's own states
+ * pass through to it.
+ */
+function unknownState(gw: GatewayRuntime, session: Session, upstream: string, requestState: unknown): Denial | undefined {
+  if (requestState === undefined) return undefined;
+  const open = session.ready.get(upstream);
+  if (open ? isStateless(open) : knownStateless(gw.upstreams.get(upstream)!)) return undefined;
+  return deny('INVALID_PARAMS', 'params.requestState is not one this gateway issued, or it expired; make the call again without it');
+}
+
+/** server/discover: the upstreams as one server, in the revision's shape. */
+function answerDiscover(gw: GatewayRuntime, answer: Answer, id: JsonRpcId): void {
+  const { capabilities, instructions } = serverFeatures(gw);
+  const result: Record<string, unknown> = {
+    resultType: 'complete',
+    supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+    capabilities,
+    ...CACHE_FIELDS,
+    _meta: { [MODERN_META.serverInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } },
+  };
+  if (instructions !== undefined) result['instructions'] = instructions;
+  const response = { jsonrpc: '2.0', id, result };
+  answer.event({ data: JSON.stringify(response) }, response);
+}
+
+/**
+ * Sends a stateless request on, under an id of the gateway's own: a session the gateway holds
+ * for the subject may carry several of the subject's requests at once, and their ids (each
+ * chosen by a different HTTP request) could collide there. The answer gets the client's id back.
+ */
+async function forwardStateless(
+  gw: GatewayRuntime,
+  context: FanOutContext,
+  request: JsonRpcRequest,
+  clientId: JsonRpcId,
+  upstream: string,
+  subject: Subject,
+  res: ServerResponse,
+): Promise<Denial | undefined> {
+  const gatewayId = `mcp-gateway-${(gw.nextRequestId++).toString(36)}`;
+  // A session-based upstream's result lacks the revision's fields: it is complete, and (for a
+  // read) not to be cached, since nothing says for how long it holds.
+  const defaults = { resultType: 'complete', ...(request.method === 'resources/read' ? CACHE_FIELDS : {}) };
+  const call = new ParkedCall(subject, upstream, gatewayId, defaults, context.answer, clientId);
+  const job: Forwarding = {
+    session: context.session,
+    upstream,
+    clientHeaders: context.clientHeaders,
+    // The envelope of the revision goes only to a stateless upstream, which gets it from the
+    // session (statelessRequest); a session-based one gets the message as its revision has it.
+    body: JSON.stringify(withoutEnvelope({ ...request, id: gatewayId })),
+    requestId: gatewayId,
+    answer: call,
+    departure: call.departure,
+  };
+  void forward(gw, job).then((failure) => call.finish(failure));
+  // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
+  return (await settle(gw, call, res, upstream)) ?? job.refused;
+}
+
+/**
+ * A retry carrying the answers to a parked call's questions: each goes to the upstream as the
+ * response to the request it answers, and the retry then receives the rest of the call.
+ */
+async function resumeCall(gw: GatewayRuntime, context: FanOutContext, call: ParkedCall, message: Extract<ClientMessage, { kind: 'request' }>, res: ServerResponse): Promise<Denial | undefined> {
+  const responses = message.params?.['inputResponses'];
+  for (const [key, value] of Object.entries(typeof responses === 'object' && responses !== null ? responses : {})) {
+    const input = call.take(key);
+    const origin = input && context.session.serverRequests.get(idKey(input.id));
+    if (!input || !origin) continue;
+    context.session.serverRequests.delete(idKey(input.id));
+    await forward(gw, { session: context.session, upstream: origin.upstream, clientHeaders: context.clientHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: origin.id, result: value }), requestId: undefined, answer: DISCARD_ANSWER, departure: call.departure });
+  }
+  call.attach(context.answer, message.id);
+  return settle(gw, call, res, call.upstream);
+}
+
+/** Waits until the call's current request is answered; a call that needs input is parked for the retry. */
+async function settle(gw: GatewayRuntime, call: ParkedCall, res: ServerResponse, upstream: string): Promise<Denial | undefined> {
+  let parked = false;
+  // The client leaving before its answer abandons the call (a parked call waits for its retry instead).
+  res.once('close', () => {
+    if (!res.writableFinished && !parked) call.departure.leave();
+  });
+  const settled = await call.settled();
+  if (settled.kind === 'complete') return settled.failure;
+  parked = true;
+  gw.parked.park(call, gw.upstreams.get(upstream)?.timeoutMs ?? 30_000);
+  return undefined;
+}
+
+/** Passes an answer on with the response to `from` renamed to `to`, its result given `extra` fields it lacks. */
+class RenamedAnswer extends DelegatingAnswer {
+  constructor(
+    client: Answer,
+    private readonly from: JsonRpcId,
+    private readonly to: JsonRpcId,
+    private readonly extra: Record<string, unknown> = {},
+  ) {
+    super(client);
+  }
+
+  override event(event: SseEvent, message: unknown): void {
+    const record = message as { id?: unknown; method?: unknown; result?: unknown } | null;
+    if (typeof record !== 'object' || record === null || record.method !== undefined || record.id !== this.from) {
+      this.client.event(event, message);
+      return;
+    }
+    // The extra fields are defaults: an upstream of the same revision has set them itself.
+    const result = typeof record.result === 'object' && record.result !== null ? extend(this.extra, record.result) : record.result;
+    const renamed = result === undefined ? { ...record, id: this.to } : { ...record, id: this.to, result };
+    this.client.event({ ...event, data: JSON.stringify(renamed) }, renamed);
+  }
+
+  override fail(_id: JsonRpcId | null, denial: Denial): void {
+    this.client.fail(this.to, forModernEra(denial));
+  }
+}
+
+/** An answer whose response to `id` gets `fields` added to its result (list results: ttlMs, cacheScope, resultType). */
+function withResultFields(answer: Answer, id: JsonRpcId, fields: Record<string, unknown>): Answer {
+  return new RenamedAnswer(answer, id, id, { resultType: 'complete', ...fields });
+}
+
+/** A request without the stateless revision's envelope (see withoutModernEnvelope in core). */
+function withoutEnvelope(request: JsonRpcRequest): JsonRpcRequest {
+  const params = withoutModernEnvelope(request.params);
+  if (params === request.params) return request;
+  const { params: _sent, ...rest } = request;
+  return params === undefined ? rest : { ...rest, params };
+}

@@ -1,0 +1,148 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
+import { upstreamHeaders } from './forward-headers.js';
+import type { Session, UpstreamSession } from '../state/sessions.js';
+import type { Dispatcher } from 'undici';
+import { parseJson, readOwnAnswer, readText, TooLargeError } from './upstream-answer.js';
+import type { UpstreamClient } from './upstream-client.js';
+import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
+
+/** The stateless revision the gateway speaks to upstreams. */
+const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
+
+/** The id of the server/discover the gateway sends; it never reaches a client. */
+const DISCOVER_ID = 'mcp-gateway-discover';
+
+/** The upstreams that turned out to speak the stateless revision, so they are not asked to initialize again. */
+const stateless = new WeakSet<UpstreamClient>();
+
+/** Whether an upstream is known to speak the stateless revision. */
+export function knownStateless(client: UpstreamClient): boolean {
+  return stateless.has(client);
+}
+
+/**
+ * Whether a refused initialize says the upstream speaks a stateless revision: the revision has
+ * a server that does not serve session-based clients name the versions it supports (-32022,
+ * data.supported). Reads (and so consumes) the refusal's body, bounded.
+ */
+export async function offersStateless(response: Dispatcher.ResponseData, maxBytes: number): Promise<boolean> {
+  if (response.statusCode < 400 || response.statusCode >= 500) {
+    await response.body.dump();
+    return false;
+  }
+  let text: string;
+  try {
+    text = await readText(response.body, Math.min(maxBytes, 64 * 1024));
+  } catch {
+    return false;
+  }
+  const parsed = parseJson(text);
+  const data = parsed.ok ? (parsed.value as { error?: { data?: { supported?: unknown } } } | null)?.error?.data : undefined;
+  return Array.isArray(data?.supported) && data.supported.some((version) => typeof version === 'string' && isModernVersion(version));
+}
+
+/** Whether an upstream session is one with a stateless upstream (no session, every request self-contained). */
+export function isStateless(upstream: UpstreamSession): boolean {
+  return isModernVersion(upstream.protocolVersion);
+}
+
+/**
+ * server/discover, as the stateless revision sends it, to an upstream that refused initialize
+ * naming that revision (or is known to speak it): its capabilities and instructions, as an
+ * upstream "session" without an id. Undefined when the answer does not offer the revision.
+ * Network failures are thrown, as an initialize's would be.
+ */
+export async function discoverUpstream(client: UpstreamClient, clientHeaders: IncomingHttpHeaders, forward: readonly string[], signal: AbortSignal): Promise<UpstreamSession | undefined> {
+  const request = {
+    jsonrpc: '2.0',
+    id: DISCOVER_ID,
+    method: 'server/discover',
+    params: { _meta: { [MODERN_META.protocolVersion]: MODERN_VERSION, [MODERN_META.clientCapabilities]: {}, [MODERN_META.clientInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } } },
+  };
+  const started = performance.now();
+  const response = await client.request({
+    method: 'POST',
+    headers: {
+      ...upstreamHeaders(clientHeaders, forward, client, { protocolVersion: MODERN_VERSION, accept: 'application/json, text/event-stream', contentType: 'application/json' }),
+      'mcp-method': 'server/discover',
+    },
+    body: JSON.stringify(request),
+    signal,
+  });
+  let answer: unknown;
+  if (response.statusCode === 200) {
+    try {
+      answer = await readOwnAnswer(response, DISCOVER_ID, client.maxResponseBytes, client.timeoutMs - (performance.now() - started));
+    } catch (error) {
+      if (!(error instanceof TooLargeError)) throw error;
+    }
+  } else await response.body.dump();
+  const result = (answer as { result?: { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown } } | undefined)?.result;
+  const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(MODERN_VERSION);
+  if (!offered) return undefined;
+  stateless.add(client);
+  const opened: UpstreamSession = {
+    sessionId: undefined,
+    protocolVersion: MODERN_VERSION,
+    capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? (result.capabilities as Record<string, unknown>) : {},
+  };
+  if (typeof result.instructions === 'string') opened.instructions = result.instructions;
+  return opened;
+}
+
+/** The names a stateless upstream wants in Mcp-Name, by method. */
+const NAMED_BY: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/**
+ * A message as a stateless upstream takes it: a request carries the revision and the client's
+ * capabilities in `_meta` (a stateless client's own, or what a session-based client declared
+ * in its initialize), and its method and target in Mcp-Method and Mcp-Name. Notifications
+ * and responses have no place in that revision: undefined, nothing is sent.
+ */
+export function statelessRequest(body: string | Uint8Array, session: Session): { body: string; headers: Record<string, string> } | undefined {
+  let message: { id?: unknown; method?: unknown; params?: JsonRpcParams };
+  try {
+    message = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as typeof message;
+  } catch {
+    return undefined;
+  }
+  if (typeof message.method !== 'string' || message.id === undefined) return undefined;
+  const params = message.params ?? {};
+  const meta = typeof params['_meta'] === 'object' && params['_meta'] !== null ? (params['_meta'] as Record<string, unknown>) : {};
+  if (meta[MODERN_META.protocolVersion] !== MODERN_VERSION) {
+    const declared = session.initializeParams;
+    params['_meta'] = {
+      ...meta,
+      [MODERN_META.protocolVersion]: MODERN_VERSION,
+      [MODERN_META.clientCapabilities]: typeof declared['capabilities'] === 'object' && declared['capabilities'] !== null ? declared['capabilities'] : {},
+      [MODERN_META.clientInfo]: typeof declared['clientInfo'] === 'object' && declared['clientInfo'] !== null ? declared['clientInfo'] : { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+    };
+  }
+  if (session.logLevel !== undefined) {
+    const withLevel = params['_meta'] as Record<string, unknown>;
+    if (withLevel[MODERN_META.logLevel] === undefined) params['_meta'] = extend(withLevel, { [MODERN_META.logLevel]: session.logLevel });
+  }
+  const headers: Record<string, string> = { 'mcp-method': message.method };
+  const param = Object.hasOwn(NAMED_BY, message.method) ? NAMED_BY[message.method] : undefined;
+  const name = param === undefined ? undefined : params[param];
+  if (typeof name === 'string') headers['mcp-name'] = encodeHeaderValue(name);
+  return { body: JSON.stringify(extend(message, { params })), headers };
+}
+
+/** A header value as the revision sends it: as it is when plain printable ASCII, else `=?base64?...?=`. */
+export function encodeHeaderValue(value: string): string {
+  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !value.startsWith('=?base64?');
+  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** Mcp-Param-* headers of a stateless client, forwarded to a stateless upstream (which checks them). */
+export function paramHeaders(clientHeaders: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(clientHeaders)) {
+    if (!name.startsWith('mcp-param-') || value === undefined) continue;
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    if (!/[\0\r\n]/.test(joined)) out[name] = joined;
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
+const NODE_HTTP_SRC = join(PACKAGES, 'node-http', 'src');
+
+/**
+ * The rooms of @gw/node-http/src, lowest first: a room imports only rooms on lines above it here,
+ * and rooms on one line never import each other (the two client eras, session and stateless,
+ * share a line). A room is a folder of src, or a top-level file named here; '.' is every other
+ * top-level file: the composition (index.ts, create-gateway.ts, gateway-server.ts, front.ts).
+ * runtime.ts is types only, the gateway every handler receives: it holds parts of the rooms
+ * below it and is taken whole by the rooms above it. upstream/ reads its own slice of it
+ * (upstream/upstream-runtime.ts), so talking to an upstream sits below the runtime.
+ */
+const NODE_HTTP_LAYERS: readonly (readonly string[])[] = [
+  ['wire', 'ops', 'stores'],
+  ['state'],
+  ['upstream'],
+  ['runtime.ts'],
+  ['federation'],
+  ['http'],
+  ['session', 'stateless'],
+  ['.'],
+];
+
+/** Every .ts file under a folder (declaration files included: they may import too). */
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** What a source file imports by relative path: import and export ... from, import type, bare and dynamic imports. */
+function relativeSpecifiers(text: string): string[] {
+  const found: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const pattern of patterns) for (const match of text.matchAll(pattern)) if (match[1]!.startsWith('.')) found.push(match[1]!);
+  return found;
+}
+
+/** The import graph of the .ts files under a folder, by absolute path; an import that names no file is reported. */
+function importGraph(folder: string): { graph: Map<string, string[]>; unresolved: string[] } {
+  const graph = new Map<string, string[]>();
+  const unresolved: string[] = [];
+  for (const file of sourceFiles(folder)) {
+    const targets: string[] = [];
+    for (const specifier of relativeSpecifiers(readFileSync(file, 'utf8'))) {
+      const base = resolve(dirname(file), specifier).replace(/\.js$/, '');
+      const target = [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
+      if (target) targets.push(target);
+      else unresolved.push(`${relative(PACKAGES, file)} -> ${specifier}`);
+    }
+    graph.set(file, targets);
+  }
+  return { graph, unresolved };
+}
+
+/** Each circle in a graph, as the path that closes it (one per strongly connected set, found by depth-first search). */
+function findCircles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const circles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const seen = state.get(next);
+      if (seen === 'open') circles.push([...path.slice(path.indexOf(next)), next]);
+      else if (seen === undefined) visit(next);
+    }
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return circles;
+}
+
+/** The room of a file of node-http/src: its folder, a top-level file named in the layers, or '.'. */
+function roomOf(file: string): string {
+  const path = relative(NODE_HTTP_SRC, file).split(/[\\/]/);
+  if (path.length > 1) return path[0]!;
+  return NODE_HTTP_LAYERS.some((line) => line.includes(path[0]!)) ? path[0]! : '.';
+}
+
+const packages = readdirSync(PACKAGES, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(PACKAGES, entry.name, 'src')))
+  .map((entry) => entry.name);
+
+describe('the import graph', () => {
+  it('finds a circle when there is one, type imports and export-from lines included', () => {
+    const text = "import type { A } from './a.js';\nexport { B } from '../b.js';\nimport {\n  C,\n} from './c.js';\nimport './d.js';\nconst e = await import('./e.js');\nimport { z } from 'zod';";
+    expect(relativeSpecifiers(text).sort()).toEqual(['../b.js', './a.js', './c.js', './d.js', './e.js']);
+    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    expect(findCircles(graph)).toEqual([['a', 'b', 'c', 'a']]);
+    expect(findCircles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+  });
+
+  it.each(packages)('packages/%s/src has no import circle, type imports included', (name) => {
+    const { graph, unresolved } = importGraph(join(PACKAGES, name, 'src'));
+    expect(unresolved).toEqual([]);
+    expect(findCircles(graph).map((circle) => circle.map((file) => relative(PACKAGES, file)).join(' -> '))).toEqual([]);
+  });
+
+  it('in node-http, every room is declared and no room imports one on its own line or above it', () => {
+    const rank = new Map(NODE_HTTP_LAYERS.flatMap((line, index) => line.map((room) => [room, index] as const)));
+    const { graph } = importGraph(NODE_HTTP_SRC);
+    const undeclared = new Set<string>();
+    const upward: string[] = [];
+    for (const [file, targets] of graph) {
+      const from = roomOf(file);
+      if (!rank.has(from)) undeclared.add(from);
+      for (const target of targets) {
+        const to = roomOf(target);
+        if (to === from || !rank.has(from) || !rank.has(to)) continue;
+        if (rank.get(to)! >= rank.get(from)!) upward.push(`${relative(NODE_HTTP_SRC, file)} -> ${relative(NODE_HTTP_SRC, target)}`);
+      }
+    }
+    expect([...undeclared]).toEqual([]);
+    expect(upward).toEqual([]);
+  });
+});

@@ -209,7 +209,7 @@ describe('GATEWAY_VERSION', () => {
 });
 
 describe('the node:crypto key digest', () => {
-  it('gives the same words as core\'s portable SHA-256', async () => {
+  it('gives the same words as core\'s SHA-256 (@noble/hashes)', async () => {
     const { Sha256 } = await import('@gw/core');
     const { createNodeKeyDigest } = await import('../src/key-digest.js');
     const digest = createNodeKeyDigest();

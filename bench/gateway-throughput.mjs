@@ -27,6 +27,9 @@
 //   BENCH_FLOOR_RELAY     how the floor sends a JSON answer back: one-write (head and body in one
 //                         socket write, as the gateway does), buffer (default: read it whole, then
 //                         end(), as the gateway does with JSON answers) or pipeline (stream/promises)
+//   BENCH_SSE_FORM        canonical (default: the upstream writes events as the gateway does, so
+//                         they pass on as they came) or parsed (CRLF line ends and a comment line:
+//                         every event goes through the gateway's UTF-8 decoder and SSE parser)
 //   BENCH_PROFILE_DIR     run the floor and gateway with --cpu-prof, writing profiles there; read
 //                         them with `node bench/support/cpuprofile-top.mjs <file.cpuprofile>`
 import { mkdirSync, writeFileSync } from 'node:fs';

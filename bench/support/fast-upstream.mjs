@@ -6,11 +6,14 @@
 // every other call gets JSON. Like the SDK's transport, every answer in a session carries its
 // Mcp-Session-Id, and an event stream its Cache-Control and X-Accel-Buffering, so a proxy in front
 // has the headers of a real upstream to relay. Started by the benchmarks with fork(); reports its
-// port over IPC.
+// port over IPC. BENCH_SSE_FORM=parsed writes each event with CRLF line ends after a comment line,
+// as some servers do: the gateway then cannot pass it on as it came and runs it through its UTF-8
+// decoder and SSE parser (the default, canonical, is the form the gateway writes itself).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const PARSED = process.env.BENCH_SSE_FORM === 'parsed';
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 const STREAMED_TOOL = 'fast.stream';
 
@@ -41,7 +44,7 @@ const server = createServer((req, res) => {
       const result = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"ok"}]}}`;
       if (message.params?.name === STREAMED_TOOL && req.headers.accept?.includes('text/event-stream')) {
         res.writeHead(200, inSession ? { ...SSE_HEADERS, ...inSession } : SSE_HEADERS);
-        res.write(`event: message\ndata: ${result}\n\n`);
+        res.write(PARSED ? `: event\r\nevent: message\r\ndata: ${result}\r\n\r\n` : `event: message\ndata: ${result}\n\n`);
         return void res.end();
       }
       return reply(res, 200, result, inSession);

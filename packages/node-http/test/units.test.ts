@@ -8,7 +8,7 @@ import { MAX_MERGED_ID_CHARS, parseLastEventId, sessionTag, StreamPositions } fr
 import { formatSseEvent, SseParser, type SseEvent } from '../src/wire/sse.js';
 import { createUpstreamClient, upstreamFailure } from '../src/upstream/upstream-client.js';
 import { mediaTypeOf } from '../src/upstream/upstream-answer.js';
-import { Utf8Stream, wholeCharacters } from '../src/wire/utf8-stream.js';
+import { Utf8Stream } from '../src/wire/utf8-stream.js';
 import { GATEWAY_VERSION } from '../src/wire/version.js';
 import { readFileSync } from 'node:fs';
 
@@ -68,9 +68,21 @@ describe('Utf8Stream', () => {
   it('turns invalid bytes into U+FFFD as TextDecoder does, and holds back only an unfinished character', () => {
     const invalid = Uint8Array.of(0x61, 0xff, 0x80, 0x62, 0xc3, 0x28);
     expect(new Utf8Stream().decode(invalid)).toBe(new TextDecoder().decode(invalid));
-    expect(wholeCharacters(Uint8Array.of(0x61, 0xe2, 0x82))).toBe(1);
-    expect(wholeCharacters(Uint8Array.of(0x61, 0xe2, 0x82, 0xac))).toBe(4);
-    expect(wholeCharacters(Uint8Array.of(0x80, 0x80, 0x80, 0x80))).toBe(4);
+    const stream = new Utf8Stream();
+    expect(stream.decode(Uint8Array.of(0x61, 0xe2, 0x82))).toBe('a');
+    expect(stream.holding).toBe(true);
+    expect(stream.decode(Uint8Array.of(0xac))).toBe('€');
+    expect(stream.holding).toBe(false);
+    expect(stream.decode(Uint8Array.of(0x80, 0x80, 0x80, 0x80))).toBe('\ufffd'.repeat(4));
+    expect(stream.holding).toBe(false);
+  });
+
+  it('tells the SSE parser it is not idle while a character is cut, so the relay never passes raw bytes past it', () => {
+    const parser = new SseParser(() => undefined);
+    parser.feed(Buffer.from('data: a\n\n'));
+    expect(parser.idle).toBe(true);
+    parser.feed(Uint8Array.of(0xe2, 0x82));
+    expect(parser.idle).toBe(false);
   });
 });
 
@@ -209,7 +221,7 @@ describe('GATEWAY_VERSION', () => {
 });
 
 describe('the node:crypto key digest', () => {
-  it('gives the same words as core\'s portable SHA-256', async () => {
+  it('gives the same words as core\'s SHA-256 (@noble/hashes)', async () => {
     const { Sha256 } = await import('@gw/core');
     const { createNodeKeyDigest } = await import('../src/http/key-digest.js');
     const digest = createNodeKeyDigest();

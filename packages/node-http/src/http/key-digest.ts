@@ -2,8 +2,8 @@ import { hash } from 'node:crypto';
 import type { KeyDigest } from '@gw/core';
 
 /**
- * SHA-256 of a presented API key with node:crypto: about four times faster than core's portable
- * implementation, and authentication runs on every request. Returns a reused view.
+ * SHA-256 of a presented API key with node:crypto: about twice as fast as core's portable
+ * one (@noble/hashes), and authentication runs on every request. Returns a reused view.
  */
 export function createNodeKeyDigest(): KeyDigest {
   const words = new Uint32Array(8);

@@ -97,7 +97,7 @@ export interface AuthOptions {
 
 /** One entry of `auth.apiKeys`: exactly one of `key` and `keyHash`, and the subject it authenticates. */
 export interface ApiKeyOptions {
-  /** Name of the key in audit logs (`apiKeyId`), never the secret; non-empty, unique. Default: its position, `apiKeys[<i>]`. */
+  /** Name of the key in audit logs (`apiKeyId`), never the secret; non-empty, unique. Omitted: `apiKeyId` is its position, `apiKeys[<i>]`. */
   id?: string;
   /** The key in plain text, 1 to 4096 characters, no spaces or control characters; `${ENV}` allowed. Default: none; give it or `keyHash` (prefer `keyHash` in production). */
   key?: string;
@@ -167,17 +167,18 @@ export interface PolicyRuleListsOptions {
 export interface SessionsOptions {
   /** A session unused this many ms is closed, here and on its upstreams; positive. Default `1800000` (30 min). */
   idleTimeoutMs?: number;
-  /** Most sessions held at once (with `secrets`: this replica's cache size); positive; beyond it `initialize` gets 503. Default `100000`. */
+  /** Most sessions held at once, positive; beyond it `initialize` gets 503 (with `secrets`: this replica's cache size, never a 503). Default `100000`. */
   maxSessions?: number;
   /**
    * Most sessions one subject (tenant and client) holds at once, so no subject fills the table; positive;
-   * beyond it `initialize` gets 429 TOO_MANY_SESSIONS. Also bounds a stateless subject's upstream sessions. Default `1000`.
+   * beyond it `initialize` gets 429 TOO_MANY_SESSIONS (with `secrets`: its own cache entries, never a 429). Also bounds a
+   * stateless subject's upstream sessions. Default `1000`.
    */
   maxPerSubject?: number;
   /** Most long-lived streams (GET streams, `subscriptions/listen`) one subject holds open at once; positive; past it 429. Default `64`. */
   maxStreamsPerSubject?: number;
   /**
-   * Secrets shared by every replica, each at least 32 characters once resolved, `${ENV}` allowed: session
+   * Secrets shared by every replica, at least one, each at least 32 characters once resolved, `${ENV}` allowed: session
    * ids become sealed tokens any replica can open. The first seals, every one opens (rotation).
    * Default: none, sessions live in this process.
    */

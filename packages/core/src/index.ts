@@ -10,12 +10,31 @@ export type { ValidateContext, ValidationResult } from './validate-options.js';
 export { gatewayOptionsSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, LOG_LEVELS } from './options.js';
 export type {
   GatewayOptions,
+  ServerOptions,
+  MetricsOptions,
+  AuthOptions,
+  ApiKeyOptions,
+  RateLimitOptions,
+  PolicyOptions,
+  PolicyRuleOptions,
+  PolicySubject,
+  PolicyRuleListsOptions,
+  SessionsOptions,
+  UpstreamOptions,
+  UpstreamAuthOptions,
+  UpstreamApiKeyOptions,
+  FederationOptions,
+  UpstreamHeadersOptions,
+  RouteOptions,
+  RouteMatch,
+  AuditOptions,
+  LoggingOptions,
   ResolvedOptions,
   ResolvedUpstream,
   ResolvedRoute,
   ResolvedPolicyRule,
   ResolvedApiKey,
-} from './options.js';
+} from './option-types.js';
 export { resolvePlaceholders } from './env-placeholders.js';
 export type { EnvMap, PlaceholderProblem } from './env-placeholders.js';
 

@@ -327,20 +327,13 @@ export const gatewayOptionsSchema = z.strictObject({
     .prefault({}),
 });
 
-/** Gateway options as users write them (YAML or TypeScript): defaults may be omitted. */
-export type GatewayOptions = z.input<typeof gatewayOptionsSchema>;
-
-/** Gateway options after validation: every default filled in and every `${ENV}` resolved. */
-export type ResolvedOptions = z.output<typeof gatewayOptionsSchema>;
-
-/** One upstream after validation. */
-export type ResolvedUpstream = ResolvedOptions['upstreams'][number];
-
-/** One routing rule after validation. */
-export type ResolvedRoute = ResolvedOptions['routing'][number];
-
-/** One policy rule after validation. */
-export type ResolvedPolicyRule = ResolvedOptions['policy']['rules'][number];
-
-/** One API key entry after validation. */
-export type ResolvedApiKey = ResolvedOptions['auth']['apiKeys'][number];
+// The public option types are hand-written, documented interfaces (option-types.ts), so editors
+// show each option's meaning and default; test/option-types.test-d.ts holds them equal to this schema.
+export type {
+  GatewayOptions,
+  ResolvedOptions,
+  ResolvedUpstream,
+  ResolvedRoute,
+  ResolvedPolicyRule,
+  ResolvedApiKey,
+} from './option-types.js';

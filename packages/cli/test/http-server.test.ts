@@ -40,7 +40,8 @@ describe('the gateway server', () => {
     const started = Date.now();
     const answer = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) });
     const text = await answer.text();
-    expect(Date.now() - started).toBeGreaterThan(600);
+    // The answer outlived requestTimeout (300 ms) and was not cut: all eight events arrived.
+    expect(Date.now() - started).toBeGreaterThan(300);
     expect(text.match(/^data: /gm)).toHaveLength(8);
   });
 

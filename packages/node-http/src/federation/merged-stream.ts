@@ -76,11 +76,24 @@ export class MergedStream implements StandaloneStream {
     res.on('close', () => this.close());
   }
 
+  /** Settles when each upstream stream attached so far has answered (or failed), so nothing it sends from then on is missed. */
+  started(): Promise<void> {
+    return Promise.all(this.starting).then(() => undefined);
+  }
+
+  /** One per attach: resolved by the upstream's answer to its GET, or by its relay ending. */
+  private readonly starting: Promise<void>[] = [];
+  private readonly onStart = new Map<string, () => void>();
+
   attach(name: string): void {
     if (this.attached.has(name) || this.abort.signal.aborted) return;
     this.attached.add(name);
     this.live++;
+    let opened!: () => void;
+    this.starting.push(new Promise<void>((resolve) => (opened = resolve)));
+    this.onStart.set(name, opened);
     void this.relay(name).finally(() => {
+      opened();
       this.live--;
       // A resumed POST stream ends with its upstream's; a merged one lets a reopened upstream session attach again.
       if (this.single) {
@@ -175,6 +188,7 @@ export class MergedStream implements StandaloneStream {
     // The upstream forgot a session the sealed id carries: the client's session is over.
     let lost = false;
     let relay: EventRelay | undefined;
+    const opened = this.onStart.get(name);
     await new Promise<void>((resolve) => {
       const exchange = client.exchange(
         {
@@ -189,6 +203,7 @@ export class MergedStream implements StandaloneStream {
         },
         {
           start(status, headers) {
+            opened?.();
             // 405: this upstream offers no stream of its own, which the protocol allows.
             const type = mediaTypeOf(headers['content-type']);
             // A standalone stream carries no response (the specification forbids one there): one

@@ -25,8 +25,8 @@ const LIST_CHANGES = [
  * (and the resources subscribed there), a stateless upstream is asked for a listen of its own.
  * What reaches the client is kept to what it asked for and the upstreams can send, every
  * notification tagged with the listen's id. The acknowledgement goes out once the stateless
- * upstreams acknowledged theirs, so that a change made as soon as the client sees it is not
- * missed. The client ends it by closing the stream; the resources it subscribed to are then
+ * upstreams acknowledged theirs and the session-based ones answered their GET streams, so that
+ * a change made as soon as the client sees it is not missed. The client ends it by closing the stream; the resources it subscribed to are then
  * unsubscribed upstream. It obeys the policy like the calls it reports on: only a subject with
  * the right to a stream may listen, every resource it names must pass the policy of
  * resources/read, and a list change is honoured only for a list it may call (403 otherwise,
@@ -125,6 +125,17 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   }
   if (subscribed.size + listened.size > 0) honoured['resourceSubscriptions'] = [...subscribed.keys(), ...listened];
 
+  // The session-based upstreams' GET streams carry their list changes and updates: open before
+  // the acknowledgement too (what they send meanwhile waits for it), for the same reason.
+  const stream = new MergedStream(gw, session, req, res, undefined, pass);
+  for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);
+  await stream.started();
+  if (departure.gone) {
+    stream.close();
+    void unsubscribe(gw, req, session, subscribed);
+    return undefined;
+  }
+
   res.writeHead(200, SSE_HEADERS);
   const acknowledged = { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: tag({ notifications: honoured }) };
   res.write(formatSseEvent({ data: JSON.stringify(acknowledged) }));
@@ -135,8 +146,6 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     else resume();
   }
 
-  const stream = new MergedStream(gw, session, req, res, undefined, pass);
-  for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);
   res.once('close', () => {
     stream.close();
     void unsubscribe(gw, req, session, subscribed);

@@ -13,12 +13,11 @@
 // node on PATH.
 //
 //   run.mjs [--keep] [client ...]     --keep: leave the results directory in place
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProcesses } from '../peers/processes.mjs';
 import { CHECKED_REVISIONS, checkHop } from './schema-check.mjs';
 import { createTap } from './tap.mjs';
 
@@ -100,7 +99,7 @@ if (!existsSync(gatewayBin)) fail(`${gatewayBin} is missing: build the repositor
 
 const results = mkdtempSync(join(tmpdir(), 'mcp-interop-'));
 /** Every process started here, so that each is ended whatever happens. */
-const children = new Set();
+const { children, freePort, startChild, waitForLine, run: runProcess, stop, stopAll } = createProcesses({ results, startTimeoutMs: START_TIMEOUT_MS, env: PEER_ENV });
 const started = Date.now();
 
 let stopping = false;
@@ -254,7 +253,7 @@ function expectThrough(server, setup) {
 async function drive(client, label, jobs, timeoutMs) {
   const file = join(results, `jobs-${client}-${label}.json`);
   writeFileSync(file, JSON.stringify(jobs.map((j) => j.job), null, 2));
-  const run = await runProcess(`client-${client}-${label}`, process.execPath, [join(here, 'clients/drive.mjs'), client, file], { timeoutMs: Math.max(timeoutMs, 5_000) });
+  const run = await runProcess(process.execPath, [join(here, 'clients/drive.mjs'), client, file], { timeoutMs: Math.max(timeoutMs, 5_000), name: `client-${client}-${label}` });
   const byId = new Map();
   for (const line of run.stdout.split('\n')) {
     const match = line.match(/^interop-result (.*)$/);
@@ -468,97 +467,6 @@ function budgetLeft() {
 function truncate(text, max) {
   const flat = String(text).replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/** A free loopback port, for servers that must be told theirs. */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** A long-running server whose output is kept for waiters and written to results/<name>.log. */
-function startChild(name, command, argv, options) {
-  const child = spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.output = { stdout: '', stderr: '' };
-  for (const stream of ['stdout', 'stderr']) {
-    child[stream].setEncoding('utf8');
-    child[stream].on('data', (chunk) => { child.output[stream] += chunk; });
-  }
-  child.on('exit', () => {
-    writeFileSync(join(results, `${name}.log`), `${child.output.stdout}\n--- stderr ---\n${child.output.stderr}`);
-  });
-  child.on('error', () => {});
-  return child;
-}
-
-function waitForLine(child, stream, pattern, name) {
-  return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => done(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s:\n${child.output.stdout}${child.output.stderr}`)), START_TIMEOUT_MS);
-    const check = () => {
-      for (const text of child.output[stream].split('\n')) {
-        const match = text.trim().match(pattern);
-        if (match) return done(null, match);
-      }
-    };
-    const exited = (code, signal) => done(new Error(`${name} exited (${signal ?? code}) before it listened:\n${child.output.stdout}${child.output.stderr}`));
-    const failed = (err) => done(new Error(`${name} could not start: ${err.message}`));
-    function done(err, match) {
-      clearTimeout(timer);
-      child[stream].off('data', check);
-      child.off('exit', exited);
-      child.off('error', failed);
-      if (err) reject(err);
-      else resolveLine(match);
-    }
-    child[stream].on('data', check);
-    child.once('exit', exited);
-    child.once('error', failed);
-    check();
-  });
-}
-
-/** Runs a command to its end, killed (with its output kept) after timeoutMs. */
-function runProcess(name, command, argv, { timeoutMs }) {
-  return new Promise((resolveRun) => {
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: results, env: PEER_ENV });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-    child.on('error', (err) => { stderr += String(err); });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      writeFileSync(join(results, `${name}.log`), `${stdout}\n--- stderr ---\n${stderr}`);
-      resolveRun({ code: code ?? signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-/** SIGTERM, SIGKILL when still there after 5 s. */
-async function stop(child) {
-  children.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolveStop) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => { clearTimeout(timer); resolveStop(); });
-    if (!child.kill('SIGTERM')) { clearTimeout(timer); resolveStop(); }
-  });
-}
-
-/** Every child still running, the last started first (a gateway before its upstreams). */
-async function stopAll() {
-  for (const child of [...children].reverse()) await stop(child);
 }
 
 function fail(message) {

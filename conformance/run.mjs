@@ -98,21 +98,10 @@ if (!existsSync(gatewayBin)) fail(`${gatewayBin} is missing: build the repositor
 
 const results = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
 /** Every process started here, so that each is ended whatever happens. */
-const { children, freePort, startChild, waitForLine, run, stop, stopAll } = createProcesses({ results, startTimeoutMs: START_TIMEOUT_MS });
+const { freePort, startChild, waitForLine, run, stop, stopAll, stopOnSignals } = createProcesses({ results, startTimeoutMs: START_TIMEOUT_MS });
 const started = Date.now();
 
-let stopping = false;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-  process.on(signal, () => {
-    // A wrapping `timeout` may deliver the signal twice (to the process and to its group).
-    if (stopping) return;
-    stopping = true;
-    console.log(`conformance: ${signal}, stopping; results so far: ${results}`);
-    stopAll().then(() => process.exit(code));
-  });
-}
-// Last resort if something throws past the finally below: no server outlives the run.
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+stopOnSignals('conformance');
 
 let exitCode = 1;
 try {

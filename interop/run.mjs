@@ -99,19 +99,10 @@ if (!existsSync(gatewayBin)) fail(`${gatewayBin} is missing: build the repositor
 
 const results = mkdtempSync(join(tmpdir(), 'mcp-interop-'));
 /** Every process started here, so that each is ended whatever happens. */
-const { children, freePort, startChild, waitForLine, run: runProcess, stop, stopAll } = createProcesses({ results, startTimeoutMs: START_TIMEOUT_MS, env: PEER_ENV });
+const { freePort, startChild, waitForLine, run: runProcess, stop, stopAll, stopOnSignals } = createProcesses({ results, startTimeoutMs: START_TIMEOUT_MS, env: PEER_ENV });
 const started = Date.now();
 
-let stopping = false;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`interop: ${signal}, stopping; results so far: ${results}`);
-    stopAll().then(() => process.exit(code));
-  });
-}
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+stopOnSignals('interop');
 
 const tap = createTap();
 let exitCode = 1;

@@ -108,5 +108,23 @@ export function createProcesses({ results, startTimeoutMs, env }) {
     for (const child of [...children].reverse()) await stop(child);
   }
 
-  return { children, freePort, startChild, waitForLine, run, stop, stopAll };
+  /**
+   * On SIGINT or SIGTERM, stops every child and exits (130, 143), saying where the results are;
+   * on any exit, kills what is left, so no server outlives the run whatever throws.
+   */
+  function stopOnSignals(suite) {
+    let stopping = false;
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+      process.on(signal, () => {
+        // A wrapping `timeout` may deliver the signal twice (to the process and to its group).
+        if (stopping) return;
+        stopping = true;
+        console.log(`${suite}: ${signal}, stopping; results so far: ${results}`);
+        stopAll().then(() => process.exit(code));
+      });
+    }
+    process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+  }
+
+  return { freePort, startChild, waitForLine, run, stop, stopAll, stopOnSignals };
 }

@@ -22,6 +22,7 @@ import { SessionStore } from './state/sessions.js';
 import { SubjectStreams } from './state/stream-slots.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 import { closeSessionUpstreams } from './upstream/upstream-sessions.js';
+import { UpstreamFacts } from './upstream/upstream-facts.js';
 
 /** What createGateway needs besides the options. */
 export interface GatewayContext extends CompileContext {
@@ -93,8 +94,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     streams: new SubjectStreams(resolved.sessions.maxStreamsPerSubject),
     nextRequestId: 0,
     bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
-    profiles: new Map(),
-    profiling: new Map(),
+    facts: new UpstreamFacts(),
     decoder: createBodyDecoder(),
     logger,
     audit: createAuditSink(context.onAudit, logger),

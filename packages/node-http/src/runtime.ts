@@ -33,8 +33,6 @@ export interface GatewayRuntime extends UpstreamRuntime {
   readonly streams: SubjectStreams;
   /** Stateless clients' calls waiting for the retry that answers their upstream's questions. */
   readonly parked: ParkedCalls;
-  /** Upstreams whose capabilities an initialize is learning right now, so others wait for it. */
-  readonly profiling: Map<string, Promise<void>>;
   readonly decoder: BodyDecoder;
   /** Undefined when no one listens, so the request path does no audit work at all. */
   readonly audit: AuditSink | undefined;

@@ -38,7 +38,7 @@ export function cursorOf(result: Record<string, unknown>): string | undefined {
  */
 export function listingUpstreams(gw: GatewayRuntime, spec: ListSpec): string[] {
   return [...gw.upstreams.keys()].filter((upstream) => {
-    const profile = gw.profiles.get(upstream);
+    const profile = gw.facts.profile(upstream);
     return profile === undefined || profile.capabilities[spec.capability] !== undefined;
   });
 }

@@ -5,11 +5,11 @@ import { sessionTag, StreamPositions, type Position, type Resumption } from './s
 import type { GatewayRuntime } from '../runtime.js';
 import { Departure } from '../wire/departure.js';
 import type { Session, StandaloneStream, UpstreamSession } from '../state/sessions.js';
-import { isStateless } from '../upstream/stateless-upstream.js';
+import { eraOf } from '../upstream/era-of.js';
 import { listenUpstream, responseFlow } from '../upstream/upstream-listen.js';
 import { formatSseEvent, type SseEvent } from '../wire/sse.js';
-import { endLostSession, UPSTREAM_ACCEPT } from '../upstream/upstream-sessions.js';
-import { upstreamHeaders } from '../upstream/forward-headers.js';
+import { endLostSession } from '../upstream/upstream-sessions.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders } from '../upstream/forward-headers.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { mediaTypeOf } from '../upstream/upstream-answer.js';
 import type { Answer } from '../wire/answer.js';
@@ -128,7 +128,7 @@ export class MergedStream implements StandaloneStream {
     const client = this.gw.upstreams.get(name)!;
     // A stateless upstream has no GET stream: its own subscriptions/listen carries its list
     // changes (and takes its own stream place).
-    if (isStateless(upstream)) return this.listen(name, upstream, this.writer().event);
+    if (eraOf(upstream).reportsChangesBy === 'listen') return this.listen(name, upstream, this.writer().event);
     const place = client.takeStream();
     if (!place) {
       // Admitted while there was room; an upstream session opened since finds none: this

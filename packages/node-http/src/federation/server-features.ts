@@ -12,7 +12,7 @@ const UNKNOWN_UPSTREAM: ServerCapabilities = { tools: {}, resources: {}, prompts
 
 /** What the gateway declares as one server: every upstream's capabilities merged, their instructions joined. */
 export function serverFeatures(gw: GatewayRuntime): { capabilities: ServerCapabilities; instructions: string | undefined } {
-  const profiles = [...gw.upstreams.keys()].map((name) => gw.profiles.get(name));
+  const profiles = [...gw.upstreams.keys()].map((name) => gw.facts.profile(name));
   const instructions = profiles.flatMap((profile) => (profile?.instructions ? [profile.instructions] : []));
   return {
     capabilities: mergeCapabilities(profiles.map((profile) => profile?.capabilities ?? UNKNOWN_UPSTREAM)),
@@ -25,23 +25,6 @@ export function serverFeatures(gw: GatewayRuntime): { capabilities: ServerCapabi
  * `session` (kept for it, not wasted). A burst of clients shares one opening per upstream.
  */
 export async function learnUnknownProfiles(gw: GatewayRuntime, session: Session, headers: IncomingHttpHeaders): Promise<void> {
-  const unknown = [...gw.upstreams.keys()].filter((name) => !gw.profiles.has(name));
-  await Promise.all(unknown.map((name) => learnProfile(gw, name, () => upstreamSession(gw, session, name, headers))));
-}
-
-/**
- * Opens an upstream session to learn the upstream's capabilities, unless another client is
- * already doing so: then this one waits for that answer instead of opening a session of its own,
- * so a burst of clients after a restart does not open one session per client on every upstream.
- */
-function learnProfile(gw: GatewayRuntime, name: string, open: () => Promise<unknown>): Promise<void> {
-  const pending = gw.profiling.get(name);
-  if (pending) return pending;
-  const learning = open().then(
-    () => undefined,
-    () => undefined,
-  );
-  gw.profiling.set(name, learning);
-  void learning.finally(() => gw.profiling.delete(name));
-  return learning;
+  const unknown = [...gw.upstreams.keys()].filter((name) => gw.facts.profile(name) === undefined);
+  await Promise.all(unknown.map((name) => gw.facts.learn(name, () => upstreamSession(gw, session, name, headers))));
 }

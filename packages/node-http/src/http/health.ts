@@ -3,7 +3,7 @@ import { extend } from '@gw/core';
 import { sendJson } from '../wire/respond.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
-import { UPSTREAM_ACCEPT } from '../upstream/upstream-sessions.js';
+import { UPSTREAM_ACCEPT } from '../upstream/forward-headers.js';
 
 /** How long a health probe waits for an upstream, all of it (connection, headers, body). */
 const PROBE_TIMEOUT_MS = 2_000;

@@ -6,7 +6,8 @@ import { learnUnknownProfiles, serverFeatures } from '../federation/server-featu
 import { formatSseEvent, sseHead } from '../wire/sse.js';
 import { MAX_TOKEN_CHARS } from '../state/session-token.js';
 import type { Session } from '../state/sessions.js';
-import { closeSessionUpstreams, upstreamSession, UpstreamSessionError } from '../upstream/upstream-sessions.js';
+import { UpstreamSessionError } from '../upstream/upstream-errors.js';
+import { closeSessionUpstreams, upstreamSession } from '../upstream/upstream-sessions.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
 
 /**

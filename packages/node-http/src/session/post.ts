@@ -27,7 +27,6 @@ import { answerInputRequest, forwardWithInputRounds } from './input-rounds.js';
 import { answerList } from '../federation/lists.js';
 import { answerSetLevel } from './set-level.js';
 import { withUpstreamName } from '../upstream/upstream-name.js';
-import { isStateless, knownStateless } from '../upstream/stateless-upstream.js';
 import { refusePost } from '../http/refuse-post.js';
 import { findLiveSession, header } from '../http/request-checks.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -176,7 +175,8 @@ function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, de
     return decision;
   }
   if (decision.upstream !== null) {
-    if (message.kind === 'request' && speaksStateless(gw, post.session, decision.upstream)) {
+    // An upstream that asks for input with input_required results: the gateway runs the rounds.
+    if (message.kind === 'request' && gw.facts.eraIn(post.session, decision.upstream)?.asksInputBy === 'input-required') {
       const request = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
       return forwardWithInputRounds(gw, { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure }, request, decision.upstream);
     }
@@ -208,15 +208,6 @@ function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, ups
   if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
   // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
   return forward(gw, job).then((failure) => failure ?? job.refused);
-}
-
-/**
- * Whether an upstream speaks the stateless revision. The gateway learns it when the upstream
- * first answers, which the client's initialize already caused (it learns every unknown upstream).
- */
-function speaksStateless(gw: GatewayRuntime, session: Session, upstream: string): boolean {
-  const open = session.ready.get(upstream);
-  return open !== undefined ? isStateless(open) : knownStateless(gw.upstreams.get(upstream)!);
 }
 
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */

@@ -1,7 +1,6 @@
 import { deny, type Denial, type JsonRpcRequest } from '@gw/core';
 import { askUpstreams, type FanOutContext } from '../federation/fan-out.js';
 import type { GatewayRuntime } from '../runtime.js';
-import { knownStateless } from '../upstream/stateless-upstream.js';
 
 /**
  * logging/setLevel concerns every upstream, each keeping its own level: it is sent to each one
@@ -11,14 +10,15 @@ import { knownStateless } from '../upstream/stateless-upstream.js';
 export async function answerSetLevel(gw: GatewayRuntime, context: FanOutContext, request: JsonRpcRequest): Promise<Denial | undefined> {
   // A stateless upstream has no logging/setLevel: it gets the level with every request instead.
   const level = request.params?.['level'];
-  const stateless = [...gw.upstreams.values()].some((client) => knownStateless(client));
-  if (typeof level === 'string' && stateless) context.session.logLevel = level;
-  const upstreams = [...gw.upstreams.keys()].filter((upstream) => {
-    const profile = gw.profiles.get(upstream);
-    return !knownStateless(gw.upstreams.get(upstream)!) && (profile === undefined || profile.capabilities['logging'] !== undefined);
+  const names = [...gw.upstreams.keys()];
+  const inMeta = names.some((upstream) => gw.facts.era(upstream)?.takesLogLevelBy === 'meta');
+  if (typeof level === 'string' && inMeta) context.session.logLevel = level;
+  const upstreams = names.filter((upstream) => {
+    const profile = gw.facts.profile(upstream);
+    return gw.facts.era(upstream)?.takesLogLevelBy !== 'meta' && (profile === undefined || profile.capabilities['logging'] !== undefined);
   });
   if (upstreams.length === 0) {
-    if (stateless && typeof level === 'string') return answer(context, request);
+    if (inMeta && typeof level === 'string') return answer(context, request);
     return refuse(context, request, deny('NO_ROUTE', 'no upstream offers logging'));
   }
   const replies = await askUpstreams(gw, context, upstreams, { id: request.id, method: request.method, params: () => request.params });

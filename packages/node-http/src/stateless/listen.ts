@@ -7,7 +7,7 @@ import type { GatewayRuntime } from '../runtime.js';
 import { learnUnknownProfiles } from '../federation/server-features.js';
 import type { Session } from '../state/sessions.js';
 import { formatSseEvent, SSE_HEADERS, type SseEvent } from '../wire/sse.js';
-import { isStateless } from '../upstream/stateless-upstream.js';
+import { eraOf } from '../upstream/era-of.js';
 import { admitStream, MergedStream, upstreamStreamsFull } from '../federation/merged-stream.js';
 import { listenUpstream, type FlowControl } from '../upstream/upstream-listen.js';
 import { upstreamSession } from '../upstream/upstream-sessions.js';
@@ -108,7 +108,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
 
   await Promise.all(
     [...session.ready].map(async ([name, open]) => {
-      if (!isStateless(open)) return;
+      if (eraOf(open).reportsChangesBy !== 'listen') return;
       const filter: Record<string, unknown> = {};
       for (const [flag, , capability] of LIST_CHANGES) {
         if (honoured[flag] === true && (open.capabilities[capability] as { listChanged?: unknown } | undefined)?.listChanged === true) filter[flag] = true;
@@ -128,7 +128,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
   // The session-based upstreams' GET streams carry their list changes and updates: open before
   // the acknowledgement too (what they send meanwhile waits for it), for the same reason.
   const stream = new MergedStream(gw, session, req, res, undefined, pass);
-  for (const [name, open] of session.ready) if (!isStateless(open)) stream.attach(name);
+  for (const [name, open] of session.ready) if (eraOf(open).reportsChangesBy === 'get-stream') stream.attach(name);
   await stream.started();
   if (departure.gone) {
     stream.close();
@@ -190,7 +190,7 @@ async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Sess
       const upstream = routesTo(gw, uri);
       const open = upstream === undefined ? undefined : session.ready.get(upstream);
       // A stateless upstream reports on resources through its own listen.
-      if (upstream === undefined || (open !== undefined && isStateless(open))) return;
+      if (upstream === undefined || (open !== undefined && eraOf(open).reportsChangesBy === 'listen')) return;
       const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/subscribe', params: () => ({ uri }) });
       if (reply?.ok) subscribed.set(uri, upstream);
     }),

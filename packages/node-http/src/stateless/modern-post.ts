@@ -24,7 +24,6 @@ import { rerouteUnknown } from '../federation/catalog-refresh.js';
 import { departureOf } from '../wire/departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
 import { ParkedCall } from '../state/parked-calls.js';
-import { isStateless, knownStateless } from '../upstream/stateless-upstream.js';
 import { idKey, type Session } from '../state/sessions.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
 import { answerList } from '../federation/lists.js';
@@ -143,8 +142,7 @@ export async function handleModernPost(
  */
 function unknownState(gw: GatewayRuntime, session: Session, upstream: string, requestState: unknown): Denial | undefined {
   if (requestState === undefined) return undefined;
-  const open = session.ready.get(upstream);
-  if (open ? isStateless(open) : knownStateless(gw.upstreams.get(upstream)!)) return undefined;
+  if (gw.facts.eraIn(session, upstream)?.asksInputBy === 'input-required') return undefined;
   return deny('INVALID_PARAMS', 'params.requestState is not one this gateway issued, or it expired; make the call again without it');
 }
 

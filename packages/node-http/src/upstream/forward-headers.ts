@@ -1,6 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamClient } from './upstream-client.js';
 
+/** What every upstream is sent as Accept: it may answer in either format, the gateway reads both. */
+export const UPSTREAM_ACCEPT = 'application/json, text/event-stream';
+
 /** Headers the gateway sets itself for each upstream, whatever the forward list says. */
 const GATEWAY_OWNED = new Set(['mcp-session-id', 'mcp-protocol-version', 'accept', 'content-type', 'last-event-id']);
 

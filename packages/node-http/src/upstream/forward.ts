@@ -1,16 +1,17 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { deny, extend, GATEWAY_ERRORS, isUpstreamFailure, type Denial, type JsonRpcId } from '@gw/core';
+import { deny, GATEWAY_ERRORS, isUpstreamFailure, type Denial, type JsonRpcId } from '@gw/core';
 import type { Answer } from '../wire/answer.js';
 import type { Departure } from '../wire/departure.js';
 import { scanAnswer, type ErrorCode } from '../wire/answer-scan.js';
-import { upstreamHeaders } from './forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import { idKey, type Session, type UpstreamSession } from '../state/sessions.js';
 import { mediaTypeOf, parseJson } from './upstream-answer.js';
-import { isStateless, paramHeaders, statelessRequest } from './stateless-upstream.js';
+import { eraOf } from './era-of.js';
 import { upstreamFailure, type Exchange, type ExchangeSink, type UpstreamClient } from './upstream-client.js';
-import { badStatus, forgetUpstreamSession, UPSTREAM_ACCEPT, upstreamSession, UpstreamSessionError } from './upstream-sessions.js';
+import { badStatus, UpstreamSessionError } from './upstream-errors.js';
+import { forgetUpstreamSession, upstreamSession } from './upstream-sessions.js';
 
 /** One message (or the original bytes of one) on its way to an upstream. */
 export interface Forwarding {
@@ -106,16 +107,10 @@ type Mode = 'discard' | 'json' | 'sse' | 'refusal' | 'bad';
 /** One exchange with the upstream; resolves when the answer is relayed (or the client left). */
 function send(gw: UpstreamRuntime, job: Forwarding, upstream: UpstreamSession): Promise<'done' | 'session-gone'> {
   const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
-  let body = job.body;
-  let extraHeaders: Record<string, string> | undefined;
-  const stateless = isStateless(upstream);
-  if (stateless) {
-    // The stateless revision: the request carries its client in _meta and names itself in headers.
-    const prepared = statelessRequest(job.body, job.session);
-    if (!prepared) return Promise.resolve('done');
-    body = prepared.body;
-    extraHeaders = extend(paramHeaders(job.clientHeaders), prepared.headers);
-  }
+  const era = eraOf(upstream);
+  // The message as the upstream's era takes it (a stateless one: its client in _meta, its name in headers).
+  const outgoing = era.outgoing(job.body, job.session, job.clientHeaders);
+  if (!outgoing) return Promise.resolve('done');
   const headers = withHeaders(
     upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
       sessionId: upstream.sessionId,
@@ -123,9 +118,9 @@ function send(gw: UpstreamRuntime, job: Forwarding, upstream: UpstreamSession): 
       accept: UPSTREAM_ACCEPT,
       contentType: 'application/json',
     }),
-    extraHeaders,
+    outgoing.headers,
   );
-  return new Promise((resolve) => new UpstreamCall(job, client, upstream, stateless, resolve).send(headers, body));
+  return new Promise((resolve) => new UpstreamCall(job, client, upstream, era.refusesWith404, resolve).send(headers, outgoing.body));
 }
 
 /**
@@ -147,7 +142,8 @@ class UpstreamCall implements ExchangeSink {
     private readonly job: Forwarding,
     private readonly client: UpstreamClient,
     private readonly upstream: UpstreamSession,
-    private readonly stateless: boolean,
+    /** The upstream's era answers a message it refuses with 404 (not a forgotten session). */
+    private readonly refusesWith404: boolean,
     private readonly resolve: (outcome: 'done' | 'session-gone') => void,
   ) {}
 
@@ -178,8 +174,7 @@ class UpstreamCall implements ExchangeSink {
       if ((!job.answer.streams || job.bounded) && job.requestId !== undefined) this.deadline = setTimeout(() => this.expire(), Math.max(0, this.client.timeoutMs - (performance.now() - this.sentAt)));
     } else if (status === 200 && type === 'application/json') this.mode = job.requestId === undefined ? 'discard' : 'json';
     else if (status === 202 || (status === 200 && job.requestId === undefined)) this.mode = 'discard';
-    // A stateless upstream answers an unknown method 404 with its own -32601.
-    else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && (status !== 404 || this.stateless)) this.mode = 'refusal';
+    else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && (status !== 404 || this.refusesWith404)) this.mode = 'refusal';
     else this.mode = 'bad';
   }
 
@@ -257,7 +252,7 @@ class UpstreamCall implements ExchangeSink {
   }
 }
 
-function withHeaders(headers: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
+function withHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
   if (extra) for (const [name, value] of Object.entries(extra)) headers[name] = value;
   return headers;
 }

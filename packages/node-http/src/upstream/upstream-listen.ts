@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonRpcRequest } from '@gw/core';
 import type { Departure } from '../wire/departure.js';
-import { upstreamHeaders } from './forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
 import { EventRelay } from './relay.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { SseEvent } from '../wire/sse.js';
-import { statelessRequest } from './stateless-upstream.js';
-import { UPSTREAM_ACCEPT } from './upstream-sessions.js';
+import { statelessRequest } from './stateless-era.js';
 import { mediaTypeOf } from './upstream-answer.js';
 
 /** Whether the client can take more now, and how to hear when it can again. */

@@ -1,15 +1,10 @@
-import type { ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { ResolvedOptions } from '@gw/core';
 import type { GatewayLogger } from '../ops/logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { SharedSessions } from '../state/shared-sessions.js';
 import type { UpstreamClient } from './upstream-client.js';
-
-/** What an upstream declared in its last successful initialize. */
-export interface UpstreamProfile {
-  capabilities: ServerCapabilities;
-  instructions?: string;
-}
+import type { UpstreamFacts } from './upstream-facts.js';
 
 /**
  * The part of the gateway (GatewayRuntime, runtime.ts, which extends this) that talking to
@@ -22,8 +17,8 @@ export interface UpstreamRuntime {
   readonly sessions: SessionStore;
   /** Numbers the gateway's own request ids (subscribe, listen, bridged calls) so none repeats. */
   nextRequestId: number;
-  /** Each upstream's capabilities once known; the gateway's initialize answer merges them. */
-  readonly profiles: Map<string, UpstreamProfile>;
+  /** What the gateway learned of each upstream: its era and capabilities (the initialize answer merges them). */
+  readonly facts: UpstreamFacts;
   readonly logger: GatewayLogger;
   /** Counters for /metrics and the failures /health reports. */
   readonly metrics: GatewayMetrics;

@@ -1,25 +1,38 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
-import { upstreamHeaders } from './forward-headers.js';
-import type { Session, UpstreamSession } from '../state/sessions.js';
+import { deny, extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
 import type { Dispatcher } from 'undici';
+import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
+import type { Session, UpstreamSession } from '../state/sessions.js';
+import type { Opening, Outgoing, UpstreamEra } from './era.js';
 import { parseJson, readOwnAnswer, readText, TooLargeError } from './upstream-answer.js';
-import type { UpstreamClient } from './upstream-client.js';
+import { upstreamFailure } from './upstream-client.js';
+import { UpstreamSessionError } from './upstream-errors.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
+
+/**
+ * The stateless era (2026-07-28): nothing to open or close, only the upstream's capabilities to
+ * learn (server/discover); every request carries its client in _meta and names itself in headers.
+ */
+export const STATELESS_ERA: UpstreamEra = {
+  name: 'stateless',
+  open: discover,
+  outgoing(body: string | Uint8Array, session: Session, clientHeaders: IncomingHttpHeaders): Outgoing | undefined {
+    const prepared = statelessRequest(body, session);
+    return prepared && { body: prepared.body, headers: extend(paramHeaders(clientHeaders), prepared.headers) };
+  },
+  // It answers an unknown method 404 with its own -32601.
+  refusesWith404: true,
+  reportsChangesBy: 'listen',
+  takesLogLevelBy: 'meta',
+  asksInputBy: 'input-required',
+  close: () => Promise.resolve(),
+};
 
 /** The stateless revision the gateway speaks to upstreams. */
 const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
 
 /** The id of the server/discover the gateway sends; it never reaches a client. */
 const DISCOVER_ID = 'mcp-gateway-discover';
-
-/** The upstreams that turned out to speak the stateless revision, so they are not asked to initialize again. */
-const stateless = new WeakSet<UpstreamClient>();
-
-/** Whether an upstream is known to speak the stateless revision. */
-export function knownStateless(client: UpstreamClient): boolean {
-  return stateless.has(client);
-}
 
 /**
  * Whether a refused initialize says the upstream speaks a stateless revision: the revision has
@@ -42,18 +55,24 @@ export async function offersStateless(response: Dispatcher.ResponseData, maxByte
   return Array.isArray(data?.supported) && data.supported.some((version) => typeof version === 'string' && isModernVersion(version));
 }
 
-/** Whether an upstream session is one with a stateless upstream (no session, every request self-contained). */
-export function isStateless(upstream: UpstreamSession): boolean {
-  return isModernVersion(upstream.protocolVersion);
-}
-
 /**
  * server/discover, as the stateless revision sends it, to an upstream that refused initialize
  * naming that revision (or is known to speak it): its capabilities and instructions, as an
- * upstream "session" without an id. Undefined when the answer does not offer the revision.
- * Network failures are thrown, as an initialize's would be.
+ * upstream "session" without an id.
  */
-export async function discoverUpstream(client: UpstreamClient, clientHeaders: IncomingHttpHeaders, forward: readonly string[], signal: AbortSignal): Promise<UpstreamSession | undefined> {
+async function discover(opening: Opening): Promise<UpstreamSession> {
+  let discovered: UpstreamSession | undefined;
+  try {
+    discovered = await discoverUpstream(opening);
+  } catch (error) {
+    throw new UpstreamSessionError(upstreamFailure(opening.client.name, error));
+  }
+  if (!discovered) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${opening.client.name}" refused initialize and server/discover`));
+  return discovered;
+}
+
+/** server/discover's answer; undefined when it does not offer the revision. Network failures are thrown. */
+async function discoverUpstream({ client, clientHeaders, forward, session }: Opening): Promise<UpstreamSession | undefined> {
   const request = {
     jsonrpc: '2.0',
     id: DISCOVER_ID,
@@ -64,11 +83,11 @@ export async function discoverUpstream(client: UpstreamClient, clientHeaders: In
   const response = await client.request({
     method: 'POST',
     headers: {
-      ...upstreamHeaders(clientHeaders, forward, client, { protocolVersion: MODERN_VERSION, accept: 'application/json, text/event-stream', contentType: 'application/json' }),
+      ...upstreamHeaders(clientHeaders, forward, client, { protocolVersion: MODERN_VERSION, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
       'mcp-method': 'server/discover',
     },
     body: JSON.stringify(request),
-    signal,
+    signal: session.closed.signal,
   });
   let answer: unknown;
   if (response.statusCode === 200) {
@@ -81,7 +100,6 @@ export async function discoverUpstream(client: UpstreamClient, clientHeaders: In
   const result = (answer as { result?: { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown } } | undefined)?.result;
   const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(MODERN_VERSION);
   if (!offered) return undefined;
-  stateless.add(client);
   const opened: UpstreamSession = {
     sessionId: undefined,
     protocolVersion: MODERN_VERSION,

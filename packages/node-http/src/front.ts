@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAccept, checkContentType, parseBody, parseEnvelope, readsAsModern } from '@gw/core';
 import { readBody } from './http/body.js';
-import { refusePost } from './http/refuse-post.js';
+import { refusedPost, settlePost, type PostOutcome, type PostRequest } from './http/post-request.js';
 import { checkCaller, header } from './http/request-checks.js';
 import { PostAudit } from './ops/audit-trail.js';
 import type { GatewayRuntime } from './runtime.js';
 import { handleSessionPost } from './session/post.js';
-import { handleModernPost } from './stateless/modern-post.js';
+import { handleStatelessPost } from './stateless/post.js';
+import { pickForwarded } from './upstream/forward-headers.js';
 
 /**
  * A refusal sent before the body was read closes the connection: draining a body the gateway
@@ -15,39 +16,54 @@ import { handleModernPost } from './stateless/modern-post.js';
 const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
 
 /**
- * POST: the client sends one message (or, in 2025-03-26, a batch). Everything the headers decide
- * comes first: content type, Accept, Host, Origin and the credential, so an unauthenticated
- * request costs no body read and no parse. Then the body is read once with a limit and parsed
- * once, and the client's era chosen once: the stateless era (stateless/modern-post.ts) or the
- * session era (session/post.ts) takes it from there. This front sits above both eras, so neither
+ * POST: the client sends one message (or, in 2025-03-26, a batch). This front takes it in
+ * (readPost), hands it to the client's era, chosen once, and tells how it ended in one place
+ * (settlePost: answered or refused, counted, audited). It sits above both eras, so neither
  * imports the other.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version')) : undefined;
+  const read = await readPost(gw, req, res, audit);
+  if ('kind' in read) return settlePost(gw, res, audit, undefined, read);
+  const first = read.items[0]!;
+  // The stateless era (2026-07-28) has its own rules from here on.
+  const stateless = readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined);
+  const outcome = stateless ? await handleStatelessPost(gw, read) : await handleSessionPost(gw, read);
+  settlePost(gw, res, audit, read.protocolVersion, outcome);
+}
 
+/**
+ * Everything the headers decide comes first: content type, Accept, Host, Origin and the
+ * credential, so an unauthenticated request costs no body read and no parse. Then the body is
+ * read once with a limit and parsed once, and the client's headers that may reach an upstream
+ * are picked.
+ */
+async function readPost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, audit: PostAudit | undefined): Promise<PostRequest | PostOutcome> {
   const contentType = checkContentType(header(req.headers, 'content-type'));
-  if (!contentType.ok) return refusePost(gw, res, audit, undefined, contentType, null, UNREAD_BODY);
+  if (!contentType.ok) return refusedPost(contentType, null, undefined, UNREAD_BODY);
   const accept = checkAccept(header(req.headers, 'accept'), 'answer');
-  if (!accept.ok) return refusePost(gw, res, audit, undefined, accept, null, UNREAD_BODY);
+  if (!accept.ok) return refusedPost(accept, null, undefined, UNREAD_BODY);
   // The credential is in the headers: authenticate before reading or parsing the body.
   const caller = checkCaller(gw, req);
-  if (!caller.ok) return refusePost(gw, res, audit, undefined, caller, null, UNREAD_BODY);
+  if (!caller.ok) return refusedPost(caller, null, undefined, UNREAD_BODY);
   const subject = caller.subject;
   if (audit) audit.subject = subject;
 
   const read = await readBody(req, gw.options.server.maxBodyBytes);
   // Refused unread: close the connection rather than drain a body the gateway will not take.
-  if (!read.ok) return refusePost(gw, res, audit, undefined, read, null, read.name === 'PAYLOAD_TOO_LARGE' ? UNREAD_BODY : {});
+  if (!read.ok) return refusedPost(read, null, undefined, read.name === 'PAYLOAD_TOO_LARGE' ? UNREAD_BODY : undefined);
   const body = read.body;
   const maxBatch = gw.options.server.maxBatchMessages;
   const envelope = body.kind === 'parsed' ? parseEnvelope(body.value, maxBatch) : parseBody(body.kind === 'bytes' ? body.bytes : body.text, gw.decoder, maxBatch);
-  if (!envelope.ok) return refusePost(gw, res, audit, undefined, envelope, null);
-  const items = envelope.items;
-
-  // The stateless era (2026-07-28) has its own rules from here on.
-  const first = items[0]!;
-  if (readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined)) {
-    return handleModernPost(gw, req, res, subject, first, envelope.batch, accept.formats, audit);
-  }
-  return handleSessionPost(gw, req, res, subject, items, envelope.batch, accept.formats, body.kind === 'bytes' ? body.bytes : undefined, audit);
+  if (!envelope.ok) return refusedPost(envelope, null, undefined);
+  return {
+    req,
+    res,
+    subject,
+    items: envelope.items,
+    batch: envelope.batch,
+    formats: accept.formats,
+    rawBody: body.kind === 'bytes' ? body.bytes : undefined,
+    forwarded: pickForwarded(req.headers, gw.options.upstreamHeaders.forward),
+  };
 }

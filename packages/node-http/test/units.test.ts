@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { compileGateway } from '@gw/core';
 import { ConnectionAuth } from '../src/state/connection-auth.js';
-import { upstreamHeaders } from '../src/upstream/forward-headers.js';
+import { pickForwarded, upstreamHeaders } from '../src/upstream/forward-headers.js';
 import { gatewayEventId, splitEventId } from '../src/upstream/relay.js';
 import { MAX_MERGED_ID_CHARS, parseLastEventId, sessionTag, StreamPositions } from '../src/federation/stream-positions.js';
 import { formatSseEvent, SseParser, type SseEvent } from '../src/wire/sse.js';
@@ -177,7 +177,7 @@ describe('upstream request headers', () => {
   const client = createUpstreamClient({ name: 'u', type: 'http', url: 'http://127.0.0.1:1/mcp', timeoutMs: 1000, maxResponseBytes: 1024, maxConnections: 4, maxStreams: 4, auth: { type: 'apiKey', apiKey: { header: 'X-Upstream-Key', value: 'secret' } } });
 
   it('copies only allowlisted headers and sets the session, version and credential itself', () => {
-    const headers = upstreamHeaders(
+    const forwarded = pickForwarded(
       {
         'x-trace-id': 't-1',
         'x-api-key': 'gateway-key',
@@ -186,8 +186,15 @@ describe('upstream request headers', () => {
         'mcp-session-id': 'client-facing-id',
         'x-upstream-key': 'forged',
         accept: 'text/html',
+        'mcp-param-region': 'eu',
+        'x-split': 'a\r\nx-injected: 1',
       },
-      ['x-trace-id', 'mcp-session-id', 'accept'],
+      ['x-trace-id', 'mcp-session-id', 'accept', 'x-split'],
+    );
+    // Picked once where the request comes in: only what the list names, and the revision's Mcp-Param-* apart.
+    expect(forwarded).toEqual({ listed: { 'x-trace-id': 't-1' }, params: { 'mcp-param-region': 'eu' }, lastEventId: false });
+    const headers = upstreamHeaders(
+      forwarded,
       client,
       { sessionId: 'upstream-id', protocolVersion: '2025-06-18', accept: 'application/json, text/event-stream', contentType: 'application/json' },
     );

@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Denial, JsonRpcId } from '@gw/core';
 import { DelegatingAnswer, type Answer } from '../wire/answer.js';
 import type { Departure } from '../wire/departure.js';
+import type { ForwardedHeaders } from '../upstream/forward-headers.js';
 import { forward } from '../upstream/forward.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { Session } from '../state/sessions.js';
@@ -56,7 +56,7 @@ export class CaptureAnswer extends DelegatingAnswer {
 /** What asking several upstreams needs from the client's POST. */
 export interface FanOutContext {
   session: Session;
-  clientHeaders: IncomingHttpHeaders;
+  forwarded: ForwardedHeaders;
   answer: Answer;
   departure: Departure;
 }
@@ -77,7 +77,7 @@ export function askUpstreams(
       const capture = new CaptureAnswer(context.answer, request.id);
       const params = request.params(upstream);
       const body = JSON.stringify(params === undefined ? { jsonrpc: '2.0', id: request.id, method: request.method } : { jsonrpc: '2.0', id: request.id, method: request.method, params });
-      const failure = await forward(gw, { session: context.session, upstream, clientHeaders: context.clientHeaders, body, requestId: request.id, answer: capture, departure: context.departure, bounded: true });
+      const failure = await forward(gw, { session: context.session, upstream, forwarded: context.forwarded, body, requestId: request.id, answer: capture, departure: context.departure, bounded: true });
       const response = capture.response;
       if (failure || !response) return { upstream, ok: false, denial: failure ?? capture.denial };
       const result = response.result;

@@ -9,7 +9,7 @@ import { eraOf } from '../upstream/era-of.js';
 import { listenUpstream, responseFlow } from '../upstream/upstream-listen.js';
 import { formatSseEvent, type SseEvent } from '../wire/sse.js';
 import { endLostSession } from '../upstream/upstream-sessions.js';
-import { UPSTREAM_ACCEPT, upstreamHeaders } from '../upstream/forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from '../upstream/forward-headers.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { mediaTypeOf } from '../upstream/upstream-answer.js';
 import type { Answer } from '../wire/answer.js';
@@ -61,7 +61,8 @@ export class MergedStream implements StandaloneStream {
   constructor(
     private readonly gw: GatewayRuntime,
     private readonly session: Session,
-    private readonly req: IncomingMessage,
+    /** What of the client's headers may reach the upstreams. */
+    private readonly forwarded: ForwardedHeaders,
     private readonly res: ServerResponse,
     /** What a Last-Event-ID asked to resume, if anything. */
     resume: Resumption | undefined,
@@ -117,7 +118,7 @@ export class MergedStream implements StandaloneStream {
     const departure = new Departure();
     this.abort.signal.addEventListener('abort', () => departure.leave(), { once: true });
     const request: JsonRpcRequest = { jsonrpc: '2.0', id: 0, method: 'subscriptions/listen' };
-    await listenUpstream(this.gw, this.req, responseFlow(this.res), this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
+    await listenUpstream(this.gw, this.forwarded, responseFlow(this.res), this.session, request, name, upstream, { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }, departure, deliver);
     await new Promise<void>((resolve) => departure.on(resolve));
   }
 
@@ -193,7 +194,7 @@ export class MergedStream implements StandaloneStream {
       const exchange = client.exchange(
         {
           method: 'GET',
-          headers: upstreamHeaders(this.req.headers, this.gw.options.upstreamHeaders.forward, client, {
+          headers: upstreamHeaders(this.forwarded, client, {
             sessionId: upstream.sessionId,
             protocolVersion: upstream.protocolVersion,
             accept: UPSTREAM_ACCEPT,

@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { mergeCapabilities, type ServerCapabilities } from '@gw/core';
 import type { GatewayRuntime } from '../runtime.js';
 import type { Session } from '../state/sessions.js';
+import type { ForwardedHeaders } from '../upstream/forward-headers.js';
 import { upstreamSession } from '../upstream/upstream-sessions.js';
 
 /**
@@ -24,7 +24,7 @@ export function serverFeatures(gw: GatewayRuntime): { capabilities: ServerCapabi
  * Learns the capabilities of the upstreams not known yet, by opening their sessions within
  * `session` (kept for it, not wasted). A burst of clients shares one opening per upstream.
  */
-export async function learnUnknownProfiles(gw: GatewayRuntime, session: Session, headers: IncomingHttpHeaders): Promise<void> {
+export async function learnUnknownProfiles(gw: GatewayRuntime, session: Session, forwarded: ForwardedHeaders): Promise<void> {
   const unknown = [...gw.upstreams.keys()].filter((name) => gw.facts.profile(name) === undefined);
-  await Promise.all(unknown.map((name) => gw.facts.learn(name, () => upstreamSession(gw, session, name, headers))));
+  await Promise.all(unknown.map((name) => gw.facts.learn(name, () => upstreamSession(gw, session, name, forwarded))));
 }

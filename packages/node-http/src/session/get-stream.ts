@@ -5,6 +5,7 @@ import { checkRequest, findLiveSession, header } from '../http/request-checks.js
 import { sendDenial } from '../wire/respond.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { sseHead } from '../wire/sse.js';
+import { pickForwarded } from '../upstream/forward-headers.js';
 import { admitStream, MergedStream, upstreamStreamsFull, type StreamFilter } from '../federation/merged-stream.js';
 
 /**
@@ -54,7 +55,7 @@ export async function handleGet(gw: GatewayRuntime, req: IncomingMessage, res: S
 
   res.writeHead(200, sseHead({ 'mcp-session-id': session.id }));
   res.flushHeaders();
-  const stream = new MergedStream(gw, session, req, res, resume, streamFilter(gw, checked.subject), admitted.release);
+  const stream = new MergedStream(gw, session, pickForwarded(req.headers, gw.options.upstreamHeaders.forward), res, resume, streamFilter(gw, checked.subject), admitted.release);
   if (single) {
     stream.attach(single.upstream);
     return;

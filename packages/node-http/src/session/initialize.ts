@@ -1,11 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deny, type Denial, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcParams, type JsonRpcRequest, type Subject } from '@gw/core';
+import { deny, type Denial, negotiateProtocolVersion, type JsonRpcParams, type JsonRpcRequest, type Subject } from '@gw/core';
 import { sendDenial, sendJson } from '../wire/respond.js';
+import type { PostRequest } from '../http/post-request.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { learnUnknownProfiles, serverFeatures } from '../federation/server-features.js';
 import { formatSseEvent, sseHead } from '../wire/sse.js';
 import { MAX_TOKEN_CHARS } from '../state/session-token.js';
 import type { Session } from '../state/sessions.js';
+import type { ForwardedHeaders } from '../upstream/forward-headers.js';
 import { UpstreamSessionError } from '../upstream/upstream-errors.js';
 import { closeSessionUpstreams, upstreamSession } from '../upstream/upstream-sessions.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
@@ -16,17 +17,11 @@ import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
  * are opened now for this session (their sessions are kept, not wasted); the others open lazily,
  * on the first message routed to them. With sealed session ids, every upstream opens now.
  */
-export async function answerInitialize(
-  gw: GatewayRuntime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  subject: Subject,
-  request: JsonRpcRequest,
-  formats: AcceptedFormats,
-): Promise<Denial | undefined> {
+export async function answerInitialize(gw: GatewayRuntime, post: PostRequest, request: JsonRpcRequest): Promise<Denial | undefined> {
+  const { res, subject, forwarded, formats } = post;
   const params = request.params ?? {};
   const version = negotiateProtocolVersion(params['protocolVersion']);
-  const opened = gw.sessions.sealing ? await openSealedSession(gw, req, subject, version, params) : await openSession(gw, req, subject, version, params);
+  const opened = gw.sessions.sealing ? await openSealedSession(gw, forwarded, subject, version, params) : await openSession(gw, forwarded, subject, version, params);
   if (!opened.ok) {
     sendDenial(res, opened, request.id);
     return opened;
@@ -52,7 +47,7 @@ export async function answerInitialize(
 }
 
 /** A session kept in this process; upstream sessions open lazily, except to learn capabilities. */
-async function openSession(gw: GatewayRuntime, req: IncomingMessage, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
+async function openSession(gw: GatewayRuntime, forwarded: ForwardedHeaders, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
   const session = gw.sessions.create(subject, version, params);
   if (!session) {
     const { maxPerSubject } = gw.options.sessions;
@@ -61,7 +56,7 @@ async function openSession(gw: GatewayRuntime, req: IncomingMessage, subject: Su
     }
     return deny('UNAVAILABLE', 'the gateway holds sessions.maxSessions sessions; try again later');
   }
-  await learnUnknownProfiles(gw, session, req.headers);
+  await learnUnknownProfiles(gw, session, forwarded);
   return { ok: true, session };
 }
 
@@ -71,11 +66,11 @@ async function openSession(gw: GatewayRuntime, req: IncomingMessage, subject: Su
  * upstream that cannot be opened now is left out; whichever replica needs it later opens it
  * lazily and keeps it for itself.
  */
-async function openSealedSession(gw: GatewayRuntime, req: IncomingMessage, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
+async function openSealedSession(gw: GatewayRuntime, forwarded: ForwardedHeaders, subject: Subject, version: string, params: JsonRpcParams): Promise<{ ok: true; session: Session } | Denial> {
   const draft = gw.sessions.draft(subject, version, params);
   await Promise.all(
     [...gw.upstreams.keys()].map((name) =>
-      upstreamSession(gw, draft, name, req.headers).catch((error: unknown) => {
+      upstreamSession(gw, draft, name, forwarded).catch((error: unknown) => {
         const reason = error instanceof UpstreamSessionError ? error.denial.error.message : String(error);
         gw.logger.warn('upstream not opened at initialize: left out of the sealed session id', { upstream: name, error: reason });
       }),

@@ -42,7 +42,7 @@ export async function forwardWithInputRounds(
   let params = request.params ?? {};
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const capture = new CaptureAnswer(context.answer, request.id);
-    const failure = await forward(gw, { session: context.session, upstream, clientHeaders: context.clientHeaders, body: JSON.stringify({ ...request, params }), requestId: request.id, answer: capture, departure: context.departure });
+    const failure = await forward(gw, { session: context.session, upstream, forwarded: context.forwarded, body: JSON.stringify({ ...request, params }), requestId: request.id, answer: capture, departure: context.departure });
     const response = capture.response;
     if (failure || !response) return fail(context.answer, request.id, failure ?? capture.denial ?? deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" ended its answer without responding`));
     const result = response.result as { resultType?: unknown; inputRequests?: unknown; requestState?: unknown } | undefined;

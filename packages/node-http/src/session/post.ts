@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   allowsBatches,
   checkInitializeParams,
@@ -7,18 +6,15 @@ import {
   extend,
   isPending,
   negotiateProtocolVersion,
-  type AcceptedFormats,
   type ClientMessage,
   type Decision,
   type Denial,
   type JsonRpcId,
   type MessageResult,
-  type Subject,
   LIST_METHODS,
 } from '@gw/core';
 import { JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
-import type { PostAudit } from '../ops/audit-trail.js';
 import { departureOf, type Departure } from '../wire/departure.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';
 import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
@@ -27,7 +23,7 @@ import { answerInputRequest, forwardWithInputRounds } from './input-rounds.js';
 import { answerList } from '../federation/lists.js';
 import { answerSetLevel } from './set-level.js';
 import { withUpstreamName } from '../upstream/upstream-name.js';
-import { refusePost } from '../http/refuse-post.js';
+import { answeredPost, refusedPost, type MessageOutcome, type PostOutcome, type PostRequest } from '../http/post-request.js';
 import { findLiveSession, header } from '../http/request-checks.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { claimAnswer } from './answer-claims.js';
@@ -41,67 +37,72 @@ function replyId(items: readonly MessageResult[] | undefined): JsonRpcId | null 
   return item.message.kind === 'request' ? item.message.id : null;
 }
 
+/** A read initialize request. */
+type InitializeItem = Extract<MessageResult, { ok: true }> & { message: Extract<ClientMessage, { kind: 'request' }> };
+
 /** The initialize request among the messages, if there is one. */
-function findInitialize(items: readonly MessageResult[]): Extract<MessageResult, { ok: true }> | undefined {
-  for (const item of items) if (item.ok && item.message.kind === 'request' && item.message.method === 'initialize') return item;
+function findInitialize(items: readonly MessageResult[]): InitializeItem | undefined {
+  for (const item of items) if (item.ok && item.message.kind === 'request' && item.message.method === 'initialize') return item as InitializeItem;
   return undefined;
 }
 
 /**
  * POST from a client of the session era (2025-03-26 to 2025-11-25), once the shared front
  * (front.ts) has checked the headers, read and parsed the body, and authenticated the caller:
- * the session is found (or initialize opens one), each message is decided (policy, rate limit,
- * route) and sent where it goes, and the answers stream back.
+ * the revision is checked, initialize opens a session or the session is found, each message is
+ * decided (policy, rate limit, route) and sent where it goes, and the answers stream back. The
+ * outcome goes back to the front, which counts and audits it.
  */
-export async function handleSessionPost(
-  gw: GatewayRuntime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  subject: Subject,
-  items: readonly MessageResult[],
-  batch: boolean,
-  formats: AcceptedFormats,
-  rawBody: Uint8Array | undefined,
-  audit: PostAudit | undefined,
-): Promise<void> {
-  const metrics = gw.metrics;
+export async function handleSessionPost(gw: GatewayRuntime, post: PostRequest): Promise<PostOutcome> {
+  const { req, items, batch } = post;
   const versionHeader = header(req.headers, 'mcp-protocol-version');
   const checkedVersion = checkProtocolVersionHeader(versionHeader);
-  if (!checkedVersion.ok) return refusePost(gw, res, audit, items, checkedVersion, replyId(items));
-
+  if (!checkedVersion.ok) return refusedPost(checkedVersion, replyId(items), items);
   // One message that is not valid JSON-RPC is answered with its own error, session or not.
   const only = batch ? undefined : items[0];
-  if (only && !only.ok) return refusePost(gw, res, audit, items, only, only.id);
+  if (only && !only.ok) return refusedPost(only, only.id, items);
 
   const initialize = findInitialize(items);
-  if (initialize && initialize.message.kind === 'request') {
-    if (items.length > 1) return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null);
-    if (header(req.headers, 'mcp-session-id') !== undefined) {
-      return refusePost(gw, res, audit, items, deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), initialize.message.id);
-    }
-    const params = checkInitializeParams(initialize.message.params);
-    if (!params.ok) return refusePost(gw, res, audit, items, params, initialize.message.id);
-    if (audit) audit.protocolVersion = negotiateProtocolVersion(initialize.message.params?.['protocolVersion']);
-    const decision = await gw.core.decide(subject, initialize.message);
-    if (!decision.ok) return refusePost(gw, res, audit, items, decision, initialize.message.id);
-    const failure = await answerInitialize(gw, req, res, subject, initialize.message.message, formats);
-    metrics.message(failure?.name ?? 'ok');
-    audit?.message(initialize, null, res.statusCode, failure);
-    return;
-  }
+  if (initialize) return initializeSession(gw, post, initialize);
 
-  const found = await findLiveSession(gw, req, res, subject);
-  if (!found.ok) return refusePost(gw, res, audit, items, found, replyId(items));
+  const found = await findLiveSession(gw, req, post.res, post.subject);
+  if (!found.ok) return refusedPost(found, replyId(items), items);
   const { session } = found;
   const version = versionHeader ?? session.protocolVersion;
-  if (audit) audit.protocolVersion = version;
-  if (batch && !allowsBatches(version)) {
-    return refusePost(gw, res, audit, items, deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null);
-  }
+  post.protocolVersion = version;
+  if (batch && !allowsBatches(version)) return refusedPost(deny('INVALID_REQUEST', `protocol revision ${version} does not allow JSON-RPC batches`), null, items);
 
-  // One message (nearly every POST) is decided without the array and Promise.all of a batch, and
-  // without a promise when its decision is known at once (a memory rate-limit store).
-  let decisions: (Decision | (Denial & { id: JsonRpcId | null }))[];
+  const departure = departureOf(post.res);
+  const decisions = await decideAll(gw, post, session, departure);
+  return sendAll(gw, post, session, departure, decisions);
+}
+
+/** initialize: checked, decided by the policy like any request, then answered by the gateway (initialize.ts). */
+async function initializeSession(gw: GatewayRuntime, post: PostRequest, initialize: InitializeItem): Promise<PostOutcome> {
+  const { items, req } = post;
+  const request = initialize.message;
+  if (items.length > 1) return refusedPost(deny('INVALID_REQUEST', 'initialize must be sent on its own, not in a batch'), null, items);
+  if (header(req.headers, 'mcp-session-id') !== undefined) {
+    return refusedPost(deny('BAD_REQUEST', 'initialize opens a new session; send it without Mcp-Session-Id'), request.id, items);
+  }
+  const params = checkInitializeParams(request.params);
+  if (!params.ok) return refusedPost(params, request.id, items);
+  post.protocolVersion = negotiateProtocolVersion(request.params?.['protocolVersion']);
+  const decision = await gw.core.decide(post.subject, request);
+  if (!decision.ok) return refusedPost(decision, request.id, items);
+  const failure = await answerInitialize(gw, post, request.message);
+  return answeredPost({ item: initialize, placed: null, status: post.res.statusCode, failure });
+}
+
+/**
+ * Each message decided: policy, rate limit, route. One message (nearly every POST) is decided
+ * without the array and Promise.all of a batch, and without a promise when its decision is known
+ * at once (a memory rate-limit store). A name no rule routes may be one the catalog has not
+ * seen yet: the lists are fetched, and it is routed again.
+ */
+async function decideAll(gw: GatewayRuntime, post: PostRequest, session: Session, departure: Departure): Promise<MessageDecision[]> {
+  const { items, subject } = post;
+  let decisions: MessageDecision[];
   if (items.length === 1) {
     const item = items[0]!;
     const decided = item.ok ? gw.core.decide(subject, item.message) : item;
@@ -109,15 +110,19 @@ export async function handleSessionPost(
   } else {
     decisions = await Promise.all(items.map((item) => (item.ok ? gw.core.decide(subject, item.message) : item)));
   }
-  const departure = departureOf(res);
-  // A name no rule routes may be one the catalog has not seen yet: list, then route again.
   for (let i = 0; i < decisions.length; i++) {
     const decision = decisions[i]!;
     const item = items[i]!;
     if (!decision.ok && decision.name === 'NO_ROUTE' && item.ok) {
-      decisions[i] = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, item.message, decision);
+      decisions[i] = await rerouteUnknown(gw, { session, forwarded: post.forwarded, answer: DISCARD_ANSWER, departure }, subject, item.message, decision);
     }
   }
+  return decisions;
+}
+
+/** Sends each message where its decision says, answering as SSE or JSON, and tells how each ended. */
+async function sendAll(gw: GatewayRuntime, post: PostRequest, session: Session, departure: Departure, decisions: readonly MessageDecision[]): Promise<PostOutcome> {
+  const { items, batch, formats, res } = post;
   let forwardsAny = false;
   for (const decision of decisions) if (decision.ok && decision.upstream !== null) forwardsAny = true;
   // Only requests are answered; a POST of notifications and responses gets 202 whatever Accept says.
@@ -129,103 +134,95 @@ export async function handleSessionPost(
       ? new SseAnswer(res, headers, !batch)
       : new JsonAnswer(res, headers, batch);
 
-  const post: PostContext = { req, res, subject, session, answer, departure, formats: formats, single: !batch, rawBody: rawBody };
-  const failures = items.length === 1 ? [await dispatch(gw, post, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, post, item, decisions[index]!)));
+  const context: PostContext = { post, session, answer, departure };
+  const failures = items.length === 1 ? [await dispatch(gw, context, items[0]!, decisions[0]!)] : await Promise.all(items.map((item, index) => dispatch(gw, context, item, decisions[index]!)));
   answer.end();
+  const messages: MessageOutcome[] = [];
   for (let i = 0; i < items.length; i++) {
     const decision = decisions[i]!;
-    metrics.message(failures[i]?.name ?? (decision.ok ? 'ok' : decision.name));
+    const failure = failures[i];
+    messages.push({ item: items[i]!, placed: decision.ok ? decision : null, status: failure?.status ?? (batch ? 200 : res.statusCode), failure });
   }
-  if (audit) {
-    for (let i = 0; i < items.length; i++) {
-      const decision = decisions[i]!;
-      const failure = failures[i];
-      const status = failure?.status ?? (batch ? 200 : res.statusCode);
-      audit.message(items[i]!, decision.ok ? decision : null, status, failure);
-    }
-  }
+  return { kind: 'answered', messages };
 }
 
-/** What dispatching one message of a POST needs to know about the request. */
+/** A message's decision, or the refusal of a message that could not be read. */
+type MessageDecision = Decision | (Denial & { id: JsonRpcId | null });
+
+/** What dispatching one message of a POST needs. */
 interface PostContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  subject: Subject;
+  post: PostRequest;
   session: Session;
   answer: Answer;
   departure: Departure;
-  formats: AcceptedFormats;
-  /** The body is this one message, so its bytes can be forwarded as they came. */
-  single: boolean;
-  rawBody: Uint8Array | undefined;
 }
 
 /**
  * Sends one message where its decision says; gives how it failed, if it did. Not async: what it
  * forwards returns its own promise, passed on without wrapping it in another.
  */
-function dispatch(gw: GatewayRuntime, post: PostContext, item: MessageResult, decision: Decision | (Denial & { id: JsonRpcId | null })): Promise<Denial | undefined> | Denial | undefined {
+function dispatch(gw: GatewayRuntime, context: PostContext, item: MessageResult, decision: MessageDecision): Promise<Denial | undefined> | Denial | undefined {
   if (!item.ok) {
-    post.answer.fail(item.id, item);
+    context.answer.fail(item.id, item);
     return item;
   }
   const message = item.message;
   if (!decision.ok) {
-    post.answer.fail(message.kind === 'request' ? message.id : null, decision);
+    context.answer.fail(message.kind === 'request' ? message.id : null, decision);
     return decision;
   }
   if (decision.upstream !== null) {
     // An upstream that asks for input with input_required results: the gateway runs the rounds.
-    if (message.kind === 'request' && gw.facts.eraIn(post.session, decision.upstream)?.asksInputBy === 'input-required') {
+    if (message.kind === 'request' && gw.facts.eraIn(context.session, decision.upstream)?.asksInputBy === 'input-required') {
       const request = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
-      return forwardWithInputRounds(gw, { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure }, request, decision.upstream);
+      return forwardWithInputRounds(gw, { session: context.session, forwarded: context.post.forwarded, answer: context.answer, departure: context.departure }, request, decision.upstream);
     }
-    if (decision.name !== undefined && message.kind !== 'response') return send(gw, post, message, decision.upstream, JSON.stringify(withUpstreamName(message, decision.name)));
-    return send(gw, post, message, decision.upstream, post.single && post.rawBody ? post.rawBody : JSON.stringify(message.message));
+    if (decision.name !== undefined && message.kind !== 'response') return send(gw, context, message, decision.upstream, JSON.stringify(withUpstreamName(message, decision.name)));
+    return send(gw, context, message, decision.upstream, !context.post.batch && context.post.rawBody ? context.post.rawBody : JSON.stringify(message.message));
   }
   switch (message.kind) {
     case 'request': {
-      const fanOut: FanOutContext = { session: post.session, clientHeaders: post.req.headers, answer: post.answer, departure: post.departure };
+      const fanOut: FanOutContext = { session: context.session, forwarded: context.post.forwarded, answer: context.answer, departure: context.departure };
       const list = LIST_METHODS.get(message.method);
-      if (list) return answerList(gw, extend(fanOut, { subject: post.subject }), message.message, list);
+      if (list) return answerList(gw, extend(fanOut, { subject: context.post.subject }), message.message, list);
       if (message.method === 'logging/setLevel') return answerSetLevel(gw, fanOut, message.message);
       // ping is the one protocol request left once initialize is handled.
       const pong = { jsonrpc: '2.0', id: message.id, result: {} };
-      post.answer.event({ data: JSON.stringify(pong) }, pong);
+      context.answer.event({ data: JSON.stringify(pong) }, pong);
       return undefined;
     }
     case 'response':
-      return sendResponse(gw, post, message);
+      return sendResponse(gw, context, message);
     case 'notification':
-      return sendSessionNotification(gw, post, message);
+      return sendSessionNotification(gw, context, message);
   }
 }
 
-function send(gw: GatewayRuntime, post: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array, answersServer?: true): Promise<Denial | undefined> {
+function send(gw: GatewayRuntime, context: PostContext, message: ClientMessage, upstream: string, body: string | Uint8Array, answersServer?: true): Promise<Denial | undefined> {
   const requestId = message.kind === 'request' ? message.id : undefined;
-  const job: Forwarding = { session: post.session, upstream, clientHeaders: post.req.headers, body, requestId, answer: post.answer, departure: post.departure };
+  const job: Forwarding = { session: context.session, upstream, forwarded: context.post.forwarded, body, requestId, answer: context.answer, departure: context.departure };
   if (answersServer) job.answersServer = true;
-  if (post.single && requestId !== undefined && post.formats.json) job.direct = { res: post.res, headers: { 'mcp-session-id': post.session.id } };
+  if (!context.post.batch && requestId !== undefined && context.post.formats.json) job.direct = { res: context.post.res, headers: { 'mcp-session-id': context.session.id } };
   // An error the upstream answered with is the audit trail's to tell, beside the gateway's own failures.
   return forward(gw, job).then((failure) => failure ?? job.refused);
 }
 
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
-async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
+async function sendResponse(gw: GatewayRuntime, context: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
   // The answer to a question the gateway asked the client for a stateless upstream (input-rounds.ts).
-  if (message.id !== null && answerInputRequest(post.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
+  if (message.id !== null && answerInputRequest(context.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
   const key = message.id === null ? undefined : idKey(message.id);
-  const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
+  const origin = key === undefined ? undefined : context.session.serverRequests.get(key);
   const unexpected = (): Denial => {
     const denial = deny('INVALID_REQUEST', `no request of a server is waiting for a response with id ${JSON.stringify(message.id)}`);
-    post.answer.fail(null, denial);
+    context.answer.fail(null, denial);
     return denial;
   };
   if (key === undefined || origin === undefined) return unexpected();
-  post.session.serverRequests.delete(key);
+  context.session.serverRequests.delete(key);
   // With sealed ids another replica may have taken this answer already: a shared store says.
-  if (post.session.sealed && !(await claimAnswer(gw, post.session, origin))) return unexpected();
-  return send(gw, post, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }), true);
+  if (context.session.sealed && !(await claimAnswer(gw, context.session, origin))) return unexpected();
+  return send(gw, context, message, origin.upstream, JSON.stringify({ ...message.message, id: origin.id }), true);
 }
 
 /**
@@ -233,12 +230,12 @@ async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extr
  * session opened; cancelled goes to the upstream working on that request; progress and
  * roots/list_changed concern every upstream session that is open.
  */
-async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<Denial | undefined> {
+async function sendSessionNotification(gw: GatewayRuntime, context: PostContext, message: Extract<ClientMessage, { kind: 'notification' }>): Promise<Denial | undefined> {
   if (message.method === 'notifications/initialized') return undefined;
   if (!message.method.startsWith('notifications/')) {
     // initialize or ping without an id: a request that cannot be answered.
     const unanswerable = deny('INVALID_REQUEST', `${message.method} is a request: send it with an id`);
-    post.answer.fail(null, unanswerable);
+    context.answer.fail(null, unanswerable);
     return unanswerable;
   }
   const body = JSON.stringify(message.message);
@@ -246,10 +243,10 @@ async function sendSessionNotification(gw: GatewayRuntime, post: PostContext, me
     const requestId = message.params?.['requestId'];
     // A cancel that crossed its request's answer finds nothing in flight; the protocol says to ignore
     // it. With sealed session ids another replica may be forwarding it: every open upstream session hears it.
-    const targets = typeof requestId === 'string' || typeof requestId === 'number' ? cancellationTargets(post.session, requestId) : [];
-    const failures = await Promise.all(targets.map((upstream) => send(gw, post, message, upstream, body)));
+    const targets = typeof requestId === 'string' || typeof requestId === 'number' ? cancellationTargets(context.session, requestId) : [];
+    const failures = await Promise.all(targets.map((upstream) => send(gw, context, message, upstream, body)));
     return failures.find((failure) => failure !== undefined);
   }
-  const failures = await Promise.all([...post.session.upstreams.keys()].map((upstream) => send(gw, post, message, upstream, body)));
+  const failures = await Promise.all([...context.session.upstreams.keys()].map((upstream) => send(gw, context, message, upstream, body)));
   return failures.find((failure) => failure !== undefined);
 }

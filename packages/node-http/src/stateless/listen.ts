@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizeRead, deny, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
 import { askUpstreams, DISCARD_ANSWER } from '../federation/fan-out.js';
 import { listUnknown } from '../federation/catalog-refresh.js';
@@ -11,6 +10,8 @@ import { eraOf } from '../upstream/era-of.js';
 import { admitStream, MergedStream, upstreamStreamsFull } from '../federation/merged-stream.js';
 import { listenUpstream, type FlowControl } from '../upstream/upstream-listen.js';
 import { upstreamSession } from '../upstream/upstream-sessions.js';
+import type { ForwardedHeaders } from '../upstream/forward-headers.js';
+import type { PostRequest } from '../http/post-request.js';
 
 /** The list-change notifications a listen may ask for, by the filter flag that asks. */
 const LIST_CHANGES = [
@@ -32,14 +33,15 @@ const LIST_CHANGES = [
  * resources/read, and a list change is honoured only for a list it may call (403 otherwise,
  * before any upstream hears of it); it holds one of the subject's stream places while open.
  */
-export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, subject: Subject, session: Session, request: JsonRpcRequest): Promise<Denial | undefined> {
+export async function answerListen(gw: GatewayRuntime, post: PostRequest, session: Session, request: JsonRpcRequest): Promise<Denial | undefined> {
+  const { res, subject, forwarded } = post;
   const admitted = admitStream(gw, subject);
   if (!admitted.ok) return admitted;
   const asked = (request.params?.['notifications'] ?? {}) as Record<string, unknown>;
   const uris = [...new Set((Array.isArray(asked['resourceSubscriptions']) ? asked['resourceSubscriptions'] : []).filter((uri): uri is string => typeof uri === 'string' && uri !== ''))];
   // A template deny decides a URI only once the upstreams' templates are known.
   if (uris.length > 0 && gw.core.policy.deniesTemplates(subject)) {
-    await listUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure: new Departure() }, 'resourceTemplates');
+    await listUnknown(gw, { session, forwarded, answer: DISCARD_ANSWER, departure: new Departure() }, 'resourceTemplates');
   }
   const refused = await checkSubscriptions(gw, subject, uris);
   if (refused) {
@@ -51,8 +53,8 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     admitted.release();
     departure.leave();
   });
-  await learnUnknownProfiles(gw, session, req.headers);
-  await Promise.all([...gw.upstreams.keys()].map((name) => upstreamSession(gw, session, name, req.headers).catch(() => undefined)));
+  await learnUnknownProfiles(gw, session, forwarded);
+  await Promise.all([...gw.upstreams.keys()].map((name) => upstreamSession(gw, session, name, forwarded).catch(() => undefined)));
   const full = upstreamStreamsFull(gw, session.ready.keys());
   if (full) {
     admitted.release();
@@ -70,7 +72,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
     }
   }
   /** Resources reported on: subscribed at a session-based upstream, or agreed by a stateless one's listen. */
-  const subscribed = await subscribe(gw, req, session, uris, departure);
+  const subscribed = await subscribe(gw, forwarded, session, uris, departure);
   const listened = new Set<string>();
 
   const tag = (params: unknown): Record<string, unknown> => {
@@ -116,23 +118,23 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
       const mine = uris.filter((uri) => routesTo(gw, uri) === name);
       if (mine.length > 0) filter['resourceSubscriptions'] = mine;
       if (Object.keys(filter).length === 0) return;
-      for (const uri of await listenUpstream(gw, req, flow, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
+      for (const uri of await listenUpstream(gw, forwarded, flow, session, request, name, open, filter, departure, write)) if (mine.includes(uri)) listened.add(uri);
     }),
   );
   if (departure.gone) {
-    void unsubscribe(gw, req, session, subscribed);
+    void unsubscribe(gw, forwarded, session, subscribed);
     return undefined;
   }
   if (subscribed.size + listened.size > 0) honoured['resourceSubscriptions'] = [...subscribed.keys(), ...listened];
 
   // The session-based upstreams' GET streams carry their list changes and updates: open before
   // the acknowledgement too (what they send meanwhile waits for it), for the same reason.
-  const stream = new MergedStream(gw, session, req, res, undefined, pass);
+  const stream = new MergedStream(gw, session, forwarded, res, undefined, pass);
   for (const [name, open] of session.ready) if (eraOf(open).reportsChangesBy === 'get-stream') stream.attach(name);
   await stream.started();
   if (departure.gone) {
     stream.close();
-    void unsubscribe(gw, req, session, subscribed);
+    void unsubscribe(gw, forwarded, session, subscribed);
     return undefined;
   }
 
@@ -148,7 +150,7 @@ export async function answerListen(gw: GatewayRuntime, req: IncomingMessage, res
 
   res.once('close', () => {
     stream.close();
-    void unsubscribe(gw, req, session, subscribed);
+    void unsubscribe(gw, forwarded, session, subscribed);
   });
   return undefined;
 }
@@ -183,7 +185,7 @@ function routesTo(gw: GatewayRuntime, uri: string): string | undefined {
 }
 
 /** Subscribes each URI at the session-based upstream that serves it; returns the URIs subscribed, with their upstream. */
-async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Session, uris: string[], departure: Departure): Promise<Map<string, string>> {
+async function subscribe(gw: GatewayRuntime, forwarded: ForwardedHeaders, session: Session, uris: string[], departure: Departure): Promise<Map<string, string>> {
   const subscribed = new Map<string, string>();
   await Promise.all(
     uris.map(async (uri) => {
@@ -191,17 +193,17 @@ async function subscribe(gw: GatewayRuntime, req: IncomingMessage, session: Sess
       const open = upstream === undefined ? undefined : session.ready.get(upstream);
       // A stateless upstream reports on resources through its own listen.
       if (upstream === undefined || (open !== undefined && eraOf(open).reportsChangesBy === 'listen')) return;
-      const [reply] = await askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/subscribe', params: () => ({ uri }) });
+      const [reply] = await askUpstreams(gw, { session, forwarded, answer: DISCARD_ANSWER, departure }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/subscribe', params: () => ({ uri }) });
       if (reply?.ok) subscribed.set(uri, upstream);
     }),
   );
   return subscribed;
 }
 
-async function unsubscribe(gw: GatewayRuntime, req: IncomingMessage, session: Session, subscribed: Map<string, string>): Promise<void> {
+async function unsubscribe(gw: GatewayRuntime, forwarded: ForwardedHeaders, session: Session, subscribed: Map<string, string>): Promise<void> {
   await Promise.all(
     [...subscribed].map(([uri, upstream]) =>
-      askUpstreams(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure: new Departure() }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/unsubscribe', params: () => ({ uri }) }),
+      askUpstreams(gw, { session, forwarded, answer: DISCARD_ANSWER, departure: new Departure() }, [upstream], { id: subscriptionRequestId(gw), method: 'resources/unsubscribe', params: () => ({ uri }) }),
     ),
   );
 }

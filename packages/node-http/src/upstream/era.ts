@@ -1,14 +1,13 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Session, UpstreamSession } from '../state/sessions.js';
+import type { ForwardedHeaders } from './forward-headers.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** What opening an upstream session for a client session takes. */
 export interface Opening {
   readonly client: UpstreamClient;
   readonly session: Session;
-  /** The client's request headers, for the upstreamHeaders.forward allowlist. */
-  readonly clientHeaders: IncomingHttpHeaders;
-  readonly forward: readonly string[];
+  /** What of the client's headers may reach the upstream. */
+  readonly forwarded: ForwardedHeaders;
 }
 
 /** A message as one upstream takes it, with the headers its era adds. */
@@ -31,7 +30,7 @@ export interface UpstreamEra {
    */
   open(opening: Opening): Promise<UpstreamSession>;
   /** The message as the upstream takes it; undefined when the era has no place for it (nothing is sent). */
-  outgoing(body: string | Uint8Array, session: Session, clientHeaders: IncomingHttpHeaders): Outgoing | undefined;
+  outgoing(body: string | Uint8Array, session: Session, forwarded: ForwardedHeaders): Outgoing | undefined;
   /** Whether HTTP 404 to a message is the upstream refusing it in its own words, rather than a session it forgot. */
   readonly refusesWith404: boolean;
   /**

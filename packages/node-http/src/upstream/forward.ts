@@ -3,7 +3,7 @@ import { deny, GATEWAY_ERRORS, isUpstreamFailure, type Denial, type JsonRpcId } 
 import type { Answer } from '../wire/answer.js';
 import type { Departure } from '../wire/departure.js';
 import { scanAnswer, type ErrorCode } from '../wire/answer-scan.js';
-import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from './forward-headers.js';
 import { EventRelay, relayJson, unanswered } from './relay.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import { idKey, type Session, type UpstreamSession } from '../state/sessions.js';
@@ -17,7 +17,8 @@ import { forgetUpstreamSession, upstreamSession } from './upstream-sessions.js';
 export interface Forwarding {
   session: Session;
   upstream: string;
-  clientHeaders: IncomingHttpHeaders;
+  /** What of the client's headers may reach the upstream (picked where the request came in). */
+  forwarded: ForwardedHeaders;
   body: string | Uint8Array;
   /** The id of the request in the body, if it is a request; its answer is awaited and relayed. */
   requestId: JsonRpcId | undefined;
@@ -59,7 +60,7 @@ export async function forward(gw: UpstreamRuntime, job: Forwarding): Promise<Den
     for (let attempt = 0; ; attempt++) {
       // An open upstream session is used as it is, without a promise hop.
       let upstream = job.session.ready.get(job.upstream);
-      const opening = upstream ? undefined : upstreamSession(gw, job.session, job.upstream, job.clientHeaders);
+      const opening = upstream ? undefined : upstreamSession(gw, job.session, job.upstream, job.forwarded);
       if (opening) {
         try {
           upstream = await opening;
@@ -109,10 +110,10 @@ function send(gw: UpstreamRuntime, job: Forwarding, upstream: UpstreamSession): 
   const client: UpstreamClient = gw.upstreams.get(job.upstream)!;
   const era = eraOf(upstream);
   // The message as the upstream's era takes it (a stateless one: its client in _meta, its name in headers).
-  const outgoing = era.outgoing(job.body, job.session, job.clientHeaders);
+  const outgoing = era.outgoing(job.body, job.session, job.forwarded);
   if (!outgoing) return Promise.resolve('done');
   const headers = withHeaders(
-    upstreamHeaders(job.clientHeaders, gw.options.upstreamHeaders.forward, client, {
+    upstreamHeaders(job.forwarded, client, {
       sessionId: upstream.sessionId,
       protocolVersion: upstream.protocolVersion,
       accept: UPSTREAM_ACCEPT,

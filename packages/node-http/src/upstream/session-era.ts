@@ -1,7 +1,7 @@
 import { deny, extend } from '@gw/core';
 import type { UpstreamSession } from '../state/sessions.js';
 import type { Opening, UpstreamEra } from './era.js';
-import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
+import { NOTHING_FORWARDED, UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
 import { STATELESS_ERA, offersStateless } from './stateless-era.js';
 import { readOwnAnswer, responseHeader, TooLargeError } from './upstream-answer.js';
 import { upstreamFailure, type UpstreamClient } from './upstream-client.js';
@@ -35,12 +35,12 @@ export const SESSION_ERA: UpstreamEra = {
  * stateless-only one refuses it naming the revisions it speaks, then is asked to discover.
  */
 async function initialize(opening: Opening): Promise<UpstreamSession> {
-  const { client, session, clientHeaders, forward } = opening;
+  const { client, session, forwarded } = opening;
   const post = async (body: unknown, context: { sessionId?: string; protocolVersion?: string }) => {
     try {
       return await client.request({
         method: 'POST',
-        headers: upstreamHeaders(clientHeaders, forward, client, extend(context, { accept: UPSTREAM_ACCEPT, contentType: 'application/json' })),
+        headers: upstreamHeaders(forwarded, client, extend(context, { accept: UPSTREAM_ACCEPT, contentType: 'application/json' })),
         body: JSON.stringify(body),
         signal: session.closed.signal,
       });
@@ -89,7 +89,7 @@ async function close(client: UpstreamClient, upstream: UpstreamSession): Promise
   try {
     const response = await client.request({
       method: 'DELETE',
-      headers: upstreamHeaders({}, [], client, { sessionId: upstream.sessionId, protocolVersion: upstream.protocolVersion, accept: UPSTREAM_ACCEPT }),
+      headers: upstreamHeaders(NOTHING_FORWARDED, client, { sessionId: upstream.sessionId, protocolVersion: upstream.protocolVersion, accept: UPSTREAM_ACCEPT }),
       timeoutMs: Math.min(client.timeoutMs, CLOSE_TIMEOUT_MS),
     });
     await response.body.dump();

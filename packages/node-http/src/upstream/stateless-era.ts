@@ -1,7 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { deny, extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
 import type { Dispatcher } from 'undici';
-import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { Opening, Outgoing, UpstreamEra } from './era.js';
 import { parseJson, readOwnAnswer, readText, TooLargeError } from './upstream-answer.js';
@@ -16,9 +15,10 @@ import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
 export const STATELESS_ERA: UpstreamEra = {
   name: 'stateless',
   open: discover,
-  outgoing(body: string | Uint8Array, session: Session, clientHeaders: IncomingHttpHeaders): Outgoing | undefined {
+  outgoing(body: string | Uint8Array, session: Session, forwarded: ForwardedHeaders): Outgoing | undefined {
     const prepared = statelessRequest(body, session);
-    return prepared && { body: prepared.body, headers: extend(paramHeaders(clientHeaders), prepared.headers) };
+    // The client's Mcp-Param-* headers go on: the upstream checks them against the request.
+    return prepared && { body: prepared.body, headers: extend(forwarded.params, prepared.headers) };
   },
   // It answers an unknown method 404 with its own -32601.
   refusesWith404: true,
@@ -72,7 +72,7 @@ async function discover(opening: Opening): Promise<UpstreamSession> {
 }
 
 /** server/discover's answer; undefined when it does not offer the revision. Network failures are thrown. */
-async function discoverUpstream({ client, clientHeaders, forward, session }: Opening): Promise<UpstreamSession | undefined> {
+async function discoverUpstream({ client, forwarded, session }: Opening): Promise<UpstreamSession | undefined> {
   const request = {
     jsonrpc: '2.0',
     id: DISCOVER_ID,
@@ -83,7 +83,7 @@ async function discoverUpstream({ client, clientHeaders, forward, session }: Ope
   const response = await client.request({
     method: 'POST',
     headers: {
-      ...upstreamHeaders(clientHeaders, forward, client, { protocolVersion: MODERN_VERSION, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+      ...upstreamHeaders(forwarded, client, { protocolVersion: MODERN_VERSION, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
       'mcp-method': 'server/discover',
     },
     body: JSON.stringify(request),
@@ -152,15 +152,4 @@ export function statelessRequest(body: string | Uint8Array, session: Session): {
 export function encodeHeaderValue(value: string): string {
   const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !value.startsWith('=?base64?');
   return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
-/** Mcp-Param-* headers of a stateless client, forwarded to a stateless upstream (which checks them). */
-export function paramHeaders(clientHeaders: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(clientHeaders)) {
-    if (!name.startsWith('mcp-param-') || value === undefined) continue;
-    const joined = Array.isArray(value) ? value.join(', ') : value;
-    if (!/[\0\r\n]/.test(joined)) out[name] = joined;
-  }
-  return out;
 }

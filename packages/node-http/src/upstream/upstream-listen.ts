@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { JsonRpcRequest } from '@gw/core';
 import type { Departure } from '../wire/departure.js';
-import { UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
+import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from './forward-headers.js';
 import { EventRelay } from './relay.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
@@ -34,7 +34,7 @@ export function responseFlow(res: ServerResponse): FlowControl {
  */
 export function listenUpstream(
   gw: UpstreamRuntime,
-  req: IncomingMessage,
+  forwarded: ForwardedHeaders,
   flow: FlowControl,
   session: Session,
   request: JsonRpcRequest,
@@ -69,7 +69,7 @@ export function listenUpstream(
       {
         method: 'POST',
         headers: {
-          ...upstreamHeaders(req.headers, gw.options.upstreamHeaders.forward, client, { protocolVersion: open.protocolVersion, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+          ...upstreamHeaders(forwarded, client, { protocolVersion: open.protocolVersion, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
           ...prepared.headers,
         },
         body: prepared.body,

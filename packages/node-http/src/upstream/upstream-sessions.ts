@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { deny, type Denial } from '@gw/core';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { CloseScope, Session, UpstreamSession } from '../state/sessions.js';
+import type { ForwardedHeaders } from './forward-headers.js';
 import type { UpstreamClient } from './upstream-client.js';
 import { eraOf, eraToOpen } from './era-of.js';
 import { UpstreamSessionError } from './upstream-errors.js';
@@ -15,14 +15,14 @@ export function upstreamSession(
   gw: UpstreamRuntime,
   session: Session,
   name: string,
-  clientHeaders: IncomingHttpHeaders,
+  forwarded: ForwardedHeaders,
 ): Promise<UpstreamSession> {
   const existing = session.upstreams.get(name);
   if (existing) return existing;
   // A carried session the upstream forgot cannot be reopened here: its state is gone for every replica.
   if (session.sealed?.carried.has(name)) return Promise.reject(new UpstreamSessionError(endLostSession(gw, session, name)));
   const client = gw.upstreams.get(name)!;
-  const opening = openUpstreamSession(gw, client, session, clientHeaders);
+  const opening = openUpstreamSession(gw, client, session, forwarded);
   session.upstreams.set(name, opening);
   opening.then(
     (opened) => {
@@ -65,9 +65,9 @@ export function forgetUpstreamSession(session: Session, name: string, stale: Ups
 }
 
 /** Opens the upstream session in the era the upstream was last seen to speak, and records what it answered. */
-async function openUpstreamSession(gw: UpstreamRuntime, client: UpstreamClient, session: Session, clientHeaders: IncomingHttpHeaders): Promise<UpstreamSession> {
+async function openUpstreamSession(gw: UpstreamRuntime, client: UpstreamClient, session: Session, forwarded: ForwardedHeaders): Promise<UpstreamSession> {
   const era = eraToOpen(gw.facts.era(client.name));
-  const opened = await era.open({ client, session, clientHeaders, forward: gw.options.upstreamHeaders.forward });
+  const opened = await era.open({ client, session, forwarded });
   gw.facts.opened(client.name, opened);
   return opened;
 }

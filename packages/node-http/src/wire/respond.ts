@@ -10,7 +10,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Answers a denial as a JSON-RPC error with the request's id and the table's status and headers. */
-export function sendDenial(res: ServerResponse, denial: Denial, id: JsonRpcId | null | undefined, headers: Record<string, string> = {}): void {
+export function sendDenial(res: ServerResponse, denial: Denial, id: JsonRpcId | null | undefined, headers: Readonly<Record<string, string>> = {}): void {
   sendJson(res, denial.status, jsonRpcError(denial, id), extend(headers, denial.headers));
 }
 

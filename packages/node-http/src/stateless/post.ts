@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   checkModernRequest,
   deny,
@@ -10,16 +10,14 @@ import {
   MODERN_METHODS,
   SUPPORTED_PROTOCOL_VERSIONS,
   withoutModernEnvelope,
-  type AcceptedFormats,
   type ClientMessage,
   type Denial,
   type JsonRpcId,
   type JsonRpcRequest,
-  type MessageResult,
   type Subject,
 } from '@gw/core';
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
-import type { PostAudit } from '../ops/audit-trail.js';
+import { answeredPost, refusedPost, type PostOutcome, type PostRequest } from '../http/post-request.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';
 import { departureOf } from '../wire/departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
@@ -28,7 +26,6 @@ import { idKey, type Session } from '../state/sessions.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
 import { answerList } from '../federation/lists.js';
 import { answerListen } from './listen.js';
-import { sendDenial } from '../wire/respond.js';
 import { header } from '../http/request-checks.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { learnUnknownProfiles, serverFeatures } from '../federation/server-features.js';
@@ -40,37 +37,24 @@ import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
 const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
 
 /**
- * A POST of the stateless era (2026-07-28), from a caller already authenticated (post.ts checks
- * Host, Origin and the credential before it reads the body): no session, every request carries
- * its revision and client capabilities in `_meta` and names its method (and target) in headers
- * that must agree with the body. The gateway answers `server/discover` and the lists itself; calls go to their
- * upstream, a session-based one through a session the gateway holds for the subject.
+ * A POST of the stateless era (2026-07-28), once the shared front (front.ts) has checked the
+ * headers, read the body and authenticated the caller: no session; every request carries its
+ * revision and client capabilities in `_meta` and names its method (and target) in headers that
+ * must agree with the body. The gateway answers `server/discover` and the lists itself; calls
+ * go to their upstream, a session-based one through a session the gateway holds for the subject.
+ * The outcome goes back to the front, which counts and audits it.
  */
-export async function handleModernPost(
-  gw: GatewayRuntime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  subject: Subject,
-  item: MessageResult,
-  batch: boolean,
-  formats: AcceptedFormats,
-  audit: PostAudit | undefined,
-): Promise<void> {
-  const metrics = gw.metrics;
-  const refuse = (denial: Denial, id: JsonRpcId | null): void => {
-    const answered = forModernEra(denial);
-    sendDenial(res, answered, id);
-    metrics.message(answered.name);
-    audit?.refused([item], answered);
-  };
+export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest): Promise<PostOutcome> {
+  const { req, res, subject, batch } = post;
+  const item = post.items[0]!;
+  const refuse = (denial: Denial, id: JsonRpcId | null): PostOutcome => refusedPost(forModernEra(denial), id, [item]);
   if (batch) return refuse(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null);
   if (!item.ok) return refuse(item, item.id);
   const message = item.message;
   if (message.kind !== 'request') {
     // The revision defines no client notifications or responses over HTTP: taken, nothing to do.
     res.writeHead(202).end();
-    audit?.message(item, null, 202, undefined);
-    return;
+    return answeredPost({ item, placed: null, status: 202, failure: undefined });
   }
   if (!MODERN_METHODS.has(message.method)) return refuse(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id);
   const client = checkModernRequest(
@@ -79,7 +63,7 @@ export async function handleModernPost(
     message.params,
   );
   if ('ok' in client) return refuse(client, message.id);
-  if (audit) audit.protocolVersion = client.version;
+  post.protocolVersion = client.version;
 
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
@@ -89,7 +73,7 @@ export async function handleModernPost(
   let session: Session | undefined;
   if (!decision.ok && decision.name === 'NO_ROUTE') {
     session = gw.bridges.for(subject, client);
-    decision = await rerouteUnknown(gw, { session, clientHeaders: req.headers, answer: DISCARD_ANSWER, departure }, subject, message, decision);
+    decision = await rerouteUnknown(gw, { session, forwarded: post.forwarded, answer: DISCARD_ANSWER, departure }, subject, message, decision);
   }
   // A resource no upstream serves does not exist as far as the client can tell, which the
   // revision answers with -32602 and the URI (server/resources, Error Handling), not -32601.
@@ -100,16 +84,14 @@ export async function handleModernPost(
   if (!decision.ok) return refuse(decision, message.id);
   session ??= gw.bridges.for(subject, client);
   if (message.method === 'subscriptions/listen') {
-    const refused = await answerListen(gw, req, res, subject, session, message.message);
+    const refused = await answerListen(gw, post, session, message.message);
     if (refused) return refuse(refused, message.id);
-    metrics.message('ok');
-    audit?.message(item, null, 200, undefined);
-    return;
+    return answeredPost({ item, placed: null, status: 200, failure: undefined });
   }
 
   const forwards = decision.upstream !== null;
-  const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
-  const context: FanOutContext = { session, clientHeaders: req.headers, answer, departure };
+  const answer: Answer = forwards && post.formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
+  const context: FanOutContext = { session, forwarded: post.forwarded, answer, departure };
   let failure: Denial | undefined;
   if (decision.upstream !== null) {
     const body = decision.name === undefined ? message.message : withUpstreamName(message, decision.name);
@@ -121,7 +103,7 @@ export async function handleModernPost(
       answer.fail(message.id, forModernEra(parked));
     } else failure = await (parked ? resumeCall(gw, context, parked, message, res) : forwardStateless(gw, context, body, message.id, decision.upstream, subject, res));
   } else if (message.method === 'server/discover') {
-    await learnUnknownProfiles(gw, session, req.headers);
+    await learnUnknownProfiles(gw, session, post.forwarded);
     answerDiscover(gw, answer, message.id);
   } else {
     const list = LIST_METHODS.get(message.method);
@@ -130,8 +112,7 @@ export async function handleModernPost(
     if (failure && !list) answer.fail(message.id, forModernEra(failure));
   }
   answer.end();
-  metrics.message(failure?.name ?? 'ok');
-  audit?.message(item, decision, res.statusCode, failure);
+  return answeredPost({ item, placed: decision, status: res.statusCode, failure });
 }
 
 /**
@@ -183,7 +164,7 @@ async function forwardStateless(
   const job: Forwarding = {
     session: context.session,
     upstream,
-    clientHeaders: context.clientHeaders,
+    forwarded: context.forwarded,
     // The envelope of the revision goes only to a stateless upstream, which gets it from the
     // session (statelessRequest); a session-based one gets the message as its revision has it.
     body: JSON.stringify(withoutEnvelope({ ...request, id: gatewayId })),
@@ -207,7 +188,7 @@ async function resumeCall(gw: GatewayRuntime, context: FanOutContext, call: Park
     const origin = input && context.session.serverRequests.get(idKey(input.id));
     if (!input || !origin) continue;
     context.session.serverRequests.delete(idKey(input.id));
-    await forward(gw, { session: context.session, upstream: origin.upstream, clientHeaders: context.clientHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: origin.id, result: value }), requestId: undefined, answer: DISCARD_ANSWER, departure: call.departure });
+    await forward(gw, { session: context.session, upstream: origin.upstream, forwarded: context.forwarded, body: JSON.stringify({ jsonrpc: '2.0', id: origin.id, result: value }), requestId: undefined, answer: DISCARD_ANSWER, departure: call.departure });
   }
   call.attach(context.answer, message.id);
   return settle(gw, call, res, call.upstream);

@@ -57,7 +57,9 @@ export function settlePost(gw: GatewayRuntime, res: ServerResponse, audit: PostA
   if (audit && version !== undefined) audit.protocolVersion = version;
   if (outcome.kind === 'refused') {
     sendDenial(res, outcome.denial, outcome.id, outcome.headers);
-    gw.metrics.message(outcome.denial.name);
+    // Each message read is counted, as each is audited; an unreadable body is one.
+    const messages = outcome.items === undefined || outcome.items.length === 0 ? 1 : outcome.items.length;
+    for (let i = 0; i < messages; i++) gw.metrics.message(outcome.denial.name);
     audit?.refused(outcome.items, outcome.denial);
     return;
   }

@@ -19,7 +19,7 @@ export interface Owner {
   name: string;
 }
 
-const NAMED_KINDS = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates']);
+const NAMED_KINDS: ReadonlySet<ListKind> = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates']);
 
 /**
  * What the upstreams last listed, and the names the client sees for it. The data plane records

@@ -39,7 +39,7 @@ export interface GatewayContext extends CompileContext {
   onAudit?: (event: AuditEvent) => void;
 }
 
-const CONSOLE_LOGGER: GatewayLogger = {
+const CONSOLE_LOGGER: Readonly<GatewayLogger> = {
   error: (message, meta) => console.error(`mcp-gateway: ${message}`, meta ?? ''),
   warn: (message, meta) => console.warn(`mcp-gateway: ${message}`, meta ?? ''),
   info: () => undefined,

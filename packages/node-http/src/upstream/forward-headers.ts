@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** Headers the gateway sets itself for each upstream, whatever the forward list says. */
-const GATEWAY_OWNED = new Set(['mcp-session-id', 'mcp-protocol-version', 'accept', 'content-type', 'last-event-id']);
+const GATEWAY_OWNED: ReadonlySet<string> = new Set(['mcp-session-id', 'mcp-protocol-version', 'accept', 'content-type', 'last-event-id']);
 
 /** What the gateway knows about the upstream side of the exchange. */
 export interface UpstreamHeaderContext {

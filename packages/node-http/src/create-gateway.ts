@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileGateway, createBodyDecoder, deny, isModernVersion, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { compileGateway, createBodyDecoder, deny, isModernVersion, IsoClock, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';
@@ -97,7 +97,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     profiling: new Map(),
     decoder: createBodyDecoder(),
     logger,
-    audit: createAuditSink(context.onAudit, logger),
+    audit: createAuditSink(context.onAudit, logger, new IsoClock()),
     storeHealth: () => context.rateLimitStore?.health?.(),
     metrics,
     mismatches: new ReplicaMismatches(logger, metrics),

@@ -11,6 +11,7 @@ import { SharedSessions } from './state/shared-sessions.js';
 import { createOperationalEndpoints } from './http/operational-endpoints.js';
 import { createNodeKeyDigest } from './http/key-digest.js';
 import { handlePost } from './front.js';
+import { HeldAnswers } from './wire/answer.js';
 import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
 import type { GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -103,6 +104,9 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     mismatches: new ReplicaMismatches(logger, metrics),
     shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger, resolved.sessions.maxSessions) : undefined,
     refreshes: new Map(),
+    heldAnswers: new HeldAnswers(),
+    inputWaiters: new WeakMap(),
+    loggedNamings: new WeakSet(),
     closing: false,
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;

@@ -127,7 +127,7 @@ export async function handleSessionPost(
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
     asksAnything && formats.sse && (forwardsAny || !formats.json)
-      ? new SseAnswer(res, headers, !batch)
+      ? new SseAnswer(res, headers, !batch, gw.heldAnswers)
       : new JsonAnswer(res, headers, batch);
 
   const post: PostContext = { req, res, subject, session, answer, departure, formats: formats, single: !batch, rawBody: rawBody };
@@ -222,7 +222,7 @@ function speaksStateless(gw: GatewayRuntime, session: Session, upstream: string)
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
 async function sendResponse(gw: GatewayRuntime, post: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
   // The answer to a question the gateway asked the client for a stateless upstream (input-rounds.ts).
-  if (message.id !== null && answerInputRequest(post.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
+  if (message.id !== null && answerInputRequest(gw, post.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
   const key = message.id === null ? undefined : idKey(message.id);
   const origin = key === undefined ? undefined : post.session.serverRequests.get(key);
   const unexpected = (): Denial => {

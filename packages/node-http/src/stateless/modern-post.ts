@@ -109,7 +109,7 @@ export async function handleModernPost(
   }
 
   const forwards = decision.upstream !== null;
-  const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
+  const answer: Answer = forwards && formats.sse ? new SseAnswer(res, {}, true, gw.heldAnswers) : new JsonAnswer(res, {}, false);
   const context: FanOutContext = { session, clientHeaders: req.headers, answer, departure };
   let failure: Denial | undefined;
   if (decision.upstream !== null) {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRedactor, cutText, isoTime, MAX_LOG_TEXT, type AuditEvent, type LOG_LEVELS } from '@gw/core';
+import { createRedactor, cutText, IsoClock, MAX_LOG_TEXT, type AuditEvent, type LOG_LEVELS } from '@gw/core';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
 import { createAuditLine } from './audit-line.js';
@@ -29,7 +29,7 @@ export interface CliLogger extends GatewayLogger {
 }
 
 /** The fields of an audit event; a field added to AuditEvent must be added here (the compiler says so). */
-const EVENT_FIELDS: Record<keyof AuditEvent, true> = {
+const EVENT_FIELDS: Readonly<Record<keyof AuditEvent, true>> = {
   time: true, requestId: true, tenant: true, client: true, apiKeyId: true, protocolVersion: true, method: true, target: true,
   upstream: true, item: true, decision: true, status: true, errorCode: true, error: true, durationMs: true,
 };
@@ -76,6 +76,8 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
   const leveled = winston.createLogger({ levels: winston.config.npm.levels, level: options.level, format, transports: [sinkTransport(options.sink)] });
   let flushed: Promise<void> | undefined;
   const auditLine = createAuditLine();
+  // The time of audit and `always` lines: this logger's own clock, which keeps the current second's text.
+  const clock = new IsoClock();
   let auditLines: string[] = [];
   const writeAuditLines = (): void => {
     if (auditLines.length === 0) return;
@@ -101,8 +103,8 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       // An audit event's fields are fixed and hold no secret (the key's id, never the key): it is
       // serialized as it is, unless an operator listed one of its field names in redactKeys.
       const text = auditRedacts
-        ? JSON.stringify(redact({ level: 'info', message: 'audit', type: 'audit', ...event, timestamp: isoTime() }))
-        : auditLine(event, isoTime());
+        ? JSON.stringify(redact({ level: 'info', message: 'audit', type: 'audit', ...event, timestamp: clock.text() }))
+        : auditLine(event, clock.text());
       // The lines written together leave in one write, once the code writing them is done: the
       // gateway hands over the events of one turn of the event loop in one go, after that turn.
       if (auditLines.push(text) === 1) queueMicrotask(writeAuditLines);
@@ -111,7 +113,7 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
       // Audit writes one of these per message: a JSON line straight to the sink costs a few
       // microseconds where winston's formats and streams cost tens, on every request.
       if (flushed) return;
-      const line = redact({ level: 'info', message, ...meta, timestamp: isoTime() });
+      const line = redact({ level: 'info', message, ...meta, timestamp: clock.text() });
       options.sink.write(`${JSON.stringify(line)}\n`);
     },
     flush: () => {

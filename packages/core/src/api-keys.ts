@@ -33,7 +33,7 @@ function sameDigest(a: Uint32Array, b: Uint32Array): boolean {
   return diff === 0;
 }
 
-const CHALLENGE = { 'www-authenticate': 'Bearer realm="mcp-gateway"' };
+const CHALLENGE: Readonly<Record<string, string>> = { 'www-authenticate': 'Bearer realm="mcp-gateway"' };
 
 /** Authenticates requests against the configured API keys. */
 export interface Authenticator {

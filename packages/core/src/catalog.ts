@@ -19,7 +19,10 @@ export interface Owner {
   name: string;
 }
 
-const NAMED_KINDS = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates']);
+/** upstream → original name → visible name. */
+type ReverseNames = Map<string, Map<string, string>>;
+
+const NAMED_KINDS: ReadonlySet<ListKind> = new Set<ListKind>(['tools', 'prompts', 'resourceTemplates']);
 
 /**
  * What the upstreams last listed, and the names the client sees for it. The data plane records
@@ -33,6 +36,8 @@ export class Catalog {
   private readonly namings = new Map<ListKind, Naming>();
   private readonly matchers = new Map<string, RegExp>();
   private readonly aliasMemo = new Map<string, string[]>();
+  /** Each naming's names the other way, from an upstream's item to the name shown (reverseOf). */
+  private readonly reverses = new WeakMap<Naming, ReverseNames>();
   private readonly order: readonly string[];
   private readonly prefixes: ReadonlyMap<string, string | undefined>;
   private readonly policy: CollisionPolicy;
@@ -86,7 +91,7 @@ export class Catalog {
   visibleName(kind: ListKind, upstream: string, name: string): string | undefined {
     if (!NAMED_KINDS.has(kind)) return name;
     const naming = this.naming(kind);
-    const reverse = reverseOf(naming);
+    const reverse = reverseOf(this.reverses, naming);
     return reverse.get(upstream)?.get(name);
   }
 
@@ -190,10 +195,8 @@ export class Catalog {
   }
 }
 
-const reverses = new WeakMap<Naming, Map<string, Map<string, string>>>();
-
-/** upstream → original name → visible name, built once per naming. */
-function reverseOf(naming: Naming): Map<string, Map<string, string>> {
+/** upstream → original name → visible name, built once per naming (kept in `reverses`, one per catalog). */
+function reverseOf(reverses: WeakMap<Naming, ReverseNames>, naming: Naming): ReverseNames {
   let reverse = reverses.get(naming);
   if (!reverse) {
     reverse = new Map();

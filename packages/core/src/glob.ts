@@ -6,7 +6,7 @@ import { Minimatch, type MinimatchOptions } from 'minimatch';
  * pattern that is exactly `*` or `**` matches everything. Repeated slashes are kept, so
  * `file:///docs/**` means what it says; `..` segments never match a wildcard.
  */
-const OPTIONS: MinimatchOptions = {
+const OPTIONS: Readonly<MinimatchOptions> = {
   dot: true,
   nonegate: true,
   nocomment: true,

@@ -1,6 +1,6 @@
 // @gw/core: every decision of the MCP gateway as plain functions over plain values.
-// No node: imports, no sockets, no files, no module-level state that changes a result (isoTime
-// keeps the text of the current second: a memo, not a setting).
+// No node: imports, no sockets, no files, no module-level state: what is kept (a compiled
+// gateway's memos, an IsoClock) belongs to an object its owner made.
 
 export { compileGateway } from './compile.js';
 export type { CheckInput, CheckResult, CompileContext, CompiledGateway } from './compile.js';
@@ -118,7 +118,7 @@ export { isPending } from './pending.js';
 export { Sha256, sha256, sha256Hex, toHex } from './sha256.js';
 
 export { auditDecisionFor } from './audit.js';
-export { isoTime } from './iso-time.js';
+export { isoTime, IsoClock } from './iso-time.js';
 export { extend } from './extend.js';
 export type { AuditDecision, AuditEvent } from './audit.js';
 export { createRedactor, isCredentialHeader, redactHeaders, REDACTED } from './redact.js';

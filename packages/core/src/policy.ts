@@ -41,7 +41,7 @@ interface SubjectPolicy {
   templateDenies: boolean;
 }
 
-const LIST_OF: Record<TargetKind, ListName> = { tool: 'tools', resource: 'resources', prompt: 'prompts' };
+const LIST_OF: Readonly<Record<TargetKind, ListName>> = { tool: 'tools', resource: 'resources', prompt: 'prompts' };
 const LIST_NAMES: readonly ListName[] = ['methods', 'tools', 'resources', 'prompts'];
 
 /**

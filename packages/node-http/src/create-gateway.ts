@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileGateway, createBodyDecoder, deny, isModernVersion, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { compileGateway, createBodyDecoder, deny, isModernVersion, IsoClock, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';
@@ -11,6 +11,7 @@ import { SharedSessions } from './state/shared-sessions.js';
 import { createOperationalEndpoints } from './http/operational-endpoints.js';
 import { createNodeKeyDigest } from './http/key-digest.js';
 import { handlePost } from './front.js';
+import { HeldAnswers } from './wire/answer.js';
 import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
 import type { GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -40,7 +41,7 @@ export interface GatewayContext extends CompileContext {
   onAudit?: (event: AuditEvent) => void;
 }
 
-const CONSOLE_LOGGER: GatewayLogger = {
+const CONSOLE_LOGGER: Readonly<GatewayLogger> = {
   error: (message, meta) => console.error(`mcp-gateway: ${message}`, meta ?? ''),
   warn: (message, meta) => console.warn(`mcp-gateway: ${message}`, meta ?? ''),
   info: () => undefined,
@@ -97,12 +98,15 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     facts: new UpstreamFacts(),
     decoder: createBodyDecoder(),
     logger,
-    audit: createAuditSink(context.onAudit, logger),
+    audit: createAuditSink(context.onAudit, logger, new IsoClock()),
     storeHealth: () => context.rateLimitStore?.health?.(),
     metrics,
     mismatches: new ReplicaMismatches(logger, metrics),
     shared: sharing && sealer ? new SharedSessions(sharing, resolved.rateLimit.keyPrefix, resolved.sessions.idleTimeoutMs, logger, resolved.sessions.maxSessions) : undefined,
     refreshes: new Map(),
+    heldAnswers: new HeldAnswers(),
+    inputWaiters: new WeakMap(),
+    loggedNamings: new WeakSet(),
     closing: false,
   };
   const endpointPath = context.endpointPath ?? resolved.server.path;

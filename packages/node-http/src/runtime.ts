@@ -1,11 +1,13 @@
-import type { BodyDecoder, CompiledGateway, ListKind } from '@gw/core';
+import type { BodyDecoder, CompiledGateway, ListKind, Naming } from '@gw/core';
 import type { ReplicaMismatches } from './ops/replica-mismatch.js';
 import type { AuditSink } from './ops/audit-trail.js';
 import type { BridgeSessions } from './state/bridge-sessions.js';
 import type { ConnectionAuth } from './state/connection-auth.js';
 import type { ParkedCalls } from './state/parked-calls.js';
+import type { Session } from './state/sessions.js';
 import type { SubjectStreams } from './state/stream-slots.js';
 import type { UpstreamRuntime } from './upstream/upstream-runtime.js';
+import type { HeldAnswers } from './wire/answer.js';
 
 /**
  * When a list kind was last fetched to find an unknown name, and the fetch under way
@@ -16,6 +18,9 @@ export interface CatalogRefresh {
   at: number;
   running?: Promise<void>;
 }
+
+/** Takes a client's answer to a request the gateway sent it in an input round (session/input-rounds.ts). */
+export type InputWaiter = (message: { result?: unknown; error?: unknown }) => void;
 
 /**
  * Everything one gateway holds, created by createGateway and passed to each handler, so two
@@ -42,6 +47,12 @@ export interface GatewayRuntime extends UpstreamRuntime {
   readonly mismatches: ReplicaMismatches;
   /** When each list kind was last fetched to find an unknown name, and the fetch under way (catalog-refresh.ts). */
   readonly refreshes: Map<ListKind, CatalogRefresh>;
+  /** The SSE answers of this turn of the event loop, opened as streams after it: one timer a turn (wire/answer.ts). */
+  readonly heldAnswers: HeldAnswers;
+  /** Client answers the gateway waits for in input rounds, per session, by the id of the request it sent (input-rounds.ts). */
+  readonly inputWaiters: WeakMap<Session, Map<string, InputWaiter>>;
+  /** Namings whose collisions have been logged, so each change of names is logged once (federation/lists.ts). */
+  readonly loggedNamings: WeakSet<Naming>;
   /** Set by close(): new requests get 503 while open streams finish. */
   closing: boolean;
 }

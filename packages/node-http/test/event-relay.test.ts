@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SseAnswer } from '../src/wire/answer.js';
+import { HeldAnswers, SseAnswer } from '../src/wire/answer.js';
 import { EventRelay } from '../src/upstream/relay.js';
 import { idKey, LocalServerRequests, type Session } from '../src/state/sessions.js';
 import { formatSseEvent, SseParser, type SseEvent } from '../src/wire/sse.js';
@@ -81,7 +81,7 @@ describe('EventRelay', () => {
 describe('SseAnswer', () => {
   it('sends events held as text and as bytes in order, with the length of their bytes', async () => {
     const server = createServer((_req, res) => {
-      const answer = new SseAnswer(res, {}, true);
+      const answer = new SseAnswer(res, {}, true, new HeldAnswers());
       answer.event({ event: 'message', data: '{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"café"}}' });
       answer.eventBytes(Buffer.from(`event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"text":"naïve ✓"}}\n\n`));
       answer.end();

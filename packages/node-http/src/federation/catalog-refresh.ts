@@ -1,4 +1,4 @@
-import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type Subject, type TargetKind } from '@gw/core';
+import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type ListSpec, type Subject, type TargetKind } from '@gw/core';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import { listingUpstreams, readRest } from './list-pages.js';
 import type { CatalogRefresh, GatewayRuntime } from '../runtime.js';
@@ -7,13 +7,13 @@ import type { CatalogRefresh, GatewayRuntime } from '../runtime.js';
 const REFRESH_INTERVAL_MS = 1_000;
 
 /** The lists that can name a target of each kind. */
-const LISTS_OF: Record<TargetKind, readonly ListKind[]> = {
+const LISTS_OF: Readonly<Record<TargetKind, readonly ListKind[]>> = {
   tool: ['tools'],
   prompt: ['prompts'],
   resource: ['resources', 'resourceTemplates'],
 };
 
-const SPEC_OF = new Map([...LIST_METHODS.values()].map((spec) => [spec.kind, spec]));
+const SPEC_OF: ReadonlyMap<ListKind, ListSpec> = new Map([...LIST_METHODS.values()].map((spec) => [spec.kind, spec]));
 
 /**
  * A message no routing rule sends anywhere, naming a tool, prompt or resource the catalog does

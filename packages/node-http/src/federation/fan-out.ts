@@ -8,7 +8,7 @@ import type { Session } from '../state/sessions.js';
 import type { SseEvent } from '../wire/sse.js';
 
 /** Where what upstreams send beside the answer goes when no client is listening (a catalog refresh). */
-export const DISCARD_ANSWER: Answer = {
+export const DISCARD_ANSWER: Readonly<Answer> = {
   event: () => undefined,
   eventBytes: () => undefined,
   fail: () => undefined,

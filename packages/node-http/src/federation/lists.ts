@@ -90,14 +90,12 @@ export async function answerList(
   return undefined;
 }
 
-const loggedNamings = new WeakSet<object>();
-
 /** Says once per change of the names which ones two upstreams share, and how they were resolved. */
 function logCollisions(gw: GatewayRuntime, spec: ListSpec): void {
   if (!spec.named) return;
   const naming = gw.core.catalog.naming(spec.kind);
-  if (naming.collisions.length === 0 || loggedNamings.has(naming)) return;
-  loggedNamings.add(naming);
+  if (naming.collisions.length === 0 || gw.loggedNamings.has(naming)) return;
+  gw.loggedNamings.add(naming);
   const policy = gw.options.federation.collisions;
   gw.logger.info('upstreams offer the same names', { list: spec.method, policy, collisions: naming.collisions.slice(0, 20) });
 }

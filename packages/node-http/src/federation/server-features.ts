@@ -8,7 +8,7 @@ import { upstreamSession } from '../upstream/upstream-sessions.js';
  * What an upstream that could not be asked contributes: the three server features, so the
  * client still tries them and gets a clear 502 per call rather than a session that can do nothing.
  */
-const UNKNOWN_UPSTREAM: ServerCapabilities = { tools: {}, resources: {}, prompts: {} };
+const UNKNOWN_UPSTREAM: Readonly<ServerCapabilities> = { tools: {}, resources: {}, prompts: {} };
 
 /** What the gateway declares as one server: every upstream's capabilities merged, their instructions joined. */
 export function serverFeatures(gw: GatewayRuntime): { capabilities: ServerCapabilities; instructions: string | undefined } {

@@ -1,16 +1,18 @@
-import { auditDecisionFor, cutText, isoTime, MAX_AUDIT_TEXT, readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, cutText, MAX_AUDIT_TEXT, readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target, type IsoClock } from '@gw/core';
 import type { GatewayLogger } from './logger.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */
 export interface AuditSink {
   emit(event: AuditEvent): void;
+  /** The time now as an event's `time` (ISO 8601), from the gateway's clock. */
+  time(): string;
 }
 
 /**
  * Hands events to the user's sink on a later turn of the event loop, inside a try: writing
  * audit never delays an answer, and a sink that throws is logged, not propagated.
  */
-export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefined, logger: GatewayLogger): AuditSink | undefined {
+export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefined, logger: GatewayLogger, clock: IsoClock): AuditSink | undefined {
   if (!onAudit) return undefined;
   // Events of one turn of the event loop are handed over together, after it: one timer, not one each.
   let pending: AuditEvent[] = [];
@@ -29,13 +31,14 @@ export function createAuditSink(onAudit: ((event: AuditEvent) => void) | undefin
     emit(event) {
       if (pending.push(event) === 1) setImmediate(deliver);
     },
+    time: () => clock.text(),
   };
 }
 
 /** The audit record of one POST: when it began, who sent it, and one event per message at the end. */
 export class PostAudit {
   private readonly started = performance.now();
-  private readonly time = isoTime();
+  private readonly time: string;
   subject: Subject | undefined;
   /** The revision the client spoke (AuditEvent.protocolVersion), as far as the POST has told it so far. */
   private version: string | null;
@@ -45,6 +48,7 @@ export class PostAudit {
     /** The MCP-Protocol-Version header, until the session or the message says more. */
     versionHeader: string | undefined,
   ) {
+    this.time = sink.time();
     this.version = versionHeader === undefined ? null : cutText(versionHeader, MAX_AUDIT_TEXT);
   }
 

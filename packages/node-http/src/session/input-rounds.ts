@@ -9,16 +9,12 @@ import { idKey, type Session } from '../state/sessions.js';
 /** Rounds of input one call may ask for before the gateway gives up on it. */
 const MAX_ROUNDS = 8;
 
-/** Client answers the gateway waits for, by the id of the request it sent the client; per session. */
-const waiting = new WeakMap<Session, Map<string, (message: { result?: unknown; error?: unknown }) => void>>();
-let nextInputId = 0;
-
 /**
  * Takes a client's response to a request the gateway itself sent it (an input round, below).
  * Returns false when no such request waits for it.
  */
-export function answerInputRequest(session: Session, id: JsonRpcId, message: { result?: unknown; error?: unknown }): boolean {
-  const waiters = waiting.get(session);
+export function answerInputRequest(gw: GatewayRuntime, session: Session, id: JsonRpcId, message: { result?: unknown; error?: unknown }): boolean {
+  const waiters = gw.inputWaiters.get(session);
   const resolve = waiters?.get(idKey(id));
   if (!resolve || !waiters) return false;
   waiters.delete(idKey(id));
@@ -68,9 +64,9 @@ export async function forwardWithInputRounds(
 function askClient(gw: GatewayRuntime, context: FanOutContext, upstream: string, input: unknown): Promise<unknown> {
   const { method, params } = (input ?? {}) as { method?: unknown; params?: unknown };
   if (typeof method !== 'string') return Promise.resolve(deny('UPSTREAM_BAD_RESPONSE', `upstream "${upstream}" asked for an input without a method`));
-  const id = `mcp-gateway-input-${(nextInputId++).toString(36)}`;
-  let waiters = waiting.get(context.session);
-  if (!waiters) waiting.set(context.session, (waiters = new Map()));
+  const id = `mcp-gateway-input-${(gw.nextRequestId++).toString(36)}`;
+  let waiters = gw.inputWaiters.get(context.session);
+  if (!waiters) gw.inputWaiters.set(context.session, (waiters = new Map()));
   const timeoutMs = gw.upstreams.get(upstream)?.timeoutMs ?? 30_000;
   return new Promise((resolve) => {
     const done = (value: unknown): void => {

@@ -131,7 +131,7 @@ async function sendAll(gw: GatewayRuntime, post: PostRequest, session: Session, 
   const headers = { 'mcp-session-id': session.id };
   const answer: Answer =
     asksAnything && formats.sse && (forwardsAny || !formats.json)
-      ? new SseAnswer(res, headers, !batch)
+      ? new SseAnswer(res, headers, !batch, gw.heldAnswers)
       : new JsonAnswer(res, headers, batch);
 
   const context: PostContext = { post, session, answer, departure };
@@ -210,7 +210,7 @@ function send(gw: GatewayRuntime, context: PostContext, message: ClientMessage, 
 /** A client's answer to a server-to-client request goes back to the upstream that asked, under its own id. */
 async function sendResponse(gw: GatewayRuntime, context: PostContext, message: Extract<ClientMessage, { kind: 'response' }>): Promise<Denial | undefined> {
   // The answer to a question the gateway asked the client for a stateless upstream (input-rounds.ts).
-  if (message.id !== null && answerInputRequest(context.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
+  if (message.id !== null && answerInputRequest(gw, context.session, message.id, message.message as { result?: unknown; error?: unknown })) return undefined;
   const key = message.id === null ? undefined : idKey(message.id);
   const origin = key === undefined ? undefined : context.session.serverRequests.get(key);
   const unexpected = (): Denial => {

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthResult, CompiledGateway } from '@gw/core';
 
 /** Where a client may put its key. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
-const CREDENTIAL_NAME_LENGTHS = new Set([...CREDENTIAL_HEADERS].map((name) => name.length));
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'api-key']);
+const CREDENTIAL_NAME_LENGTHS: ReadonlySet<number> = new Set([...CREDENTIAL_HEADERS].map((name) => name.length));
 
 /** The lower-case name of a credential header, or undefined (most headers are ruled out by length alone). */
 function credentialName(raw: string): string | undefined {

@@ -90,7 +90,7 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
   }
 
   const forwards = decision.upstream !== null;
-  const answer: Answer = forwards && post.formats.sse ? new SseAnswer(res, {}, true) : new JsonAnswer(res, {}, false);
+  const answer: Answer = forwards && post.formats.sse ? new SseAnswer(res, {}, true, gw.heldAnswers) : new JsonAnswer(res, {}, false);
   const context: FanOutContext = { session, forwarded: post.forwarded, answer, departure };
   let failure: Denial | undefined;
   if (decision.upstream !== null) {

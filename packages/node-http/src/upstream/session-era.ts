@@ -18,7 +18,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
  * session, messages pass as they are, list changes come on the session's GET stream, and DELETE
  * ends it. An upstream that refuses initialize naming the stateless revision is that era instead.
  */
-export const SESSION_ERA: UpstreamEra = {
+export const SESSION_ERA: Readonly<UpstreamEra> = {
   name: 'session',
   open: initialize,
   outgoing: (body) => ({ body, headers: undefined }),

@@ -12,7 +12,7 @@ import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
  * The stateless era (2026-07-28): nothing to open or close, only the upstream's capabilities to
  * learn (server/discover); every request carries its client in _meta and names itself in headers.
  */
-export const STATELESS_ERA: UpstreamEra = {
+export const STATELESS_ERA: Readonly<UpstreamEra> = {
   name: 'stateless',
   open: discover,
   outgoing(body: string | Uint8Array, session: Session, forwarded: ForwardedHeaders): Outgoing | undefined {

@@ -23,8 +23,8 @@ export function errorCodeOf(errorText: string): number | null {
   }
 }
 
-const INVALID: AnswerScan = { kind: 'invalid' };
-const OTHER: AnswerScan = { kind: 'other' };
+const INVALID: Readonly<AnswerScan> = { kind: 'invalid' };
+const OTHER: Readonly<AnswerScan> = { kind: 'other' };
 
 /** Deeper than this the verdict is left to JSON.parse (which has no depth limit of its own). */
 const MAX_DEPTH = 64;

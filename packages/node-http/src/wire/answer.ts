@@ -32,16 +32,25 @@ export interface Answer {
 }
 
 /**
- * SSE answers holding the events of this turn of the event loop. After the turn, those still
- * holding go on as streams: one timer for every answer of the turn rather than one each, as
- * nearly every answer ends within its turn and would only find its timer with nothing to do.
+ * The SSE answers of one gateway holding the events of this turn of the event loop. After the
+ * turn, those still holding go on as streams: one timer for every answer of the turn rather than
+ * one each, as nearly every answer ends within its turn and would only find its timer with
+ * nothing to do. One per gateway (GatewayRuntime.heldAnswers), so two gateways share nothing.
  */
-let holding: SseAnswer[] = [];
+export class HeldAnswers {
+  private holding: SseAnswer[] = [];
 
-function openHeld(): void {
-  const answers = holding;
-  holding = [];
-  for (const answer of answers) answer.open();
+  /** Set once, so a turn's timer costs no new function. */
+  private readonly openHeld = (): void => {
+    const answers = this.holding;
+    this.holding = [];
+    for (const answer of answers) answer.open();
+  };
+
+  /** Holds an answer until the end of this turn; the first of the turn sets the turn's timer. */
+  hold(answer: SseAnswer): void {
+    if (this.holding.push(answer) === 1) setImmediate(this.openHeld);
+  }
 }
 
 /** Events held as text (formatted by the gateway) and as bytes (passed as they came), in one piece. */
@@ -75,6 +84,8 @@ export class SseAnswer implements Answer {
     private readonly headers: Record<string, string>,
     /** With one request in the POST, a failure before any event is answered with its HTTP status. */
     private readonly single: boolean,
+    /** The gateway's answers of this turn, which this one joins with its first event. */
+    private readonly turn: HeldAnswers,
   ) {}
 
   get gone(): boolean {
@@ -106,7 +117,7 @@ export class SseAnswer implements Answer {
     } else {
       this.started = true;
       this.held = [events];
-      if (holding.push(this) === 1) setImmediate(openHeld);
+      this.turn.hold(this);
     }
   }
 

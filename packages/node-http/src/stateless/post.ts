@@ -11,15 +11,18 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   withoutModernEnvelope,
   type ClientMessage,
+  type Decision,
   type Denial,
   type JsonRpcId,
   type JsonRpcRequest,
+  type MessageResult,
+  type ModernClient,
   type Subject,
 } from '@gw/core';
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { answeredPost, refusedPost, type PostOutcome, type PostRequest } from '../http/post-request.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';
-import { departureOf } from '../wire/departure.js';
+import { departureOf, type Departure } from '../wire/departure.js';
 import { DISCARD_ANSWER, type FanOutContext } from '../federation/fan-out.js';
 import { ParkedCall } from '../state/parked-calls.js';
 import { idKey, type Session } from '../state/sessions.js';
@@ -40,36 +43,67 @@ const CACHE_FIELDS = { ttlMs: 0, cacheScope: 'private' } as const;
  * A POST of the stateless era (2026-07-28), once the shared front (front.ts) has checked the
  * headers, read the body and authenticated the caller: no session; every request carries its
  * revision and client capabilities in `_meta` and names its method (and target) in headers that
- * must agree with the body. The gateway answers `server/discover` and the lists itself; calls
- * go to their upstream, a session-based one through a session the gateway holds for the subject.
- * The outcome goes back to the front, which counts and audits it.
+ * must agree with the body. The gateway answers `server/discover`, the lists and listen itself;
+ * calls go to their upstream, a session-based one through a session the gateway holds for the
+ * subject. The outcome goes back to the front, which counts and audits it.
  */
 export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest): Promise<PostOutcome> {
-  const { req, res, subject, batch } = post;
   const item = post.items[0]!;
-  const refuse = (denial: Denial, id: JsonRpcId | null): PostOutcome => refusedPost(forModernEra(denial), id, [item]);
-  if (batch) return refuse(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null);
-  if (!item.ok) return refuse(item, item.id);
+  const read = readRequest(post, item);
+  if (!('message' in read)) return read;
+  const { message, client } = read;
+  post.protocolVersion = client.version;
+  const departure = departureOf(post.res);
+  const decided = await decideRequest(gw, post, message, client, departure);
+  const { decision } = decided;
+  if (!decision.ok) return refused(decision, message.id, item);
+  const session = decided.session ?? gw.bridges.for(post.subject, client);
+  if (message.method === 'subscriptions/listen') {
+    const refusal = await answerListen(gw, post, session, message.message);
+    return refusal ? refused(refusal, message.id, item) : answeredPost({ item, placed: null, status: 200, failure: undefined });
+  }
+  const failure = await answerRequest(gw, post, message, decision, session, departure);
+  return answeredPost({ item, placed: decision, status: post.res.statusCode, failure });
+}
+
+/** A request of the stateless era, refused as the revision has it. */
+function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult): PostOutcome {
+  return refusedPost(forModernEra(denial), id, [item]);
+}
+
+/**
+ * The one request the POST carries, checked as the revision requires: no batch, a known
+ * method, headers that agree with the body. A notification or response is taken (202) and
+ * nothing more: the revision defines none from a client over HTTP.
+ */
+function readRequest(post: PostRequest, item: MessageResult): { message: RequestMessage; client: ModernClient } | PostOutcome {
+  if (post.batch) return refused(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null, item);
+  if (!item.ok) return refused(item, item.id, item);
   const message = item.message;
   if (message.kind !== 'request') {
-    // The revision defines no client notifications or responses over HTTP: taken, nothing to do.
-    res.writeHead(202).end();
+    post.res.writeHead(202).end();
     return answeredPost({ item, placed: null, status: 202, failure: undefined });
   }
-  if (!MODERN_METHODS.has(message.method)) return refuse(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id);
+  if (!MODERN_METHODS.has(message.method)) return refused(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id, item);
+  const headers = post.req.headers;
   const client = checkModernRequest(
-    { protocolVersion: header(req.headers, 'mcp-protocol-version'), method: header(req.headers, 'mcp-method'), name: header(req.headers, 'mcp-name') },
+    { protocolVersion: header(headers, 'mcp-protocol-version'), method: header(headers, 'mcp-method'), name: header(headers, 'mcp-name') },
     message.method,
     message.params,
   );
-  if ('ok' in client) return refuse(client, message.id);
-  post.protocolVersion = client.version;
+  if ('ok' in client) return refused(client, message.id, item);
+  return { message, client };
+}
 
+/**
+ * The request decided: policy, rate limit, route (a name no rule routes may be one the catalog
+ * has not seen yet: listed, then routed again). The upstream sessions held for this client are
+ * made only for a message the policy let through: a refused one holds nothing.
+ */
+async function decideRequest(gw: GatewayRuntime, post: PostRequest, message: RequestMessage, client: ModernClient, departure: Departure): Promise<{ decision: Decision; session: Session | undefined }> {
+  const { subject } = post;
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
-  const departure = departureOf(res);
-  // The upstream sessions held for this client are made only for a message the policy let
-  // through: a refused one holds nothing.
   let session: Session | undefined;
   if (!decision.ok && decision.name === 'NO_ROUTE') {
     session = gw.bridges.for(subject, client);
@@ -81,16 +115,13 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
     const uri = message.params?.['uri'];
     decision = deny('INVALID_PARAMS', `no upstream serves resource ${JSON.stringify(String(uri).slice(0, 200))}`, { data: { uri } });
   }
-  if (!decision.ok) return refuse(decision, message.id);
-  session ??= gw.bridges.for(subject, client);
-  if (message.method === 'subscriptions/listen') {
-    const refused = await answerListen(gw, post, session, message.message);
-    if (refused) return refuse(refused, message.id);
-    return answeredPost({ item, placed: null, status: 200, failure: undefined });
-  }
+  return { decision, session };
+}
 
-  const forwards = decision.upstream !== null;
-  const answer: Answer = forwards && post.formats.sse ? new SseAnswer(res, {}, true, gw.heldAnswers) : new JsonAnswer(res, {}, false);
+/** Answers a decided request: to its upstream (a new call, or a parked one resumed), or by the gateway itself (discover, lists). */
+async function answerRequest(gw: GatewayRuntime, post: PostRequest, message: RequestMessage, decision: Extract<Decision, { ok: true }>, session: Session, departure: Departure): Promise<Denial | undefined> {
+  const { res, subject } = post;
+  const answer: Answer = decision.upstream !== null && post.formats.sse ? new SseAnswer(res, {}, true, gw.heldAnswers) : new JsonAnswer(res, {}, false);
   const context: FanOutContext = { session, forwarded: post.forwarded, answer, departure };
   let failure: Denial | undefined;
   if (decision.upstream !== null) {
@@ -112,8 +143,11 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
     if (failure && !list) answer.fail(message.id, forModernEra(failure));
   }
   answer.end();
-  return answeredPost({ item, placed: decision, status: res.statusCode, failure });
+  return failure;
 }
+
+/** A read request. */
+type RequestMessage = Extract<ClientMessage, { kind: 'request' }>;
 
 /**
  * A requestState for a session-based upstream can only be one the gateway issued (such an

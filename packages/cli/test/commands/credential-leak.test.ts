@@ -19,11 +19,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../cli/src/commands/run.js';
-import type { CliIo } from '../../cli/src/io.js';
-import { startRecordingProxy, type RecordingProxy } from './support/recording-proxy.js';
-import { INITIALIZE_PARAMS } from './support/gateway.js';
-import { startUpstream, type UpstreamFixture } from './support/upstream.js';
+import { runCommand } from '../../src/commands/run.js';
+import type { CliIo } from '../../src/io.js';
+import { startRecordingProxy, type RecordingProxy } from '../../../node-http/test/support/recording-proxy.js';
+import { INITIALIZE_PARAMS } from '../../../node-http/test/support/gateway.js';
+import { startUpstream, type UpstreamFixture } from '../../../node-http/test/support/upstream.js';
 
 const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
 const CLIENT_KEY = secret('client-key');

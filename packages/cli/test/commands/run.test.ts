@@ -1,11 +1,11 @@
 // `mcp-gateway run` as operators start it: the built bin in a child process, in front of real
 // MCP upstreams (the node-http test fixture), read through its JSON lines on stdout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis } from '../../node-http/test/support/redis.js';
-import { startUpstream, type UpstreamFixture } from '../../node-http/test/support/upstream.js';
-import { idleSocket } from '../../node-http/test/support/idle-socket.js';
-import { healthCommand } from '../src/commands/health.js';
-import { captureIo, closedPort, spawnCli, tempDir, writeFile, type CliProcess } from './support/cli.js';
+import { startRedis } from '../../../node-http/test/support/redis.js';
+import { startUpstream, type UpstreamFixture } from '../../../node-http/test/support/upstream.js';
+import { idleSocket } from '../../../node-http/test/support/idle-socket.js';
+import { healthCommand } from '../../src/commands/health.js';
+import { captureIo, closedPort, spawnCli, tempDir, writeFile, type CliProcess } from '../support/cli.js';
 
 const API_KEY = 'cli-test-secret-key-4711';
 const dir = tempDir();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateCommand } from '../src/commands/validate.js';
-import { captureIo, FIXTURES, REPO_ROOT, tempDir, writeFile } from './support/cli.js';
+import { validateCommand } from '../../src/commands/validate.js';
+import { captureIo, FIXTURES, REPO_ROOT, tempDir, writeFile } from '../support/cli.js';
 
 const dir = tempDir();
 

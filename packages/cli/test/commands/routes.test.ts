@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { routesCommand } from '../src/commands/routes.js';
-import { captureIo, tempDir, writeFile } from './support/cli.js';
+import { routesCommand } from '../../src/commands/routes.js';
+import { captureIo, tempDir, writeFile } from '../support/cli.js';
 
 const dir = tempDir();
 

@@ -1,5 +1,5 @@
 // No client can add a header line to what the gateway sends an upstream. node's parser refuses
-// CR, LF and NUL in header values by default (hostile-input.test.ts covers that); here the gateway
+// CR, LF and NUL in header values by default (e2e/hostile-input/campaign.test.ts covers that); here the gateway
 // sits behind a server started with insecureHTTPParser, which lets obs-fold continuation lines,
 // bare LFs and NULs through, and forwards a client header (x-trace-id) by configuration. The
 // upstream's bytes, recorded on the wire, must hold only well-formed header lines, none of them

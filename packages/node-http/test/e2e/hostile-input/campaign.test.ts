@@ -16,11 +16,11 @@ import { Readable } from 'node:stream';
 import { GATEWAY_ERRORS, type GatewayErrorName, type GatewayOptions, type JsonRpcId } from '@gw/core';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayServer } from '../src/gateway-server.js';
-import { createGateway, type Gateway, type GatewayLogger } from '../src/index.js';
-import { Rng } from './support/rng.js';
-import { INITIALIZE_PARAMS, post, startGateway, type RunningGateway } from './support/gateway.js';
-import { startUpstream, type UpstreamFixture } from './support/upstream.js';
+import { createGatewayServer } from '../../../src/gateway-server.js';
+import { createGateway, type Gateway, type GatewayLogger } from '../../../src/index.js';
+import { Rng } from '../../support/rng.js';
+import { INITIALIZE_PARAMS, post, startGateway, type RunningGateway } from '../../support/gateway.js';
+import { startUpstream, type UpstreamFixture } from '../../support/upstream.js';
 
 // Taken before anything runs, so pollution by any request shows up as a new key.
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();

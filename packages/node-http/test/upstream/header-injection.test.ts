@@ -1,9 +1,10 @@
 // No client can add a header line to what the gateway sends an upstream. node's parser refuses
-// CR, LF and NUL in header values by default (e2e/hostile-input/campaign.test.ts covers that); here the gateway
-// sits behind a server started with insecureHTTPParser, which lets obs-fold continuation lines,
-// bare LFs and NULs through, and forwards a client header (x-trace-id) by configuration. The
-// upstream's bytes, recorded on the wire, must hold only well-formed header lines, none of them
-// the client's injected ones, and the client must get a JSON-RPC answer or error, never a 500.
+// CR, LF and NUL in header values by default (e2e/hostile-input/campaign.test.ts covers that);
+// here the gateway sits behind a server started with insecureHTTPParser, which lets obs-fold
+// continuation lines, bare LFs and NULs through, and forwards a client header (x-trace-id) by
+// configuration. The upstream's bytes, recorded on the wire, must hold only well-formed header
+// lines, none of them the client's injected ones, and the client must get a JSON-RPC answer or
+// error, never a 500.
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import type { GatewayOptions } from '@gw/core';

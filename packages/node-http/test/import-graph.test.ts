@@ -112,7 +112,7 @@ const folderByName = new Map(
   packages.map((folder) => [(JSON.parse(readFileSync(join(PACKAGES, folder, 'package.json'), 'utf8')) as { name: string }).name, folder] as const),
 );
 
-/** Every test source file under a folder: .ts, .mts and .mjs, support and fixtures included. */
+/** Every source file under a test folder (.ts, .mts, .mjs, .js), support files included. */
 function testFiles(folder: string): string[] {
   if (!existsSync(folder)) return [];
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -123,8 +123,9 @@ function testFiles(folder: string): string[] {
 }
 
 /**
- * The imports in `text`, a file of package folder `from`, that reach a package on its own line of
- * PACKAGE_LAYERS or below it (a higher one, or its neighbour), as `specifier (package)`.
+ * The imports in `text`, the content of `file`, that reach another package on the line of
+ * PACKAGE_LAYERS of `file`'s package or below it (a higher one, or its neighbour), each as
+ * `specifier (package folder)`.
  */
 function upwardPackageImports(file: string, text: string): string[] {
   const from = relative(PACKAGES, file).split(/[\\/]/)[0]!;

@@ -35,16 +35,21 @@ function sourceFiles(folder: string): string[] {
   });
 }
 
-/** What a source file imports by relative path: import and export ... from, import type, bare and dynamic imports. */
-function relativeSpecifiers(text: string): string[] {
+/** What a source file imports: import and export ... from, import type, bare and dynamic imports. */
+function specifiers(text: string): string[] {
   const found: string[] = [];
   const patterns = [
     /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
     /^\s*import\s*['"]([^'"]+)['"]/gm,
     /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
   ];
-  for (const pattern of patterns) for (const match of text.matchAll(pattern)) if (match[1]!.startsWith('.')) found.push(match[1]!);
+  for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1]!);
   return found;
+}
+
+/** What a source file imports by relative path. */
+function relativeSpecifiers(text: string): string[] {
+  return specifiers(text).filter((specifier) => specifier.startsWith('.'));
 }
 
 /** The import graph of the .ts files under a folder, by absolute path; an import that names no file is reported. */
@@ -95,6 +100,52 @@ const packages = readdirSync(PACKAGES, { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(PACKAGES, entry.name, 'src')))
   .map((entry) => entry.name);
 
+/**
+ * The packages, lowest first: a package's tests (their support files included) import only their
+ * own package and packages on lines above it here, by relative path or by name. A test of a lower
+ * package that needs a higher one (node-http driving the CLI, say) belongs to the higher package.
+ */
+const PACKAGE_LAYERS: readonly (readonly string[])[] = [['core'], ['node-http'], ['express', 'cli']];
+
+/** Each package folder by the name it is imported under (@gw/core is core). */
+const folderByName = new Map(
+  packages.map((folder) => [(JSON.parse(readFileSync(join(PACKAGES, folder, 'package.json'), 'utf8')) as { name: string }).name, folder] as const),
+);
+
+/** Every source file under a test folder (.ts, .mts, .mjs, .js), support files included. */
+function testFiles(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path);
+    return /\.(?:ts|mts|mjs|js)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/**
+ * The imports in `text`, the content of `file`, that reach another package on the line of
+ * PACKAGE_LAYERS of `file`'s package or below it (a higher one, or its neighbour), each as
+ * `specifier (package folder)`.
+ */
+function upwardPackageImports(file: string, text: string): string[] {
+  const from = relative(PACKAGES, file).split(/[\\/]/)[0]!;
+  const rank = new Map(PACKAGE_LAYERS.flatMap((line, index) => line.map((folder) => [folder, index] as const)));
+  const found: string[] = [];
+  for (const specifier of specifiers(text)) {
+    let to: string | undefined;
+    if (specifier.startsWith('.')) {
+      const path = relative(PACKAGES, resolve(dirname(file), specifier));
+      if (!path.startsWith('..')) to = path.split(/[\\/]/)[0];
+    } else {
+      const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+      to = folderByName.get(name);
+    }
+    if (to === undefined || to === from || !packages.includes(to)) continue;
+    if (!rank.has(to) || !rank.has(from) || rank.get(to)! >= rank.get(from)!) found.push(`${specifier} (${to})`);
+  }
+  return found;
+}
+
 describe('the import graph', () => {
   it('finds a circle when there is one, type imports and export-from lines included', () => {
     const text = "import type { A } from './a.js';\nexport { B } from '../b.js';\nimport {\n  C,\n} from './c.js';\nimport './d.js';\nconst e = await import('./e.js');\nimport { z } from 'zod';";
@@ -125,6 +176,42 @@ describe('the import graph', () => {
       }
     }
     expect([...undeclared]).toEqual([]);
+    expect(upward).toEqual([]);
+  });
+
+  it('finds a test importing a higher package, by relative path or by name, and lets lower ones through', () => {
+    const file = join(PACKAGES, 'node-http', 'test', 'some', 'leak.test.ts');
+    // Written through `line` so that this file's own text imports nothing it names.
+    const line = (what: string, specifier: string) => `import ${what} from '${specifier}';`;
+    const text = [
+      line('{ runCommand }', '../../../cli/src/commands/run.js'),
+      line('type { CliIo }', '../../../cli/src/io.js'),
+      line('{ mcpGateway }', '@gw/express'),
+      `const { main } = await import('${'@gw/cli'}');`,
+      line('{ extend }', '@gw/core'),
+      line('{ createGateway }', '../../src/index.js'),
+      line('{ Rng }', '../support/rng.js'),
+      line('{ decide }', '../../../core/src/decide.js'),
+      line('{ describe }', 'vitest'),
+    ].join('\n');
+    expect(upwardPackageImports(file, text)).toEqual([
+      '../../../cli/src/commands/run.js (cli)',
+      '../../../cli/src/io.js (cli)',
+      '@gw/express (express)',
+      '@gw/cli (cli)',
+    ]);
+    const cliTest = join(PACKAGES, 'cli', 'test', 'commands', 'run.test.ts');
+    expect(upwardPackageImports(cliTest, line('{ idleSocket }', '../../../node-http/test/support/idle-socket.js'))).toEqual([]);
+    expect(upwardPackageImports(cliTest, line('{ mcpGateway }', '../../../express/src/index.js'))).toEqual(['../../../express/src/index.js (express)']);
+  });
+
+  it('every package is declared, and no package\'s tests import a package above it or beside it', () => {
+    expect(packages.filter((folder) => !PACKAGE_LAYERS.some((line) => line.includes(folder)))).toEqual([]);
+    const upward = packages.flatMap((folder) =>
+      testFiles(join(PACKAGES, folder, 'test')).flatMap((file) =>
+        upwardPackageImports(file, readFileSync(file, 'utf8')).map((found) => `${relative(PACKAGES, file)} -> ${found}`),
+      ),
+    );
     expect(upward).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ export interface SseEvent {
  * Why not eventsource-parser (what the MCP SDK uses): it reports no id without data and a retry
  * only through a callback, so the gateway could not relay those, and it does not say when it holds
  * nothing (`idle`, which the relay's pass-through needs). It is this parser's differential test
- * (test/sse-differential.test.ts); in speed neither was clearly ahead (bench/README.md, primitives.mjs).
+ * (test/wire/sse-differential.test.ts); in speed neither was clearly ahead (bench/README.md, primitives.mjs).
  */
 export class SseParser {
   /** Pieces of the line not ended yet, joined once its end arrives (never rescanned, never re-copied per chunk). */

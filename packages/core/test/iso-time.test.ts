@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../src/index.js';
+import { isoTime } from '../src/internal.js';
 
 describe('isoTime', () => {
   it('gives the ISO text of the millisecond asked for, whether it is the one before or not', () => {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { mergeCapabilities, type ServerCapabilities } from '@gw/core';
+import { mergeCapabilities, type ServerCapabilities } from '@gw/core/internal';
 import type { GatewayRuntime } from '../runtime.js';
 import type { Session } from '../state/sessions.js';
 import { upstreamSession } from '../upstream/upstream-sessions.js';

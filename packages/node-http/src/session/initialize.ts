@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deny, type Denial, negotiateProtocolVersion, type AcceptedFormats, type JsonRpcParams, type JsonRpcRequest, type Subject } from '@gw/core';
+import type { Denial, JsonRpcParams, JsonRpcRequest, Subject } from '@gw/core';
+import { deny, negotiateProtocolVersion, type AcceptedFormats } from '@gw/core/internal';
 import { sendDenial, sendJson } from '../wire/respond.js';
 import type { GatewayRuntime } from '../runtime.js';
 import { learnUnknownProfiles, serverFeatures } from '../federation/server-features.js';

@@ -1,4 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  ClientMessage,
+  Decision,
+  Denial,
+  JsonRpcId,
+  MessageResult,
+  Subject,
+} from '@gw/core';
 import {
   allowsBatches,
   checkInitializeParams,
@@ -8,14 +16,8 @@ import {
   isPending,
   negotiateProtocolVersion,
   type AcceptedFormats,
-  type ClientMessage,
-  type Decision,
-  type Denial,
-  type JsonRpcId,
-  type MessageResult,
-  type Subject,
   LIST_METHODS,
-} from '@gw/core';
+} from '@gw/core/internal';
 import { JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
 import type { PostAudit } from '../ops/audit-trail.js';

@@ -1,4 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  ClientMessage,
+  Denial,
+  JsonRpcId,
+  JsonRpcRequest,
+  MessageResult,
+  Subject,
+} from '@gw/core';
 import {
   checkModernRequest,
   deny,
@@ -11,13 +19,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   withoutModernEnvelope,
   type AcceptedFormats,
-  type ClientMessage,
-  type Denial,
-  type JsonRpcId,
-  type JsonRpcRequest,
-  type MessageResult,
-  type Subject,
-} from '@gw/core';
+} from '@gw/core/internal';
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import type { PostAudit } from '../ops/audit-trail.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';

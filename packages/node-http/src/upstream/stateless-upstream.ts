@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
+import type { JsonRpcParams } from '@gw/core';
+import { extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS } from '@gw/core/internal';
 import { upstreamHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { Dispatcher } from 'undici';

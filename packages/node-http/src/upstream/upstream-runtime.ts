@@ -1,4 +1,5 @@
-import type { ResolvedOptions, ServerCapabilities } from '@gw/core';
+import type { ResolvedOptions } from '@gw/core';
+import type { ServerCapabilities } from '@gw/core/internal';
 import type { GatewayLogger } from '../ops/logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { SessionStore } from '../state/sessions.js';

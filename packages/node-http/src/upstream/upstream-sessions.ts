@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { deny, extend, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { deny, extend } from '@gw/core/internal';
 import { upstreamHeaders } from './forward-headers.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { CloseScope, Session, UpstreamSession } from '../state/sessions.js';

@@ -10,7 +10,7 @@
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
-import { Sha256 } from '../packages/core/dist/index.js';
+import { Sha256 } from '../packages/core/dist/internal.js';
 // Internal to the data plane (not exported): the parser the gateway runs on an upstream's events.
 import { SseParser } from '../packages/node-http/dist/wire/sse.js';
 

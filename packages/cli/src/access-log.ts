@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactHeaders } from '@gw/core';
+import { redactHeaders } from '@gw/core/internal';
 import type { CliLogger } from './logger.js';
 
 /**

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createRedactor, cutText, IsoClock, MAX_LOG_TEXT, type AuditEvent, type LOG_LEVELS } from '@gw/core';
+import type { AuditEvent, LOG_LEVELS } from '@gw/core';
+import { createRedactor, cutText, IsoClock, MAX_LOG_TEXT } from '@gw/core/internal';
 import type { GatewayContext } from '@gw/node-http';
 import winston from 'winston';
 import { createAuditLine } from './audit-line.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent, GatewayErrorName } from '@gw/core';
-import { GATEWAY_ERRORS } from '@gw/core';
+import { GATEWAY_ERRORS, type AuditEvent, type GatewayErrorName } from '@gw/core';
 import { auditLine, createAuditLine } from '../src/audit-line.js';
 
 /** What the line must be: JSON.stringify of the line's fields around the event's. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAccept, checkContentType, checkOrigin, mergeCapabilities, readAccept } from '../src/index.js';
+import { checkAccept, checkContentType, checkOrigin, mergeCapabilities, readAccept } from '../src/internal.js';
 
 describe('readAccept', () => {
   it.each([

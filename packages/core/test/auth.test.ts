@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { compileGateway, readCredential, type GatewayOptions } from '../src/index.js';
+import { compileGateway, type GatewayOptions } from '../src/index.js';
+import { readCredential } from '../src/internal.js';
 
 const sha = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
 

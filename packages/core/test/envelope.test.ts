@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBody, parseEnvelope, validateMessage, type EnvelopeResult, type MessageResult } from '../src/index.js';
+import { parseBody, validateMessage, type EnvelopeResult, type MessageResult } from '../src/index.js';
+import { parseEnvelope } from '../src/internal.js';
 
 function single(result: EnvelopeResult): MessageResult {
   if (!result.ok) throw new Error(`expected items, got ${result.name}`);
@@ -126,7 +127,8 @@ describe('validateMessage', () => {
 
 describe('nesting bound', () => {
   it('refuses a message nesting deeper than MAX_JSON_DEPTH, with its id, and accepts one at the bound', async () => {
-    const { MAX_JSON_DEPTH, parseBody, parseEnvelope } = await import('../src/index.js');
+    const { MAX_JSON_DEPTH, parseBody } = await import('../src/index.js');
+    const { parseEnvelope } = await import('../src/internal.js');
     const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
     const at = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"d":${nested(MAX_JSON_DEPTH - 3)}}}}`;
     const over = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x","arguments":{"d":${nested(10_000)}}}}`;
@@ -148,7 +150,7 @@ describe('methods named like Object.prototype members', () => {
 
 describe('checkInitializeParams', () => {
   it('accepts what the specification types and refuses the rest with -32602', async () => {
-    const { checkInitializeParams } = await import('../src/index.js');
+    const { checkInitializeParams } = await import('../src/internal.js');
     const good = { protocolVersion: '2025-06-18', capabilities: { sampling: {}, experimental: { x: {} } }, clientInfo: { name: 'c', version: '1' } };
     expect(checkInitializeParams(good).ok).toBe(true);
     for (const bad of [undefined, {}, { ...good, protocolVersion: 1 }, { ...good, capabilities: [] }, { ...good, capabilities: { roots: true } }, { ...good, capabilities: { experimental: { x: 1 } } }, { ...good, clientInfo: 'me' }, { ...good, clientInfo: { name: 'c' } }]) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { deny, errorNameForCode, GATEWAY_ERRORS, jsonRpcError, type GatewayErrorName } from '../src/index.js';
+import { errorNameForCode, GATEWAY_ERRORS, type GatewayErrorName } from '../src/index.js';
+import { deny, jsonRpcError } from '../src/internal.js';
 
 const names = Object.keys(GATEWAY_ERRORS) as GatewayErrorName[];
 const STANDARD = new Set([-32700, -32600, -32601, -32602, -32603]);

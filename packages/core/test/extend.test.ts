@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extend } from '../src/index.js';
+import { extend } from '../src/internal.js';
 
 describe('extend', () => {
   it('gives what a spread of both would give, in the same key order, without touching either', () => {

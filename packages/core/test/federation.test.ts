@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assignNames,
-  checkHost,
   Catalog,
   compileGateway,
+  type GatewayOptions,
+} from '../src/index.js';
+import {
+  assignNames,
+  checkHost,
   decodeListCursor,
   encodeListCursor,
   fitName,
   LIST_METHODS,
   templateMatcher,
-  type GatewayOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const UPSTREAMS = [
   { name: 'alpha', url: 'http://127.0.0.1:1/mcp' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IsoClock, isoTime } from '../src/index.js';
+import { IsoClock, isoTime } from '../src/internal.js';
 
 /** Instants around the edges that matter: seconds, days, leap days, years, the 4- and 6-digit year forms, before 1970. */
 const STARTS = [0, -1, -1_000, 1_767_225_599_990, 1_767_323_045_000, 951_782_399_995, 253_402_300_799_990, -62_167_219_200_010, 8_639_999_999_999_990, -8_640_000_000_000_000];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modernErrorCode, withoutModernEnvelope } from '../src/index.js';
+import { modernErrorCode, withoutModernEnvelope } from '../src/internal.js';
 
 describe('withoutModernEnvelope', () => {
   it('leaves out the envelope keys, keeps the rest of _meta (a __proto__ key stays a key), and drops an _meta left empty', () => {

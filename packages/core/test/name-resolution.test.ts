@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorizeRead, compileGateway, LIST_METHODS, streamMessageAllowed, templateMatcher, type CheckResult, type CompiledGateway, type GatewayOptions, type ResolvedItem } from '../src/index.js';
+import { compileGateway, streamMessageAllowed, type CheckResult, type CompiledGateway, type GatewayOptions, type ResolvedItem } from '../src/index.js';
+import { authorizeRead, LIST_METHODS, templateMatcher } from '../src/internal.js';
 
 // A deny holds under every name. For every naming set-up, every kind of item and every name the
 // denied item goes by, a policy denying that one name is tried with a few thousand spellings a

@@ -13,7 +13,6 @@ import {
   compileGateway,
   formatConfigIssue,
   formatConfigPath,
-  isValidGlob,
   resolvePlaceholders,
   validateOptions,
   type ConfigErrorCode,
@@ -22,6 +21,7 @@ import {
   type EnvMap,
   type ResolvedOptions,
 } from '../src/index.js';
+import { isValidGlob } from '../src/internal.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const loadFixture = (name: string): Record<string, unknown> =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, PROTOCOL_METHODS, validateOptions, type GatewayOptions, type Subject, type Target } from '../src/index.js';
+import { createPolicy, validateOptions, type GatewayOptions, type Subject, type Target } from '../src/index.js';
+import { PROTOCOL_METHODS } from '../src/internal.js';
 
 function policyOf(policy: GatewayOptions['policy']) {
   const result = validateOptions({ policy, upstreams: [{ name: 'up', url: 'http://127.0.0.1:1/mcp' }] });
@@ -120,7 +121,7 @@ describe('policy', () => {
 describe('GlobSet', () => {
   it('matches literals exactly and agrees with minimatch on globs, over a generated corpus', async () => {
     const { Minimatch } = await import('minimatch');
-    const { GlobSet } = await import('../src/index.js');
+    const { GlobSet } = await import('../src/internal.js');
     const options = { dot: true, nonegate: true, nocomment: true, preserveMultipleSlashes: true };
     const patterns = ['a/*', 'a/**', '**/b', 'file:///docs/**', 'file:///docs/*', 'x.*', '*.md', 'a/**/b', '{a,b}/c', 'a?c', '[ab]/*', 'kb://**', 'a/', 'a//b', 'x.md', 'docs'];
     const alphabet = ['a', 'b', 'c', '.', '..', '/', ':', 'x', 'md', 'docs', 'file:///', 'kb://'];
@@ -138,13 +139,13 @@ describe('GlobSet', () => {
   });
 
   it('refuses patterns with dot segments, which minimatch would normalize', async () => {
-    const { isValidGlob } = await import('../src/index.js');
+    const { isValidGlob } = await import('../src/internal.js');
     for (const pattern of ['a/../b', './a', 'a/.', '..', 'file:///docs/../**']) expect(isValidGlob(pattern), pattern).toBe(false);
     for (const pattern of ['v1.0', '.hidden', 'a..b', 'file:///docs/**']) expect(isValidGlob(pattern), pattern).toBe(true);
   });
 
   it('never lets ** climb out of its directory', async () => {
-    const { GlobSet } = await import('../src/index.js');
+    const { GlobSet } = await import('../src/internal.js');
     const docs = new GlobSet(['file:///docs/**']);
     expect(docs.matches('file:///docs/a/b.md')).toBe(true);
     for (const escape of ['file:///docs/../etc/passwd', 'file:///docs/a/../../etc', 'file:///docs/./../x', 'file:///docs/..']) {

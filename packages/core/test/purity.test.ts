@@ -49,8 +49,8 @@ describe('@gw/core stays pure', () => {
     expect([...external].sort()).toEqual(['@noble/hashes/sha2.js', 'minimatch', 'rate-limiter-flexible/lib/component/MemoryStorage/MemoryStorage.js', 'zod']);
   });
 
-  it('reaches no node: module, no Node built-in and no I/O package, through any dependency', () => {
-    const { files, bare } = reachable(join(dist, 'index.js'));
+  it.each(['index.js', 'internal.js'])('reaches no node: module, no Node built-in and no I/O package from %s, through any dependency', (entry) => {
+    const { files, bare } = reachable(join(dist, entry));
     expect(files.size).toBeGreaterThan(20);
     const offending = [...bare].filter((s) => s.startsWith('node:') || BUILTINS.has(s) || IO_PACKAGES.test(s));
     expect(offending).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryRateLimitStore, createRateLimiter, isPending, validateOptions, type GatewayOptions, type RateLimitStore, type Subject } from '../src/index.js';
+import { createMemoryRateLimitStore, createRateLimiter, validateOptions, type GatewayOptions, type RateLimitStore, type Subject } from '../src/index.js';
+import { isPending } from '../src/internal.js';
 
 function limiterOf(rateLimit: GatewayOptions['rateLimit'], store: RateLimitStore = createMemoryRateLimitStore()) {
   const result = validateOptions({ rateLimit, upstreams: [{ name: 'up', url: 'http://127.0.0.1:1/mcp' }] });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, DEFAULT_REDACT_KEYS, isCredentialHeader, redactHeaders, REDACTED } from '../src/index.js';
+import { DEFAULT_REDACT_KEYS } from '../src/index.js';
+import { createRedactor, isCredentialHeader, redactHeaders, REDACTED } from '../src/internal.js';
 
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_KEYS);

@@ -106,7 +106,7 @@ describe('readTarget', () => {
 
 describe('the routing memo', () => {
   it('gives the same answers as the table, before and after it fills up and starts over', async () => {
-    const { ROUTE_MEMO_LIMIT } = await import('../src/index.js');
+    const { ROUTE_MEMO_LIMIT } = await import('../src/internal.js');
     const r = routerOf({
       upstreams: [{ name: 'a', url: 'http://127.0.0.1:1/mcp' }, { name: 'b', url: 'http://127.0.0.1:2/mcp' }],
       routing: [{ match: { tool: 'a.*' }, upstream: 'a' }, { match: { method: 'tools/*' }, upstream: 'b' }],

@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Sha256, sha256, sha256Hex, toHex } from '../src/index.js';
+import { Sha256, sha256, sha256Hex, toHex } from '../src/internal.js';
 import { wordsToBytes } from '../src/sha256.js';
 
 const hex = (text: string) => toHex(sha256(new TextEncoder().encode(text)));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileGateway, createBodyDecoder, deny, isModernVersion, IsoClock, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { compileGateway, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
+import { createBodyDecoder, deny, isModernVersion, IsoClock } from '@gw/core/internal';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkAccept, checkContentType, parseBody, parseEnvelope, readsAsModern } from '@gw/core';
+import { parseBody } from '@gw/core';
+import { checkAccept, checkContentType, parseEnvelope, readsAsModern } from '@gw/core/internal';
 import { readBody } from './http/body.js';
 import { refusedPost, settlePost, type PostOutcome, type PostRequest } from './http/post-request.js';
 import { checkCaller, header } from './http/request-checks.js';

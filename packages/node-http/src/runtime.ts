@@ -1,4 +1,5 @@
-import type { BodyDecoder, CompiledGateway, ListKind, Naming } from '@gw/core';
+import type { CompiledGateway, ListKind } from '@gw/core';
+import type { BodyDecoder, Naming } from '@gw/core/internal';
 import type { ReplicaMismatches } from './ops/replica-mismatch.js';
 import type { AuditSink } from './ops/audit-trail.js';
 import type { BridgeSessions } from './state/bridge-sessions.js';

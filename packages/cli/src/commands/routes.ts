@@ -1,4 +1,5 @@
-import { createRouter, LIST_METHODS, PROTOCOL_METHODS, readTarget, type JsonRpcParams, type ResolvedOptions, type Target } from '@gw/core';
+import { createRouter, readTarget, type JsonRpcParams, type ResolvedOptions, type Target } from '@gw/core';
+import { LIST_METHODS, PROTOCOL_METHODS } from '@gw/core/internal';
 import { CONFIG_OPTION, HELP_OPTION, parseCommandArgs, requireConfigPath, UsageError } from '../args.js';
 import { configWarnings, describeMatch, hasImplicitCatchAll, isCatchAll } from '../describe-config.js';
 import { EXIT, type CliIo } from '../io.js';

@@ -1,4 +1,5 @@
-import { LIST_METHODS, readTarget, type ClientMessage, type Decision, type ListKind, type ListSpec, type Subject, type TargetKind } from '@gw/core';
+import { readTarget, type ClientMessage, type Decision, type ListKind, type ListSpec, type Subject, type TargetKind } from '@gw/core';
+import { LIST_METHODS } from '@gw/core/internal';
 import { askUpstreams, type FanOutContext } from './fan-out.js';
 import { listingUpstreams, readRest } from './list-pages.js';
 import type { CatalogRefresh, GatewayRuntime } from '../runtime.js';

@@ -1,4 +1,5 @@
-import { decodeListCursor, deny, extend, encodeListCursor, withoutModernEnvelope, type Denial, type JsonRpcRequest, type ListedPage, type ListSpec, type Subject } from '@gw/core';
+import type { Denial, JsonRpcRequest, ListedPage, ListSpec, Subject } from '@gw/core';
+import { decodeListCursor, deny, encodeListCursor, extend, withoutModernEnvelope } from '@gw/core/internal';
 import { askUpstreams, DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { listUnknown } from './catalog-refresh.js';
 import { cursorOf, itemsOf, listingUpstreams, readRest } from './list-pages.js';

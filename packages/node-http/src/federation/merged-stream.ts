@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authorizeStream, deny, type Denial, type JsonRpcRequest, type Subject } from '@gw/core';
+import { authorizeStream, type Denial, type JsonRpcRequest, type Subject } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import { EventRelay } from '../upstream/relay.js';
 import { sessionTag, StreamPositions, type Position, type Resumption } from './stream-positions.js';
 import type { GatewayRuntime } from '../runtime.js';

@@ -1,4 +1,4 @@
-import { mergeCapabilities, type ServerCapabilities } from '@gw/core';
+import { mergeCapabilities, type ServerCapabilities } from '@gw/core/internal';
 import type { GatewayRuntime } from '../runtime.js';
 import type { Session } from '../state/sessions.js';
 import type { ForwardedHeaders } from '../upstream/forward-headers.js';

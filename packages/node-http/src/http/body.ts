@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { deny, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { deny } from '@gw/core/internal';
 
 /** A request body as read: bytes from the socket, or what a host framework's parser left in req.body. */
 export type RequestBody = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'text'; text: string } | { kind: 'parsed'; value: unknown };

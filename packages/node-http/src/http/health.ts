@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { extend } from '@gw/core';
+import { extend } from '@gw/core/internal';
 import { sendJson } from '../wire/respond.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AcceptedFormats, Decision, Denial, JsonRpcId, MessageResult, Subject } from '@gw/core';
+import type { Decision, Denial, JsonRpcId, MessageResult, Subject } from '@gw/core';
+import type { AcceptedFormats } from '@gw/core/internal';
 import type { PostAudit } from '../ops/audit-trail.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { ForwardedHeaders } from '../upstream/forward-headers.js';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { checkHost, checkOrigin, checkProtocolVersionHeader, deny, type AuthResult, type Denial, type Subject } from '@gw/core';
+import type { AuthResult, Denial, Subject } from '@gw/core';
+import { checkHost, checkOrigin, checkProtocolVersionHeader, deny } from '@gw/core/internal';
 import type { GatewayRuntime } from '../runtime.js';
 import type { Session } from '../state/sessions.js';
 import { closeSessionUpstreams } from '../upstream/upstream-sessions.js';

@@ -1,4 +1,5 @@
-import { auditDecisionFor, cutText, MAX_AUDIT_TEXT, readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target, type IsoClock } from '@gw/core';
+import { readTarget, type AuditEvent, type Decision, type Denial, type JsonRpcId, type MessageResult, type Subject, type Target } from '@gw/core';
+import { auditDecisionFor, cutText, MAX_AUDIT_TEXT, type IsoClock } from '@gw/core/internal';
 import type { GatewayLogger } from './logger.js';
 
 /** Where audit events go, with the logger that hears about a failing sink. */

@@ -1,4 +1,5 @@
-import { isUpstreamFailure, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { isUpstreamFailure } from '@gw/core/internal';
 
 /** What /health tells about an upstream's failures as the data plane saw them. */
 export interface FailureRecord {

@@ -1,4 +1,5 @@
-import { deny, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import type { GatewayLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 

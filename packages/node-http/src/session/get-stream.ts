@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkAccept, deny, streamMessageAllowed, type Subject } from '@gw/core';
+import { streamMessageAllowed, type Subject } from '@gw/core';
+import { checkAccept, deny } from '@gw/core/internal';
 import { parseLastEventId } from '../federation/stream-positions.js';
 import { checkRequest, findLiveSession, header } from '../http/request-checks.js';
 import { sendDenial } from '../wire/respond.js';

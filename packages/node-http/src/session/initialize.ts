@@ -1,4 +1,5 @@
-import { deny, type Denial, negotiateProtocolVersion, type JsonRpcParams, type JsonRpcRequest, type Subject } from '@gw/core';
+import type { Denial, JsonRpcParams, JsonRpcRequest, Subject } from '@gw/core';
+import { deny, negotiateProtocolVersion } from '@gw/core/internal';
 import { sendDenial, sendJson } from '../wire/respond.js';
 import type { PostRequest } from '../http/post-request.js';
 import type { GatewayRuntime } from '../runtime.js';

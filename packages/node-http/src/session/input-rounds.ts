@@ -1,4 +1,5 @@
-import { deny, extend, type Denial, type JsonRpcId, type JsonRpcRequest } from '@gw/core';
+import type { Denial, JsonRpcId, JsonRpcRequest } from '@gw/core';
+import { deny, extend } from '@gw/core/internal';
 import type { Answer } from '../wire/answer.js';
 import { CaptureAnswer, type FanOutContext } from '../federation/fan-out.js';
 import { forward, refusalOf } from '../upstream/forward.js';

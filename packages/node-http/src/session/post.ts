@@ -1,18 +1,5 @@
-import {
-  allowsBatches,
-  checkInitializeParams,
-  checkProtocolVersionHeader,
-  deny,
-  extend,
-  isPending,
-  negotiateProtocolVersion,
-  type ClientMessage,
-  type Decision,
-  type Denial,
-  type JsonRpcId,
-  type MessageResult,
-  LIST_METHODS,
-} from '@gw/core';
+import type { ClientMessage, Decision, Denial, JsonRpcId, MessageResult } from '@gw/core';
+import { allowsBatches, checkInitializeParams, checkProtocolVersionHeader, deny, extend, isPending, LIST_METHODS, negotiateProtocolVersion } from '@gw/core/internal';
 import { JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { forward, type Forwarding } from '../upstream/forward.js';
 import { departureOf, type Departure } from '../wire/departure.js';

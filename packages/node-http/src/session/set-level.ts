@@ -1,4 +1,5 @@
-import { deny, type Denial, type JsonRpcRequest } from '@gw/core';
+import type { Denial, JsonRpcRequest } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import { askUpstreams, type FanOutContext } from '../federation/fan-out.js';
 import type { GatewayRuntime } from '../runtime.js';
 

@@ -1,4 +1,5 @@
-import { SESSION_PROTOCOL_VERSIONS, type ModernClient, type Subject } from '@gw/core';
+import type { Subject } from '@gw/core';
+import { SESSION_PROTOCOL_VERSIONS, type ModernClient } from '@gw/core/internal';
 import type { Session } from './sessions.js';
 import { subjectKey } from './subject-key.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { deny, extend, forModernEra, modernErrorCode, type Denial, type JsonRpcId, type Subject } from '@gw/core';
+import type { Denial, JsonRpcId, Subject } from '@gw/core';
+import { deny, extend, forModernEra, modernErrorCode } from '@gw/core/internal';
 import type { Answer } from '../wire/answer.js';
 import { Departure } from '../wire/departure.js';
 import type { SseEvent } from '../wire/sse.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { extend, type JsonRpcId, type JsonRpcParams, type Subject } from '@gw/core';
+import type { JsonRpcId, JsonRpcParams, Subject } from '@gw/core';
+import { extend } from '@gw/core/internal';
 import type { ReplicaMismatch } from '../ops/replica-mismatch.js';
 import type { SessionClaims, SessionSealer } from './session-token.js';
 import { subjectKey } from './subject-key.js';

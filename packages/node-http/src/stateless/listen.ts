@@ -1,4 +1,5 @@
-import { authorizeRead, deny, extend, MODERN_META, resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
+import { resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
+import { authorizeRead, deny, extend, MODERN_META } from '@gw/core/internal';
 import { askUpstreams, DISCARD_ANSWER } from '../federation/fan-out.js';
 import { listUnknown } from '../federation/catalog-refresh.js';
 import { Departure } from '../wire/departure.js';

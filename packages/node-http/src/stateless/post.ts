@@ -1,24 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  checkModernRequest,
-  deny,
-  extend,
-  isPending,
-  forModernEra,
-  LIST_METHODS,
-  MODERN_META,
-  MODERN_METHODS,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  withoutModernEnvelope,
-  type ClientMessage,
-  type Decision,
-  type Denial,
-  type JsonRpcId,
-  type JsonRpcRequest,
-  type MessageResult,
-  type ModernClient,
-  type Subject,
-} from '@gw/core';
+import type { ClientMessage, Decision, Denial, JsonRpcId, JsonRpcRequest, MessageResult, Subject } from '@gw/core';
+import { checkModernRequest, deny, extend, forModernEra, isPending, LIST_METHODS, MODERN_META, MODERN_METHODS, SUPPORTED_PROTOCOL_VERSIONS, withoutModernEnvelope, type ModernClient } from '@gw/core/internal';
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { answeredPost, refusedPost, type PostOutcome, type PostRequest } from '../http/post-request.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';

@@ -1,4 +1,4 @@
-import { isModernVersion } from '@gw/core';
+import { isModernVersion } from '@gw/core/internal';
 import type { UpstreamSession } from '../state/sessions.js';
 import type { UpstreamEra } from './era.js';
 import { SESSION_ERA } from './session-era.js';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { deny, GATEWAY_ERRORS, isUpstreamFailure, type Denial, type JsonRpcId } from '@gw/core';
+import { GATEWAY_ERRORS, type Denial, type JsonRpcId } from '@gw/core';
+import { deny, isUpstreamFailure } from '@gw/core/internal';
 import type { Answer } from '../wire/answer.js';
 import type { Departure } from '../wire/departure.js';
 import { scanAnswer, type ErrorCode } from '../wire/answer-scan.js';

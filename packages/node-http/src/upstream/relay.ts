@@ -1,4 +1,5 @@
-import { deny, type JsonRpcId } from '@gw/core';
+import type { JsonRpcId } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import type { Answer } from '../wire/answer.js';
 import { idKey, type Session } from '../state/sessions.js';
 import { scanAnswer, type ErrorCode } from '../wire/answer-scan.js';

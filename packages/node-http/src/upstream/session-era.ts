@@ -1,4 +1,4 @@
-import { deny, extend } from '@gw/core';
+import { deny, extend } from '@gw/core/internal';
 import type { UpstreamSession } from '../state/sessions.js';
 import type { Opening, UpstreamEra } from './era.js';
 import { NOTHING_FORWARDED, UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';

@@ -1,4 +1,5 @@
-import { deny, extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS, type JsonRpcParams } from '@gw/core';
+import type { JsonRpcParams } from '@gw/core';
+import { deny, extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS } from '@gw/core/internal';
 import type { Dispatcher } from 'undici';
 import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { deny, type Denial, type ResolvedUpstream } from '@gw/core';
+import type { Denial, ResolvedUpstream } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import { Pool, type Dispatcher } from 'undici';
 
 /** What the gateway sends one upstream. */

@@ -1,4 +1,5 @@
-import { deny, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { deny } from '@gw/core/internal';
 
 /** Thrown inside an upstream session's opening promise so every waiter sees the same denial. */
 export class UpstreamSessionError extends Error {

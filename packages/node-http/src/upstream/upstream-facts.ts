@@ -1,4 +1,4 @@
-import type { ServerCapabilities } from '@gw/core';
+import type { ServerCapabilities } from '@gw/core/internal';
 import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { UpstreamEra } from './era.js';
 import { eraOf } from './era-of.js';

@@ -1,4 +1,5 @@
-import { deny, type Denial } from '@gw/core';
+import type { Denial } from '@gw/core';
+import { deny } from '@gw/core/internal';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 import type { CloseScope, Session, UpstreamSession } from '../state/sessions.js';
 import type { ForwardedHeaders } from './forward-headers.js';

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { extend, jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
+import type { Denial, JsonRpcId } from '@gw/core';
+import { extend, jsonRpcError } from '@gw/core/internal';
 import { sendDenial, sendJson } from './respond.js';
 import { formatSseEvent, sseHead, type SseEvent } from './sse.js';
 

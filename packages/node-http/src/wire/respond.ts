@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extend, jsonRpcError, type Denial, type JsonRpcId } from '@gw/core';
+import type { Denial, JsonRpcId } from '@gw/core';
+import { extend, jsonRpcError } from '@gw/core/internal';
 
 /** Writes a JSON body with its status and headers, unless an answer has already begun. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

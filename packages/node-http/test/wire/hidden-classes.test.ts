@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // What the data plane builds for every request must reuse one hidden class: on Node 20 a new
-// class per request costs time where it is built and a major GC later (see extend in @gw/core).
+// class per request costs time where it is built and a major GC later (see extend in @gw/core/internal).
 // V8 tells whether two objects share a class only with --allow-natives-syntax, so the check runs
 // in a child process over the built modules (the test command builds first).
 const dist = (pkg: string, file: string) => fileURLToPath(new URL(`../../../${pkg}/dist/${file}`, import.meta.url));
 
 const SCRIPT = `
-const { extend, deny } = await import(${JSON.stringify(dist('core', 'index.js'))});
+const { extend, deny } = await import(${JSON.stringify(dist('core', 'internal.js'))});
 const { sseHead } = await import(${JSON.stringify(dist('node-http', 'wire/sse.js'))});
 const builders = {
   sseHead: (i) => { const head = sseHead({ 'mcp-session-id': 'session-' + i }); head['content-length'] = String(i); return head; },

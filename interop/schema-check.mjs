@@ -4,7 +4,7 @@
 // message the gateway sends must be one that any correct peer accepts, not only the ones the
 // peers at hand tolerate. Messages the gateway passes on unchanged are checked too: the client
 // receives them from the gateway. Towards a 2026-07-28 client, two rules of the revision's text
-// that its schema cannot say are checked as well (modernRules).
+// that its schema cannot say are checked as well (statelessRules).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -121,7 +121,7 @@ export function checkHop(records, towards) {
       const method = requestsById.get(message.id);
       if (method) check(message.result, resultDefFor(schema, method, message.result), `the result of ${method}`);
     };
-    if (towards === 'client' && revision === '2026-07-28') problems.push(...modernRules(record, answered).map((p) => `${where}: ${p}`));
+    if (towards === 'client' && revision === '2026-07-28') problems.push(...statelessRules(record, answered).map((p) => `${where}: ${p}`));
     if (towards === 'client') {
       // Answers to what the client sent; a GET stream carries only the gateway's own messages.
       const requestsById = new Map(sent.filter((m) => m.id !== undefined && typeof m.method === 'string').map((m) => [m.id, m.method]));
@@ -134,7 +134,7 @@ export function checkHop(records, towards) {
 }
 
 /** The error codes 2026-07-28 defines in its reserved range -32020..-32099 (basic/index, Error Codes). */
-const MODERN_RESERVED_CODES = new Set([-32020, -32021, -32022]);
+const STATELESS_RESERVED_CODES = new Set([-32020, -32021, -32022]);
 
 /**
  * Rules of revision 2026-07-28 beyond its schema, for what the gateway sent a client:
@@ -143,13 +143,13 @@ const MODERN_RESERVED_CODES = new Set([-32020, -32021, -32022]);
  * - SSE answers carry messages only: the revision removed resumption, event ids and so priming
  *   events (changelog, major change 9).
  */
-function modernRules(record, answered) {
+function statelessRules(record, answered) {
   const problems = [];
   for (const message of answered) {
     const code = message.error?.code;
     if (typeof code !== 'number') continue;
     if (code === -32002 || code === -32042) problems.push(`error code ${code} is one 2026-07-28 implementations must not emit: ${JSON.stringify(message).slice(0, 300)}`);
-    else if (code <= -32020 && code >= -32099 && !MODERN_RESERVED_CODES.has(code)) problems.push(`error code ${code} is in the range 2026-07-28 reserves, and not one it defines: ${JSON.stringify(message).slice(0, 300)}`);
+    else if (code <= -32020 && code >= -32099 && !STATELESS_RESERVED_CODES.has(code)) problems.push(`error code ${code} is in the range 2026-07-28 reserves, and not one it defines: ${JSON.stringify(message).slice(0, 300)}`);
   }
   if ((record.responseType ?? '').includes('text/event-stream')) {
     for (const block of record.responseBody.split(/\r?\n\r?\n/)) {

@@ -15,7 +15,7 @@ export const GATEWAY_ERRORS = {
    * No routing rule sends this message to an upstream. The stateless revision (2026-07-28) asks
    * for 404 with -32601, also for the methods it no longer has (initialize, ping...).
    */
-  NO_ROUTE: { code: -32601, status: 400, modernStatus: 404, message: 'Method not found' },
+  NO_ROUTE: { code: -32601, status: 400, statelessStatus: 404, message: 'Method not found' },
   /** A request lacks a parameter the gateway needs to decide it (e.g. tools/call without a name). */
   INVALID_PARAMS: { code: -32602, status: 400, message: 'Invalid params' },
   /** A bug in the gateway. Never sent for anything a client did. */
@@ -85,7 +85,7 @@ export const GATEWAY_ERRORS = {
   SESSION_REPLICA_MISMATCH: { code: -50303, status: 503, message: 'Session sealed by a differently configured replica' },
   /** The upstream did not answer within its timeoutMs. */
   UPSTREAM_TIMEOUT: { code: -50400, status: 504, message: 'Upstream timeout' },
-} as const satisfies Record<string, { code: number; status: number; modernStatus?: number; message: string }>;
+} as const satisfies Record<string, { code: number; status: number; statelessStatus?: number; message: string }>;
 
 /** The name of a gateway wire error, e.g. `'RATE_LIMITED'`. */
 export type GatewayErrorName = keyof typeof GATEWAY_ERRORS;
@@ -145,9 +145,9 @@ export function deny(
 }
 
 /** The same denial as a stateless (2026-07-28) client gets it: the table's status for that era, where it differs. */
-export function forModernEra(denial: Denial): Denial {
+export function forStatelessEra(denial: Denial): Denial {
   const entry = GATEWAY_ERRORS[denial.name];
-  return 'modernStatus' in entry ? { ...denial, status: entry.modernStatus } : denial;
+  return 'statelessStatus' in entry ? { ...denial, status: entry.statelessStatus } : denial;
 }
 
 /** Renders a JSON-RPC error response carrying the request's id (`null` when it is unknown). */

@@ -3,9 +3,9 @@
 // compatibility promise: anything here may change or go in any release. Build on the public
 // entry (`@gw/core`) instead.
 
-export { deny, forModernEra, isUpstreamFailure, jsonRpcError } from './errors.js';
-export { MODERN_META, MODERN_METHODS, checkModernRequest, decodeHeaderValue, modernErrorCode, readsAsModern, withoutModernEnvelope } from './modern-request.js';
-export type { ModernClient, ModernHeaders } from './modern-request.js';
+export { deny, forStatelessEra, isUpstreamFailure, jsonRpcError } from './errors.js';
+export { STATELESS_META, STATELESS_METHODS, checkStatelessRequest, decodeHeaderValue, statelessErrorCode, readsAsStateless, withoutStatelessEnvelope } from './stateless-request.js';
+export type { StatelessClient, StatelessHeaders } from './stateless-request.js';
 
 export { parseEnvelope, createBodyDecoder } from './envelope.js';
 export type { BodyDecoder } from './envelope.js';
@@ -26,9 +26,9 @@ export { readAccept, checkAccept, checkContentType } from './accept.js';
 export type { AcceptedFormats } from './accept.js';
 export {
   SESSION_PROTOCOL_VERSIONS,
-  MODERN_PROTOCOL_VERSIONS,
+  STATELESS_PROTOCOL_VERSIONS,
   SUPPORTED_PROTOCOL_VERSIONS,
-  isModernVersion,
+  isStatelessVersion,
   DEFAULT_PROTOCOL_VERSION,
   negotiateProtocolVersion,
   checkProtocolVersionHeader,

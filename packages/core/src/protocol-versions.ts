@@ -6,15 +6,15 @@ import { deny, type Denial } from './errors.js';
  */
 export const SESSION_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
 
-/** The stateless revisions, newest first: no sessions, every request carries its version (modern-request.ts). */
-export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
+/** The stateless revisions, newest first: no sessions, every request carries its version (stateless-request.ts). */
+export const STATELESS_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
 
 /** Every revision the gateway speaks, newest first; what a -32022 error lists. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [...MODERN_PROTOCOL_VERSIONS, ...SESSION_PROTOCOL_VERSIONS];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [...STATELESS_PROTOCOL_VERSIONS, ...SESSION_PROTOCOL_VERSIONS];
 
 /** Whether a revision is one of the stateless ones. */
-export function isModernVersion(version: string): boolean {
-  return MODERN_PROTOCOL_VERSIONS.includes(version);
+export function isStatelessVersion(version: string): boolean {
+  return STATELESS_PROTOCOL_VERSIONS.includes(version);
 }
 
 /** The revision assumed when a request carries no MCP-Protocol-Version header (2025-06-18 transport rules). */

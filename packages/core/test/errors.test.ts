@@ -83,9 +83,9 @@ describe('docs/errors.md', () => {
       const { code, status, message } = GATEWAY_ERRORS[name];
       expect(doc, name).toContain(`| \`${name}\` | ${code} | ${status} | \`${message}\` |`);
       const entry = GATEWAY_ERRORS[name];
-      if ('modernStatus' in entry) {
+      if ('statelessStatus' in entry) {
         const row = doc.split('\n').find((line) => line.startsWith(`| \`${name}\` |`)) ?? '';
-        expect(row, `${name} says what a 2026-07-28 client gets`).toContain(`HTTP ${entry.modernStatus}`);
+        expect(row, `${name} says what a 2026-07-28 client gets`).toContain(`HTTP ${entry.statelessStatus}`);
       }
     }
   });

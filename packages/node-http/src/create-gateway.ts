@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileGateway, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
-import { createBodyDecoder, deny, isModernVersion, IsoClock } from '@gw/core/internal';
+import { createBodyDecoder, deny, isStatelessVersion, IsoClock } from '@gw/core/internal';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';
@@ -139,7 +139,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
       case 'DELETE': {
         // The stateless revision has no GET stream and no session to delete (subscriptions/listen instead).
         const version = req.headers['mcp-protocol-version'];
-        if (typeof version === 'string' && isModernVersion(version)) {
+        if (typeof version === 'string' && isStatelessVersion(version)) {
           return Promise.resolve(sendDenial(res, deny('METHOD_NOT_ALLOWED', `protocol revision ${version} has no ${req.method}; POST subscriptions/listen for notifications`), null, { allow: 'POST' }));
         }
         return req.method === 'GET' ? handleGet(runtime, req, res) : handleDelete(runtime, req, res);

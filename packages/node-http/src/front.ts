@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody } from '@gw/core';
-import { checkAccept, checkContentType, parseEnvelope, readsAsModern } from '@gw/core/internal';
+import { checkAccept, checkContentType, parseEnvelope, readsAsStateless } from '@gw/core/internal';
 import { readBody } from './http/body.js';
 import { refusedPost, settlePost, type PostOutcome, type PostRequest } from './http/post-request.js';
 import { checkCaller, header } from './http/request-checks.js';
@@ -28,7 +28,7 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
   if ('kind' in read) return settlePost(gw, res, audit, undefined, read);
   const first = read.items[0]!;
   // The stateless era (2026-07-28) has its own rules from here on.
-  const stateless = readsAsModern(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined);
+  const stateless = readsAsStateless(header(req.headers, 'mcp-protocol-version'), first.ok && first.message.kind !== 'response' ? first.message.params : undefined);
   const outcome = stateless ? await handleStatelessPost(gw, read) : await handleSessionPost(gw, read);
   settlePost(gw, res, audit, read.protocolVersion, outcome);
 }

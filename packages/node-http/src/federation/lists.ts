@@ -1,5 +1,5 @@
 import type { Denial, JsonRpcRequest, ListedPage, ListSpec, Subject } from '@gw/core';
-import { decodeListCursor, deny, encodeListCursor, extend, withoutModernEnvelope } from '@gw/core/internal';
+import { decodeListCursor, deny, encodeListCursor, extend, withoutStatelessEnvelope } from '@gw/core/internal';
 import { askUpstreams, DISCARD_ANSWER, type FanOutContext } from './fan-out.js';
 import { listUnknown } from './catalog-refresh.js';
 import { cursorOf, itemsOf, listingUpstreams, readRest } from './list-pages.js';
@@ -35,7 +35,7 @@ export async function answerList(
     params: (upstream) => {
       const cursor = positions.get(upstream);
       // A stateless client's envelope is the session's to give (statelessRequest), never passed on.
-      const { cursor: _client, ...rest } = withoutModernEnvelope(params) ?? {};
+      const { cursor: _client, ...rest } = withoutStatelessEnvelope(params) ?? {};
       return cursor === undefined ? (Object.keys(rest).length > 0 ? rest : undefined) : extend(rest, { cursor });
     },
   });

@@ -1,5 +1,5 @@
 import type { Subject } from '@gw/core';
-import { SESSION_PROTOCOL_VERSIONS, type ModernClient } from '@gw/core/internal';
+import { SESSION_PROTOCOL_VERSIONS, type StatelessClient } from '@gw/core/internal';
 import type { Session } from './sessions.js';
 import { subjectKey } from './subject-key.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
@@ -34,7 +34,7 @@ export class BridgeSessions {
   }
 
   /** The bridge session of a subject with these capabilities, opened on first use. */
-  for(subject: Subject, client: ModernClient): Session {
+  for(subject: Subject, client: StatelessClient): Session {
     const owner = subjectKey(subject);
     const key = `${subject.apiKeyId}\0${client.declared}`;
     let mine = this.bySubject.get(owner);

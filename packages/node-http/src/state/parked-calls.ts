@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Denial, JsonRpcId, Subject } from '@gw/core';
-import { deny, extend, forModernEra, modernErrorCode } from '@gw/core/internal';
+import { deny, extend, forStatelessEra, statelessErrorCode } from '@gw/core/internal';
 import type { Answer } from '../wire/answer.js';
 import { Departure } from '../wire/departure.js';
 import type { SseEvent } from '../wire/sse.js';
@@ -114,7 +114,7 @@ export class ParkedCall implements Answer {
     }
     if (typeof record === 'object' && record !== null && record.method === undefined && record.id === this.upstreamId) {
       const result = typeof record.result === 'object' && record.result !== null ? extend(this.resultDefaults, record.result) : record.result;
-      const renamed = result === undefined ? { ...record, id: this.clientId, ...modernError(record.error) } : { ...record, id: this.clientId, result };
+      const renamed = result === undefined ? { ...record, id: this.clientId, ...statelessError(record.error) } : { ...record, id: this.clientId, result };
       this.target.event({ ...event, data: JSON.stringify(renamed) }, renamed);
       return;
     }
@@ -122,7 +122,7 @@ export class ParkedCall implements Answer {
   }
 
   fail(_id: JsonRpcId | null, denial: Denial): void {
-    if (this.target) this.target.fail(this.clientId, forModernEra(denial));
+    if (this.target) this.target.fail(this.clientId, forStatelessEra(denial));
   }
 
   end(): void {}
@@ -146,11 +146,11 @@ export class ParkedCall implements Answer {
   }
 }
 
-/** An upstream's error object with the code a stateless client may receive (see modernErrorCode); nothing when it has none. */
-function modernError(error: unknown): { error?: unknown } {
+/** An upstream's error object with the code a stateless client may receive (see statelessErrorCode); nothing when it has none. */
+function statelessError(error: unknown): { error?: unknown } {
   if (typeof error !== 'object' || error === null) return {};
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' && modernErrorCode(code) !== code ? { error: { ...error, code: modernErrorCode(code) } } : {};
+  return typeof code === 'number' && statelessErrorCode(code) !== code ? { error: { ...error, code: statelessErrorCode(code) } } : {};
 }
 
 /** The calls of one gateway waiting for a stateless client's retry, by requestState. */

@@ -1,5 +1,5 @@
 import { resolveTarget, streamMessageAllowed, type Denial, type JsonRpcId, type JsonRpcRequest, type Subject } from '@gw/core';
-import { authorizeRead, deny, extend, MODERN_META } from '@gw/core/internal';
+import { authorizeRead, deny, extend, STATELESS_META } from '@gw/core/internal';
 import { askUpstreams, DISCARD_ANSWER } from '../federation/fan-out.js';
 import { listUnknown } from '../federation/catalog-refresh.js';
 import { Departure } from '../wire/departure.js';
@@ -79,7 +79,7 @@ export async function answerListen(gw: GatewayRuntime, post: PostRequest, sessio
   const tag = (params: unknown): Record<string, unknown> => {
     const record = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
     const meta = typeof record['_meta'] === 'object' && record['_meta'] !== null ? (record['_meta'] as Record<string, unknown>) : {};
-    return extend(record, { _meta: extend(meta, { [MODERN_META.subscriptionId]: request.id }) });
+    return extend(record, { _meta: extend(meta, { [STATELESS_META.subscriptionId]: request.id }) });
   };
   // What arrives before the acknowledgement is written waits for it.
   let waiting: SseEvent[] | undefined = [];

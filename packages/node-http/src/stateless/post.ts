@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ClientMessage, Decision, Denial, JsonRpcId, JsonRpcRequest, MessageResult, Subject } from '@gw/core';
-import { checkModernRequest, deny, extend, forModernEra, isPending, LIST_METHODS, MODERN_META, MODERN_METHODS, SUPPORTED_PROTOCOL_VERSIONS, withoutModernEnvelope, type ModernClient } from '@gw/core/internal';
+import { checkStatelessRequest, deny, extend, forStatelessEra, isPending, LIST_METHODS, STATELESS_META, STATELESS_METHODS, SUPPORTED_PROTOCOL_VERSIONS, withoutStatelessEnvelope, type StatelessClient } from '@gw/core/internal';
 import { DelegatingAnswer, JsonAnswer, SseAnswer, type Answer } from '../wire/answer.js';
 import { answeredPost, refusedPost, type PostOutcome, type PostRequest } from '../http/post-request.js';
 import { rerouteUnknown } from '../federation/catalog-refresh.js';
@@ -50,7 +50,7 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
 
 /** A request of the stateless era, refused as the revision has it. */
 function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult): PostOutcome {
-  return refusedPost(forModernEra(denial), id, [item]);
+  return refusedPost(forStatelessEra(denial), id, [item]);
 }
 
 /**
@@ -58,7 +58,7 @@ function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult): Pos
  * method, headers that agree with the body. A notification or response is taken (202) and
  * nothing more: the revision defines none from a client over HTTP.
  */
-function readRequest(post: PostRequest, item: MessageResult): { message: RequestMessage; client: ModernClient } | PostOutcome {
+function readRequest(post: PostRequest, item: MessageResult): { message: RequestMessage; client: StatelessClient } | PostOutcome {
   if (post.batch) return refused(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null, item);
   if (!item.ok) return refused(item, item.id, item);
   const message = item.message;
@@ -66,9 +66,9 @@ function readRequest(post: PostRequest, item: MessageResult): { message: Request
     post.res.writeHead(202).end();
     return answeredPost({ item, placed: null, status: 202, failure: undefined });
   }
-  if (!MODERN_METHODS.has(message.method)) return refused(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id, item);
+  if (!STATELESS_METHODS.has(message.method)) return refused(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id, item);
   const headers = post.req.headers;
-  const client = checkModernRequest(
+  const client = checkStatelessRequest(
     { protocolVersion: header(headers, 'mcp-protocol-version'), method: header(headers, 'mcp-method'), name: header(headers, 'mcp-name') },
     message.method,
     message.params,
@@ -82,7 +82,7 @@ function readRequest(post: PostRequest, item: MessageResult): { message: Request
  * has not seen yet: listed, then routed again). The upstream sessions held for this client are
  * made only for a message the policy let through: a refused one holds nothing.
  */
-async function decideRequest(gw: GatewayRuntime, post: PostRequest, message: RequestMessage, client: ModernClient, departure: Departure): Promise<{ decision: Decision; session: Session | undefined }> {
+async function decideRequest(gw: GatewayRuntime, post: PostRequest, message: RequestMessage, client: StatelessClient, departure: Departure): Promise<{ decision: Decision; session: Session | undefined }> {
   const { subject } = post;
   const decided = gw.core.decide(subject, message);
   let decision = isPending(decided) ? await decided : decided;
@@ -113,7 +113,7 @@ async function answerRequest(gw: GatewayRuntime, post: PostRequest, message: Req
     const parked = gw.parked.take(requestState, subject) ?? unknownState(gw, session, decision.upstream, requestState);
     if (parked && 'ok' in parked) {
       failure = parked;
-      answer.fail(message.id, forModernEra(parked));
+      answer.fail(message.id, forStatelessEra(parked));
     } else failure = await (parked ? resumeCall(gw, context, parked, message, res) : forwardStateless(gw, context, body, message.id, decision.upstream, subject, res));
   } else if (message.method === 'server/discover') {
     await learnUnknownProfiles(gw, session, post.forwarded);
@@ -122,7 +122,7 @@ async function answerRequest(gw: GatewayRuntime, post: PostRequest, message: Req
     const list = LIST_METHODS.get(message.method);
     if (list) failure = await answerList(gw, extend(context, { answer: withResultFields(answer, message.id, {}), subject }), message.message, list);
     else failure = deny('NO_ROUTE', `${message.method} is not served over protocol revision 2026-07-28 yet`);
-    if (failure && !list) answer.fail(message.id, forModernEra(failure));
+    if (failure && !list) answer.fail(message.id, forStatelessEra(failure));
   }
   answer.end();
   return failure;
@@ -151,7 +151,7 @@ function answerDiscover(gw: GatewayRuntime, answer: Answer, id: JsonRpcId): void
     supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
     capabilities,
     ...CACHE_FIELDS,
-    _meta: { [MODERN_META.serverInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } },
+    _meta: { [STATELESS_META.serverInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } },
   };
   if (instructions !== undefined) result['instructions'] = instructions;
   const response = { jsonrpc: '2.0', id, result };
@@ -248,7 +248,7 @@ class RenamedAnswer extends DelegatingAnswer {
   }
 
   override fail(_id: JsonRpcId | null, denial: Denial): void {
-    this.client.fail(this.to, forModernEra(denial));
+    this.client.fail(this.to, forStatelessEra(denial));
   }
 }
 
@@ -257,9 +257,9 @@ function withResultFields(answer: Answer, id: JsonRpcId, fields: Record<string, 
   return new RenamedAnswer(answer, id, id, { resultType: 'complete', ...fields });
 }
 
-/** A request without the stateless revision's envelope (see withoutModernEnvelope in core). */
+/** A request without the stateless revision's envelope (see withoutStatelessEnvelope in core). */
 function withoutEnvelope(request: JsonRpcRequest): JsonRpcRequest {
-  const params = withoutModernEnvelope(request.params);
+  const params = withoutStatelessEnvelope(request.params);
   if (params === request.params) return request;
   const { params: _sent, ...rest } = request;
   return params === undefined ? rest : { ...rest, params };

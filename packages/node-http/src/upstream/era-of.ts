@@ -1,4 +1,4 @@
-import { isModernVersion } from '@gw/core/internal';
+import { isStatelessVersion } from '@gw/core/internal';
 import type { UpstreamSession } from '../state/sessions.js';
 import type { UpstreamEra } from './era.js';
 import { SESSION_ERA } from './session-era.js';
@@ -6,7 +6,7 @@ import { STATELESS_ERA } from './stateless-era.js';
 
 /** The era of an open upstream session, from the revision the upstream settled on. */
 export function eraOf(upstream: UpstreamSession): UpstreamEra {
-  return isModernVersion(upstream.protocolVersion) ? STATELESS_ERA : SESSION_ERA;
+  return isStatelessVersion(upstream.protocolVersion) ? STATELESS_ERA : SESSION_ERA;
 }
 
 /**

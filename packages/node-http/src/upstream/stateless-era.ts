@@ -1,5 +1,5 @@
 import type { JsonRpcParams } from '@gw/core';
-import { deny, extend, isModernVersion, MODERN_META, MODERN_PROTOCOL_VERSIONS } from '@gw/core/internal';
+import { deny, extend, isStatelessVersion, STATELESS_META, STATELESS_PROTOCOL_VERSIONS } from '@gw/core/internal';
 import type { Dispatcher } from 'undici';
 import { UPSTREAM_ACCEPT, upstreamHeaders, type ForwardedHeaders } from './forward-headers.js';
 import type { Session, UpstreamSession } from '../state/sessions.js';
@@ -30,7 +30,7 @@ export const STATELESS_ERA: Readonly<UpstreamEra> = {
 };
 
 /** The stateless revision the gateway speaks to upstreams. */
-const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
+const STATELESS_VERSION = STATELESS_PROTOCOL_VERSIONS[0]!;
 
 /** The id of the server/discover the gateway sends; it never reaches a client. */
 const DISCOVER_ID = 'mcp-gateway-discover';
@@ -53,7 +53,7 @@ export async function offersStateless(response: Dispatcher.ResponseData, maxByte
   }
   const parsed = parseJson(text);
   const data = parsed.ok ? (parsed.value as { error?: { data?: { supported?: unknown } } } | null)?.error?.data : undefined;
-  return Array.isArray(data?.supported) && data.supported.some((version) => typeof version === 'string' && isModernVersion(version));
+  return Array.isArray(data?.supported) && data.supported.some((version) => typeof version === 'string' && isStatelessVersion(version));
 }
 
 /**
@@ -78,13 +78,13 @@ async function discoverUpstream({ client, forwarded, session }: Opening): Promis
     jsonrpc: '2.0',
     id: DISCOVER_ID,
     method: 'server/discover',
-    params: { _meta: { [MODERN_META.protocolVersion]: MODERN_VERSION, [MODERN_META.clientCapabilities]: {}, [MODERN_META.clientInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } } },
+    params: { _meta: { [STATELESS_META.protocolVersion]: STATELESS_VERSION, [STATELESS_META.clientCapabilities]: {}, [STATELESS_META.clientInfo]: { name: GATEWAY_NAME, version: GATEWAY_VERSION } } },
   };
   const started = performance.now();
   const response = await client.request({
     method: 'POST',
     headers: {
-      ...upstreamHeaders(forwarded, client, { protocolVersion: MODERN_VERSION, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
+      ...upstreamHeaders(forwarded, client, { protocolVersion: STATELESS_VERSION, accept: UPSTREAM_ACCEPT, contentType: 'application/json' }),
       'mcp-method': 'server/discover',
     },
     body: JSON.stringify(request),
@@ -99,11 +99,11 @@ async function discoverUpstream({ client, forwarded, session }: Opening): Promis
     }
   } else await response.body.dump();
   const result = (answer as { result?: { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown } } | undefined)?.result;
-  const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(MODERN_VERSION);
+  const offered = Array.isArray(result?.supportedVersions) && result.supportedVersions.includes(STATELESS_VERSION);
   if (!offered) return undefined;
   const opened: UpstreamSession = {
     sessionId: undefined,
-    protocolVersion: MODERN_VERSION,
+    protocolVersion: STATELESS_VERSION,
     capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? (result.capabilities as Record<string, unknown>) : {},
   };
   if (typeof result.instructions === 'string') opened.instructions = result.instructions;
@@ -129,18 +129,18 @@ export function statelessRequest(body: string | Uint8Array, session: Session): {
   if (typeof message.method !== 'string' || message.id === undefined) return undefined;
   const params = message.params ?? {};
   const meta = typeof params['_meta'] === 'object' && params['_meta'] !== null ? (params['_meta'] as Record<string, unknown>) : {};
-  if (meta[MODERN_META.protocolVersion] !== MODERN_VERSION) {
+  if (meta[STATELESS_META.protocolVersion] !== STATELESS_VERSION) {
     const declared = session.initializeParams;
     params['_meta'] = {
       ...meta,
-      [MODERN_META.protocolVersion]: MODERN_VERSION,
-      [MODERN_META.clientCapabilities]: typeof declared['capabilities'] === 'object' && declared['capabilities'] !== null ? declared['capabilities'] : {},
-      [MODERN_META.clientInfo]: typeof declared['clientInfo'] === 'object' && declared['clientInfo'] !== null ? declared['clientInfo'] : { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+      [STATELESS_META.protocolVersion]: STATELESS_VERSION,
+      [STATELESS_META.clientCapabilities]: typeof declared['capabilities'] === 'object' && declared['capabilities'] !== null ? declared['capabilities'] : {},
+      [STATELESS_META.clientInfo]: typeof declared['clientInfo'] === 'object' && declared['clientInfo'] !== null ? declared['clientInfo'] : { name: GATEWAY_NAME, version: GATEWAY_VERSION },
     };
   }
   if (session.logLevel !== undefined) {
     const withLevel = params['_meta'] as Record<string, unknown>;
-    if (withLevel[MODERN_META.logLevel] === undefined) params['_meta'] = extend(withLevel, { [MODERN_META.logLevel]: session.logLevel });
+    if (withLevel[STATELESS_META.logLevel] === undefined) params['_meta'] = extend(withLevel, { [STATELESS_META.logLevel]: session.logLevel });
   }
   const headers: Record<string, string> = { 'mcp-method': message.method };
   const param = Object.hasOwn(NAMED_BY, message.method) ? NAMED_BY[message.method] : undefined;

@@ -132,9 +132,9 @@ function generate(r: Rng, n: number): Case {
   return { what: `${method} #${n}`, headers, body: JSON.stringify(message), expect: expected };
 }
 
-function modernStatus(name: GatewayErrorName): number {
+function statelessStatus(name: GatewayErrorName): number {
   const entry = GATEWAY_ERRORS[name];
-  return 'modernStatus' in entry ? entry.modernStatus : entry.status;
+  return 'statelessStatus' in entry ? entry.statelessStatus : entry.status;
 }
 
 describe('a campaign of broken stateless requests', () => {
@@ -155,8 +155,8 @@ describe('a campaign of broken stateless requests', () => {
           }
           const entry = GATEWAY_ERRORS[c.expect];
           if (response.status >= 500) problems.push(`${c.what}: HTTP ${response.status} ${text.slice(0, 200)}`);
-          else if (body?.error?.code !== entry.code || response.status !== modernStatus(c.expect)) {
-            problems.push(`${c.what}: expected ${c.expect} (${entry.code}, HTTP ${modernStatus(c.expect)}), got HTTP ${response.status} ${text.slice(0, 200)} for ${JSON.stringify(c.headers).slice(0, 300)} ${c.body.slice(0, 300)}`);
+          else if (body?.error?.code !== entry.code || response.status !== statelessStatus(c.expect)) {
+            problems.push(`${c.what}: expected ${c.expect} (${entry.code}, HTTP ${statelessStatus(c.expect)}), got HTTP ${response.status} ${text.slice(0, 200)} for ${JSON.stringify(c.headers).slice(0, 300)} ${c.body.slice(0, 300)}`);
           }
         }),
       );

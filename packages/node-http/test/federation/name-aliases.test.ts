@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGateway, type AuditEvent, type CompiledGateway, type GatewayOptions } from '@gw/core';
 import { startFederatedUpstream, type FederatedUpstream } from '../support/federated-upstream.js';
 import { openSession, post, startGateway, type RunningGateway } from '../support/gateway.js';
-import { startModernUpstream } from '../support/modern-upstream.js';
+import { startStatelessUpstream } from '../support/stateless-upstream.js';
 
 // A deny holds under every name on the wire, in both eras: alpha (prefix "a.") and beta share
 // tool, prompt and resource names; the policy allows everything but alpha's `only_alpha` (denied
@@ -142,7 +142,7 @@ describe('a deny holds under every name, on the wire', () => {
 
 describe('a stateless (2026-07-28) upstream with a prefix', () => {
   it("hears the item's own name in the body and in Mcp-Name, and a deny on that name holds for the prefixed one", async () => {
-    const modern = await startModernUpstream();
+    const modern = await startStatelessUpstream();
     const prefixed = await startGateway({
       auth: { apiKeys: [{ key: KEY, tenant: 'acme' }] },
       policy: { rules: [{ allow: { methods: ['*'], tools: ['*'], prompts: ['*'], resources: ['*'] }, deny: { prompts: ['hello'] } }] },

@@ -9,7 +9,7 @@ import { startUpstream, type UpstreamFixture } from '../support/upstream.js';
 
 const KEY = 'unauthenticated-work-key';
 const MODERN = '2026-07-28';
-const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
+const STATELESS_META = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 let upstream: UpstreamFixture;
 let gw: RunningGateway;
@@ -140,7 +140,7 @@ describe('unauthenticated work stays small', () => {
   it('serves valid requests in the stateless era', async () => {
     const call = await post(
       gw.url,
-      { jsonrpc: '2.0', id: 'm1', method: 'tools/call', params: { name: 'up.add', arguments: { a: 1, b: 2 }, _meta: MODERN_META } },
+      { jsonrpc: '2.0', id: 'm1', method: 'tools/call', params: { name: 'up.add', arguments: { a: 1, b: 2 }, _meta: STATELESS_META } },
       { 'x-api-key': KEY, accept: 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'up.add' },
     );
     expect(call.status).toBe(200);

@@ -1,4 +1,4 @@
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -6,7 +6,7 @@ import type { GatewayOptions } from '@gw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederatedUpstream, type FederatedUpstream } from '../support/federated-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { startModernUpstream, type ModernUpstream } from '../support/modern-upstream.js';
+import { startStatelessUpstream, type StatelessUpstream } from '../support/stateless-upstream.js';
 
 // A stateless (2026-07-28) upstream, the official 2.x SDK server refusing legacy requests, beside a
 // session-based one (SDK 1.x), behind one gateway; in front, a 2025 client (SDK 1.x) and a
@@ -14,13 +14,13 @@ import { startModernUpstream, type ModernUpstream } from '../support/modern-upst
 // and speaks to each in its own.
 
 const KEY = 'era-key';
-let modern: ModernUpstream;
+let modern: StatelessUpstream;
 let legacy: FederatedUpstream;
 let gw: RunningGateway;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  modern = await startModernUpstream();
+  modern = await startStatelessUpstream();
   legacy = await startFederatedUpstream({ name: 'legacy' });
   const options: GatewayOptions = {
     auth: { apiKeys: [{ key: KEY, tenant: 'acme' }] },
@@ -114,9 +114,9 @@ describe('a 2025 client in front of a stateless upstream', () => {
 
 describe('a 2026-07-28 client in front of a stateless upstream', () => {
   it('lists and calls, and answers an input_required round by retrying through the gateway', async () => {
-    const client = new ModernClient({ name: 'modern-client', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: {} } });
+    const client = new ClientV2({ name: 'modern-client', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: {} } });
     client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { who: 'grace' } }));
-    await client.connect(new ModernTransport(new URL(gw.url), { requestInit: { headers: { 'x-api-key': KEY } } }));
+    await client.connect(new TransportV2(new URL(gw.url), { requestInit: { headers: { 'x-api-key': KEY } } }));
     closers.push(() => client.close());
     const tools = (await client.listTools()).tools.map((tool) => tool.name);
     expect(tools).toEqual(expect.arrayContaining(['m_echo', 'only_legacy']));

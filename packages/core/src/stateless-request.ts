@@ -1,10 +1,10 @@
 import { deny, type Denial } from './errors.js';
 import type { JsonRpcParams } from './envelope.js';
 import { MAX_DECLARATION_CHARS } from './initialize-params.js';
-import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
+import { isStatelessVersion, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
 
 /** The `_meta` keys of the stateless revisions (2026-07-28 basic/index: per-request protocol fields). */
-export const MODERN_META = {
+export const STATELESS_META = {
   protocolVersion: 'io.modelcontextprotocol/protocolVersion',
   clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
   clientInfo: 'io.modelcontextprotocol/clientInfo',
@@ -14,7 +14,7 @@ export const MODERN_META = {
 } as const;
 
 /** The methods a stateless client may send; anything else (initialize, ping, logging/setLevel...) is 404 -32601. */
-export const MODERN_METHODS: ReadonlySet<string> = new Set([
+export const STATELESS_METHODS: ReadonlySet<string> = new Set([
   'server/discover',
   'tools/list',
   'tools/call',
@@ -31,7 +31,7 @@ export const MODERN_METHODS: ReadonlySet<string> = new Set([
 const NAMED_BY: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 /** What a stateless request says about its client, read from `params._meta`. */
-export interface ModernClient {
+export interface StatelessClient {
   version: string;
   capabilities: Record<string, unknown>;
   /** The capabilities as JSON text: the same declaration gives the same text. */
@@ -41,7 +41,7 @@ export interface ModernClient {
 }
 
 /** The Mcp-* request headers, as sent (one value each). */
-export interface ModernHeaders {
+export interface StatelessHeaders {
   protocolVersion?: string | undefined;
   method?: string | undefined;
   name?: string | undefined;
@@ -56,9 +56,9 @@ function metaOf(params: JsonRpcParams | undefined): Record<string, unknown> | un
  * Whether a request is of the stateless era: its MCP-Protocol-Version header names a stateless
  * revision, or its `_meta` carries a protocol version (a legacy client never sends either).
  */
-export function readsAsModern(versionHeader: string | undefined, params: JsonRpcParams | undefined): boolean {
-  if (versionHeader !== undefined && isModernVersion(versionHeader)) return true;
-  return metaOf(params)?.[MODERN_META.protocolVersion] !== undefined;
+export function readsAsStateless(versionHeader: string | undefined, params: JsonRpcParams | undefined): boolean {
+  if (versionHeader !== undefined && isStatelessVersion(versionHeader)) return true;
+  return metaOf(params)?.[STATELESS_META.protocolVersion] !== undefined;
 }
 
 /**
@@ -89,10 +89,10 @@ function mismatch(header: string, detail: string): Denial {
  * ones), and the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers agreeing with the body
  * (-32020). Returns what the request says about its client.
  */
-export function checkModernRequest(headers: ModernHeaders, method: string, params: JsonRpcParams | undefined): ModernClient | Denial {
+export function checkStatelessRequest(headers: StatelessHeaders, method: string, params: JsonRpcParams | undefined): StatelessClient | Denial {
   const meta = metaOf(params);
-  const version = meta?.[MODERN_META.protocolVersion];
-  if (typeof version !== 'string') return deny('INVALID_PARAMS', `params._meta["${MODERN_META.protocolVersion}"] is required (a string)`);
+  const version = meta?.[STATELESS_META.protocolVersion];
+  if (typeof version !== 'string') return deny('INVALID_PARAMS', `params._meta["${STATELESS_META.protocolVersion}"] is required (a string)`);
   // A header naming a revision the gateway speaks while the body names another is a mismatch
   // (-32020), even when the body's revision is one it does not speak: which one the client
   // wants is unclear, and the client must fix the disagreement, not pick another version.
@@ -102,9 +102,9 @@ export function checkModernRequest(headers: ModernHeaders, method: string, param
   if (!SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
     return deny('UNSUPPORTED_PROTOCOL_VERSION', `${JSON.stringify(version.slice(0, 40))}`, { data: { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested: version } });
   }
-  const capabilities = meta?.[MODERN_META.clientCapabilities];
+  const capabilities = meta?.[STATELESS_META.clientCapabilities];
   if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) {
-    return deny('INVALID_PARAMS', `params._meta["${MODERN_META.clientCapabilities}"] is required (an object)`);
+    return deny('INVALID_PARAMS', `params._meta["${STATELESS_META.clientCapabilities}"] is required (an object)`);
   }
   if (headers.protocolVersion === undefined) return mismatch('MCP-Protocol-Version', 'is required');
   if (headers.protocolVersion !== version) return mismatch('MCP-Protocol-Version', `"${headers.protocolVersion.slice(0, 40)}" does not match the body's "${version.slice(0, 40)}"`);
@@ -119,20 +119,20 @@ export function checkModernRequest(headers: ModernHeaders, method: string, param
     if (decoded !== named) return mismatch('Mcp-Name', `does not match params.${param}`);
   }
   const declared = JSON.stringify(capabilities);
-  const client: ModernClient = { version, capabilities: capabilities as Record<string, unknown>, declared };
-  const clientInfo = meta?.[MODERN_META.clientInfo];
+  const client: StatelessClient = { version, capabilities: capabilities as Record<string, unknown>, declared };
+  const clientInfo = meta?.[STATELESS_META.clientInfo];
   if (typeof clientInfo === 'object' && clientInfo !== null && !Array.isArray(clientInfo)) client.clientInfo = clientInfo as Record<string, unknown>;
   // Kept with the upstream sessions held for this client: bounded, as initialize params are.
   if (declared.length + (client.clientInfo ? JSON.stringify(client.clientInfo).length : 0) > MAX_DECLARATION_CHARS) {
     return deny('INVALID_PARAMS', `params._meta client capabilities and info are longer than ${MAX_DECLARATION_CHARS} characters`);
   }
-  const logLevel = meta?.[MODERN_META.logLevel];
+  const logLevel = meta?.[STATELESS_META.logLevel];
   if (typeof logLevel === 'string') client.logLevel = logLevel;
   return client;
 }
 
 /** The `_meta` keys that make up a stateless request's envelope: no session-based revision has them. */
-const ENVELOPE_KEYS: readonly string[] = [MODERN_META.protocolVersion, MODERN_META.clientCapabilities, MODERN_META.clientInfo, MODERN_META.logLevel];
+const ENVELOPE_KEYS: readonly string[] = [STATELESS_META.protocolVersion, STATELESS_META.clientCapabilities, STATELESS_META.clientInfo, STATELESS_META.logLevel];
 
 /**
  * A stateless client's params as a session-based revision has them: the envelope's `_meta` keys
@@ -140,7 +140,7 @@ const ENVELOPE_KEYS: readonly string[] = [MODERN_META.protocolVersion, MODERN_ME
  * are left out, everything else (a progress token, the client's own keys) is kept; an `_meta`
  * left empty is dropped. Dual-era servers refuse the envelope inside a 2025 session.
  */
-export function withoutModernEnvelope(params: JsonRpcParams | undefined): JsonRpcParams | undefined {
+export function withoutStatelessEnvelope(params: JsonRpcParams | undefined): JsonRpcParams | undefined {
   const meta = params?.['_meta'];
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return params;
   const record = meta as Record<string, unknown>;
@@ -156,6 +156,6 @@ export function withoutModernEnvelope(params: JsonRpcParams | undefined): JsonRp
  * found was -32002 up to 2025-11-25 and is -32602 in 2026-07-28, whose implementations must not
  * emit -32002 (basic/index, Error Codes; changelog, minor change 6). Every other code is kept.
  */
-export function modernErrorCode(code: number): number {
+export function statelessErrorCode(code: number): number {
   return code === -32002 ? -32602 : code;
 }

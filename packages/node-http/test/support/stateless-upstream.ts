@@ -10,14 +10,14 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { acceptedContent, createMcpHandler, inputRequired, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
-export interface ModernUpstream {
+export interface StatelessUpstream {
   url: string;
   /** Every JSON-RPC method received, with the Mcp-Method and Mcp-Name headers that came with it. */
   requests: { method: string; mcpMethod: string | undefined; mcpName: string | undefined; logLevel: unknown }[];
   close(): Promise<void>;
 }
 
-export async function startModernUpstream(): Promise<ModernUpstream> {
+export async function startStatelessUpstream(): Promise<StatelessUpstream> {
   let grown = false;
   const handler: ReturnType<typeof createMcpHandler> = createMcpHandler(
     () => {
@@ -41,7 +41,7 @@ export async function startModernUpstream(): Promise<ModernUpstream> {
     { legacy: 'reject' },
   );
   const node = toNodeHandler(handler);
-  const requests: ModernUpstream['requests'] = [];
+  const requests: StatelessUpstream['requests'] = [];
   const http = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -3,7 +3,10 @@
 //   - the SHA-256 of an API key: core's (@noble/hashes, portable) against node:crypto's (what the
 //     node:http data plane injects for the key presented with each request);
 //   - streaming UTF-8: node's StringDecoder (used) against TextDecoder with stream: true;
-//   - SSE: the gateway's SseParser (kept) against eventsource-parser (its differential test).
+//   - SSE: the gateway's SseParser (kept) against eventsource-parser (its differential test);
+//   - a request's cancellation: the gateway's Departure (kept) against an AbortController, as a
+//     request uses it: made, one stop registered and unregistered (most requests end normally),
+//     and once in a while the client leaving.
 // Each kind is timed once per new decoder or parser with one small event (as an answer to one
 // call arrives) and once over a long stream of multi-byte text in 1 kB chunks.
 // Run: pnpm bench:primitives (after pnpm build). BENCH_ITERATIONS scales the work (default 100000).
@@ -13,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Sha256 } from '../packages/core/dist/internal.js';
 // Internal to the data plane (not exported): the parser the gateway runs on an upstream's events.
 import { SseParser } from '../packages/node-http/dist/wire/sse.js';
+import { Departure } from '../packages/node-http/dist/wire/departure.js';
 
 // eventsource-parser is a development dependency of the node-http package (its tests use it).
 const require = createRequire(new URL('../packages/node-http/package.json', import.meta.url));
@@ -81,6 +85,26 @@ report('SSE: 157 kB stream in 1 kB chunks', race({
   SseParser: (n) => { for (let i = 0; i < n; i++) { const p = new SseParser(onEvent); for (const c of chunks) p.feed(c); } },
   'eventsource-parser': (n) => { for (let i = 0; i < n; i++) { const d = new StringDecoder('utf8'); const p = createParser({ onEvent }); for (const c of chunks) p.feed(d.write(c)); } },
 }, streams));
+
+const stop = () => { sink++; };
+report('cancellation: one request (16th leaves)', race({
+  Departure: (n) => {
+    for (let i = 0; i < n; i++) {
+      const departure = new Departure();
+      const cancel = departure.on(stop);
+      if ((i & 15) === 0) departure.leave();
+      else cancel();
+    }
+  },
+  AbortController: (n) => {
+    for (let i = 0; i < n; i++) {
+      const controller = new AbortController();
+      controller.signal.addEventListener('abort', stop, { once: true });
+      if ((i & 15) === 0) controller.abort();
+      else controller.signal.removeEventListener('abort', stop);
+    }
+  },
+}, ITERATIONS));
 
 console.log('| what | A | ns | B | ns | B/A |');
 console.log('| --- | --- | ---: | --- | ---: | ---: |');

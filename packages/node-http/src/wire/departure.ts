@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 /**
  * The client going away, as a flag and a list of things to stop. An AbortController per
  * request costs more than the rest of the gateway's bookkeeping together (EventTarget
- * machinery), and nothing here needs more than this.
+ * machinery: about 4 µs a request against 40 ns, bench/primitives.mjs), and nothing here needs
+ * more than this; it behaves as one would (test/wire/departure.test.ts).
  */
 export class Departure {
   private callbacks: (() => void)[] | undefined;
@@ -27,9 +28,12 @@ export class Departure {
   leave(): void {
     if (this.gone) return;
     this.gone = true;
-    const callbacks = this.callbacks ?? [];
+    const callbacks = this.callbacks;
+    if (!callbacks) return;
+    // Taken from the live list, in order: one that an earlier callback cancels is not called,
+    // as an AbortSignal's removed listener is not (test/wire/departure.test.ts holds the two equal).
+    while (callbacks.length > 0) callbacks.shift()!();
     this.callbacks = undefined;
-    for (const callback of callbacks) callback();
   }
 }
 

@@ -214,4 +214,13 @@ describe('the import graph', () => {
     );
     expect(upward).toEqual([]);
   });
+
+  it('talking to upstreams never holds a client\'s request: upstream/ and federation/ take only the headers picked at the edge', () => {
+    // The client's raw headers stay where the request came in (http/, session/, stateless/, the
+    // top); what may reach an upstream is picked there once (pickForwarded) and passed as that.
+    const holding = ['upstream', 'federation'].flatMap((room) =>
+      sourceFiles(join(NODE_HTTP_SRC, room)).filter((file) => /\bIncomingMessage\b|\breq\.headers\b/.test(readFileSync(file, 'utf8'))),
+    );
+    expect(holding.map((file) => relative(NODE_HTTP_SRC, file))).toEqual([]);
+  });
 });

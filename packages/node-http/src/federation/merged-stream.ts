@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { authorizeStream, type Denial, type JsonRpcRequest, type Subject } from '@gw/core';
 import { deny } from '@gw/core/internal';
 import { EventRelay } from '../upstream/relay.js';

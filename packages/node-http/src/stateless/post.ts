@@ -48,9 +48,9 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
   return answeredPost({ item, placed: decision, status: post.res.statusCode, failure });
 }
 
-/** A request of the stateless era, refused as the revision has it. */
-function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult): PostOutcome {
-  return refusedPost(forStatelessEra(denial), id, [item]);
+/** A POST of the stateless era refused whole, as the revision has it; `item` is its message, or `items` all it carried. */
+function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult | readonly MessageResult[]): PostOutcome {
+  return refusedPost(forStatelessEra(denial), id, Array.isArray(item) ? item : [item as MessageResult]);
 }
 
 /**
@@ -59,7 +59,8 @@ function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult): Pos
  * nothing more: the revision defines none from a client over HTTP.
  */
 function readRequest(post: PostRequest, item: MessageResult): { message: RequestMessage; client: StatelessClient } | PostOutcome {
-  if (post.batch) return refused(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null, item);
+  // Each message of the batch is counted and audited as refused.
+  if (post.batch) return refused(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null, post.items);
   if (!item.ok) return refused(item, item.id, item);
   const message = item.message;
   if (message.kind !== 'request') {

@@ -8,6 +8,8 @@ export interface Opening {
   readonly session: Session;
   /** What of the client's headers may reach the upstream. */
   readonly forwarded: ForwardedHeaders;
+  /** Told what the upstream declared as soon as it has, whether or not the opening then completes. */
+  learned(upstream: UpstreamSession): void;
 }
 
 /** A message as one upstream takes it, with the headers its era adds. */

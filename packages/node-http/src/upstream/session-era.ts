@@ -1,4 +1,4 @@
-import { deny, extend } from '@gw/core/internal';
+import { deny, extend, isStatelessVersion } from '@gw/core/internal';
 import type { UpstreamSession } from '../state/sessions.js';
 import type { Opening, UpstreamEra } from './era.js';
 import { NOTHING_FORWARDED, UPSTREAM_ACCEPT, upstreamHeaders } from './forward-headers.js';
@@ -50,7 +50,11 @@ async function initialize(opening: Opening): Promise<UpstreamSession> {
   };
 
   const started = performance.now();
-  const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params: session.initializeParams }, {});
+  // The client's initialize, asking for the revision the gateway agreed with the client (a
+  // session one), not whatever the client asked for: an upstream that echoes the request must
+  // not be led into another era.
+  const params = extend(session.initializeParams, { protocolVersion: session.protocolVersion });
+  const response = await post({ jsonrpc: '2.0', id: INITIALIZE_ID, method: 'initialize', params }, {});
   if (response.statusCode !== 200) {
     if (await offersStateless(response, client.maxResponseBytes)) return STATELESS_ERA.open(opening);
     throw new UpstreamSessionError(badStatus(client.name, response.statusCode, 'initialize'));
@@ -70,12 +74,19 @@ async function initialize(opening: Opening): Promise<UpstreamSession> {
     throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}": ${detail}`));
   }
   const { protocolVersion, capabilities, instructions } = result as { protocolVersion?: unknown; capabilities?: unknown; instructions?: unknown };
+  // An upstream session is of the era its revision names (eraOf): a stateless revision, which has
+  // no initialize, in answer to one is a broken upstream, not a reason to treat it as stateless.
+  if (typeof protocolVersion === 'string' && isStatelessVersion(protocolVersion)) {
+    throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${client.name}" answered initialize with protocol revision ${JSON.stringify(protocolVersion)}, which has no initialize`));
+  }
   const opened: UpstreamSession = {
     sessionId,
     protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : session.protocolVersion,
     capabilities: typeof capabilities === 'object' && capabilities !== null ? (capabilities as Record<string, unknown>) : {},
   };
   if (typeof instructions === 'string') opened.instructions = instructions;
+  // What it offers is known now, even if what follows fails: no client re-learns it for nothing.
+  opening.learned(opened);
 
   const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { sessionId, protocolVersion: opened.protocolVersion });
   await initialized.body.dump();

@@ -69,6 +69,7 @@ async function discover(opening: Opening): Promise<UpstreamSession> {
     throw new UpstreamSessionError(upstreamFailure(opening.client.name, error));
   }
   if (!discovered) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${opening.client.name}" refused initialize and server/discover`));
+  opening.learned(discovered);
   return discovered;
 }
 

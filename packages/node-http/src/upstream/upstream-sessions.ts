@@ -68,9 +68,7 @@ export function forgetUpstreamSession(session: Session, name: string, stale: Ups
 /** Opens the upstream session in the era the upstream was last seen to speak, and records what it answered. */
 async function openUpstreamSession(gw: UpstreamRuntime, client: UpstreamClient, session: Session, forwarded: ForwardedHeaders): Promise<UpstreamSession> {
   const era = eraToOpen(gw.facts.era(client.name));
-  const opened = await era.open({ client, session, forwarded });
-  gw.facts.opened(client.name, opened);
-  return opened;
+  return era.open({ client, session, forwarded, learned: (opened) => gw.facts.opened(client.name, opened) });
 }
 
 /** Ends an upstream session as its era does (DELETE for a session-based upstream), best effort. */

@@ -78,6 +78,7 @@ describe('every POST outcome', () => {
       { label: 'stateless: call', send: () => post(gw.url, stateless.body, stateless.headers), messages: 1, status: 200 },
       { label: 'stateless: denied call', send: () => post(gw.url, denied.body, denied.headers), messages: 1, status: 403 },
       { label: 'stateless: notification', send: () => post(gw.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } }, { ...KEY, 'mcp-protocol-version': MODERN }), messages: 1, status: 202 },
+      { label: 'stateless: a batch, which the revision has not', send: () => post(gw.url, [stateless.body, { ...stateless.body, id: 10 }], stateless.headers), messages: 2, status: 400 },
       { label: 'stateless: headers that disagree', send: () => post(gw.url, stateless.body, { ...stateless.headers, 'mcp-name': 'up.other' }), messages: 1, status: 400 },
     ];
     for (const { label, send, messages, status } of cases) {

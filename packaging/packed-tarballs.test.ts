@@ -41,11 +41,13 @@ function run(file: string, args: readonly string[], cwd: string, timeout = 120_0
 }
 
 /**
- * The environment without what pnpm hands its scripts (npm_config_*, npm_package_*, ...): npm in
- * the app reads its own configuration, as it would on a user's machine.
+ * The environment without what pnpm tells the scripts it runs about itself and this repository
+ * (npm_package_*, npm_lifecycle_*, its user agent, ...) and without NODE_OPTIONS: the app is
+ * installed and run as on a user's machine. Settings such as npm_config_registry stay.
  */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'NODE_OPTIONS'));
+  const aboutTheRun = /^(?:npm_package_|npm_lifecycle_|npm_command$|npm_execpath$|npm_node_execpath$|npm_config_user_agent$|NODE_OPTIONS$)/;
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !aboutTheRun.test(key)));
 }
 
 /** The version of `name` installed for the package in `folder` (lockfile-pinned). */

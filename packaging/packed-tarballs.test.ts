@@ -1,7 +1,8 @@
 // The packages as a team consumes them: packed with `pnpm pack` (workspace:* becomes the real
 // version), installed with npm into a fresh CommonJS app outside the repository, then loaded with
 // require() and import(), served from an Express 4 app to the SDK client, run as the CLI, and
-// type-checked by tsc under module node16, module nodenext and moduleResolution node10.
+// type-checked by tsc under module node16, module nodenext and moduleResolution node10. Each
+// package's files import only what its own package.json declares, so it works on its own.
 //
 // The app names only @gw/express and @gw/cli, as a team would; @gw/node-http and @gw/core come
 // in as their dependencies (npm overrides point those at the tarballs, since they are not on the
@@ -9,8 +10,8 @@
 // ranges they declare, and express, @types/express and @types/node at the versions this
 // repository's lockfile pins. The install is the slow part (about 10 to 40 s, more on a cold cache).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +123,27 @@ describe('the packed tarballs in a fresh npm project', () => {
       expect(JSON.stringify(manifest)).not.toContain('workspace:');
       // The CommonJS copy of the declarations is in the tarball.
       expect(JSON.parse(readFileSync(join(folder, 'dist', 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    }
+  });
+
+  it('import only what they declare: each on its own, not through what another brought', () => {
+    // npm hoists every dependency to the app's node_modules, where one package's undeclared
+    // import would find another's dependency; so each package's files are read instead.
+    for (const name of PACKAGES) {
+      const folder = join(app, 'node_modules', '@gw', name);
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+      const undeclared = new Set<string>();
+      for (const entry of readdirSync(join(folder, 'dist'), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !/\.(?:js|d\.ts)$/.test(entry.name)) continue;
+        const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+        for (const [, specifier] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)) {
+          if (specifier!.startsWith('.') || specifier!.startsWith('node:') || builtinModules.includes(specifier!)) continue;
+          const packageName = specifier!.split('/').slice(0, specifier!.startsWith('@') ? 2 : 1).join('/');
+          if (!declared.has(packageName)) undeclared.add(`${packageName} (${entry.name})`);
+        }
+      }
+      expect([...undeclared], `@gw/${name} imports what its package.json does not declare`).toEqual([]);
     }
   });
 

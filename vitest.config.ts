@@ -20,7 +20,7 @@ const summaryLine: Reporter = {
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'packaging/*.test.ts'],
     reporters: ['default', summaryLine],
     // Two cores here and in CI: keep workers to what the machine has.
     maxWorkers: 2,

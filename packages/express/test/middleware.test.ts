@@ -1,8 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import express from 'express';
+import express5 from 'express';
+import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type UpstreamFixture } from '../../node-http/test/support/upstream.js';
 import { mcpGateway, type McpGatewayMiddleware } from '../src/index.js';
@@ -15,23 +17,62 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-/** An existing app: its own routes, optionally a global JSON body parser, and the gateway mounted at `mount`. */
-async function startApp(mount: string, bodyParser: boolean): Promise<{ origin: string; server: Server; gateway: McpGatewayMiddleware; close(): Promise<void> }> {
-  const app = express();
-  if (bodyParser) app.use(express.json());
+/** The app around the gateway, written with one Express major's own API and types. */
+type BuildApp = (mount: string, bodyParser: boolean, gateway: McpGatewayMiddleware) => RequestListener;
+
+// The same app twice, on purpose: each major's `app.use` must take the gateway as it is, checked
+// by that major's types (`@types/express` 5, and 4 as the `@types/express4` alias).
+const onExpress5: BuildApp = (mount, bodyParser, gateway) => {
+  const app = express5();
+  if (bodyParser) app.use(express5.json());
   app.get('/api/status', (_req, res) => {
     res.json({ app: 'ok' });
-  });
-  const gateway = mcpGateway({
-    auth: { apiKeys: [{ key: 'k', tenant: 't' }] },
-    policy: { default: 'allow' },
-    upstreams: [{ name: 'up', url: upstream.url }],
   });
   app.use(mount, gateway);
   app.use(mount, (_req, res) => {
     res.status(418).json({ fellThrough: true });
   });
-  const server = createServer(app);
+  return app;
+};
+const onExpress4: BuildApp = (mount, bodyParser, gateway) => {
+  const app = express4();
+  if (bodyParser) app.use(express4.json());
+  app.get('/api/status', (_req, res) => {
+    res.json({ app: 'ok' });
+  });
+  app.use(mount, gateway);
+  app.use(mount, (_req, res) => {
+    res.status(418).json({ fellThrough: true });
+  });
+  return app;
+};
+
+/** Both majors of the peer range: 5 as `express`, 4 as `express4` (an npm alias of express@4). */
+const EXPRESS_MAJORS = [
+  { express: 5, buildApp: onExpress5 },
+  { express: 4, buildApp: onExpress4 },
+];
+
+describe('the Express majors under test', () => {
+  it('are 5 and 4, each its own install', () => {
+    const requireHere = createRequire(import.meta.url);
+    expect((requireHere('express/package.json') as { version: string }).version).toMatch(/^5\./);
+    expect((requireHere('express4/package.json') as { version: string }).version).toMatch(/^4\./);
+  });
+});
+
+/** An existing app: its own routes, optionally a global JSON body parser, and the gateway mounted at `mount`. */
+async function startApp(
+  buildApp: BuildApp,
+  mount: string,
+  bodyParser: boolean,
+): Promise<{ origin: string; server: Server; gateway: McpGatewayMiddleware; close(): Promise<void> }> {
+  const gateway = mcpGateway({
+    auth: { apiKeys: [{ key: 'k', tenant: 't' }] },
+    policy: { default: 'allow' },
+    upstreams: [{ name: 'up', url: upstream.url }],
+  });
+  const server = createServer(buildApp(mount, bodyParser, gateway));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -46,14 +87,18 @@ async function startApp(mount: string, bodyParser: boolean): Promise<{ origin: s
   };
 }
 
-describe.each([
-  { mount: '/mcp', bodyParser: false },
-  { mount: '/mcp', bodyParser: true },
-  { mount: '/tools/gateway', bodyParser: true },
-])('mcpGateway mounted at $mount (body parser before it: $bodyParser)', ({ mount, bodyParser }) => {
+describe.each(
+  EXPRESS_MAJORS.flatMap(({ express, buildApp }) =>
+    [
+      { mount: '/mcp', bodyParser: false },
+      { mount: '/mcp', bodyParser: true },
+      { mount: '/tools/gateway', bodyParser: true },
+    ].map((setting) => ({ express, buildApp, ...setting })),
+  ),
+)('Express $express: mcpGateway mounted at $mount (body parser before it: $bodyParser)', ({ buildApp, mount, bodyParser }) => {
   let app: Awaited<ReturnType<typeof startApp>>;
   beforeAll(async () => {
-    app = await startApp(mount, bodyParser);
+    app = await startApp(buildApp, mount, bodyParser);
   });
   afterAll(async () => {
     await app?.close();

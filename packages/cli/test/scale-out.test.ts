@@ -96,7 +96,14 @@ async function messages(replica: Replica): Promise<Record<string, number>> {
   return counts;
 }
 
-const served = async (replica: Replica): Promise<number> => Object.values(await messages(replica)).reduce((sum, count) => sum + count, 0);
+/** Messages a replica answered itself (a refusal it left to another replica is not counted). */
+const served = async (replica: Replica): Promise<number> => (await messages(replica))['ok'] ?? 0;
+
+/** Session ids a replica could not open, having another secret (or upstream) than the one that sealed it. */
+async function mismatches(replica: Replica): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${replica.port}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  return [...(await response.text()).matchAll(/^mcp_gateway_session_replica_mismatches_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
 
 function text(result: unknown): string {
   return ((result as { content?: Array<{ text?: string }> }).content ?? []).map((part) => part.text ?? '').join('');
@@ -164,6 +171,7 @@ describe('three replicas behind haproxy, one secret, one Redis', () => {
     // The fresh process knows nothing of the session but its sealed id, and serves it.
     expect(await served(target)).toBeGreaterThanOrEqual(2);
     expect(transport.sessionId).toBe(sessionId);
+    for (const replica of replicas) expect(await mismatches(replica)).toBe(0);
     await client.close();
   });
 

@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -131,6 +131,7 @@ afterAll(async () => {
   }
   upstream?.kill('SIGTERM');
   await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('three replicas behind haproxy, one secret, one Redis', () => {

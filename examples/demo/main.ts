@@ -14,6 +14,9 @@ const cli = spawn(process.execPath, ['packages/cli/dist/bin.js', 'run', '-c', 'e
   cwd: root,
   env: { ...process.env, DEMO_UPSTREAM_URL: upstream.url },
   stdio: ['ignore', 'pipe', 'inherit'],
+  // A process group of its own: Ctrl-C reaches this process only, which passes it on once.
+  // Reaching both, the CLI would take it twice (drain, then exit at once on the second).
+  detached: true,
 });
 
 let announced = false;
@@ -26,12 +29,20 @@ cli.stdout.setEncoding('utf8').on('data', (chunk: string) => {
   }
 });
 
-// Ctrl-C reaches the CLI too (same process group); it drains and exits, then the upstream stops.
+// Ctrl-C (or SIGTERM) is passed on to the CLI once; it drains and exits, then the upstream
+// stops and this process exits 0 without a trace, so `pnpm demo` ends quietly.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (cli.exitCode === null) cli.kill(signal);
+    if (stopping || cli.exitCode !== null) return;
+    stopping = true;
+    cli.kill(signal);
   });
 }
+// If this process ends some other way, the CLI (in its own group) does not outlive it.
+process.on('exit', () => {
+  if (cli.exitCode === null) cli.kill('SIGTERM');
+});
 cli.on('exit', (code) => {
-  void upstream.close().then(() => process.exit(code ?? 1));
+  void upstream.close().then(() => process.exit(stopping && code === 0 ? 0 : (code ?? 1)));
 });

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { AuditEvent, LOG_LEVELS } from '@gw/core';
 import { createRedactor, cutText, IsoClock, MAX_LOG_TEXT } from '@gw/core/internal';
-import type { GatewayContext } from '@gw/node-http';
+import type { GatewayLogger } from '@gw/node-http';
 import winston from 'winston';
 import { createAuditLine } from './audit-line.js';
 import type { TextSink } from './io.js';
@@ -9,8 +9,8 @@ import type { TextSink } from './io.js';
 /** Winston's npm levels, as `logging.level` names them. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The logger the gateway takes (winston's interface, narrowed). */
-export type GatewayLogger = NonNullable<GatewayContext['logger']>;
+/** The logger the gateway calls (message first, fields second: winston's interface, narrowed). */
+export type { GatewayLogger };
 
 /** JSON-lines logging for `run`: the gateway's logger plus the CLI's own lines. */
 export interface CliLogger extends GatewayLogger {

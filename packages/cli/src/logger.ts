@@ -31,7 +31,7 @@ export interface CliLogger extends GatewayLogger {
 
 /** The fields of an audit event; a field added to AuditEvent must be added here (the compiler says so). */
 const EVENT_FIELDS: Readonly<Record<keyof AuditEvent, true>> = {
-  time: true, requestId: true, tenant: true, client: true, apiKeyId: true, protocolVersion: true, method: true, target: true,
+  time: true, requestId: true, tenant: true, client: true, apiKeyId: true, clientAddress: true, protocolVersion: true, method: true, target: true,
   upstream: true, item: true, decision: true, status: true, errorCode: true, error: true, durationMs: true,
 };
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileGateway, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
-import { createBodyDecoder, deny, isStatelessVersion, IsoClock } from '@gw/core/internal';
+import { createBodyDecoder, deny, ipRangeMatcher, isStatelessVersion, IsoClock } from '@gw/core/internal';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';
@@ -102,6 +102,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     facts: new UpstreamFacts(),
     decoder: createBodyDecoder(),
+    forwarded: { trusted: resolved.server.trustedProxies.length > 0 ? ipRangeMatcher(resolved.server.trustedProxies) : undefined, headers: resolved.server.forwardedHeaders },
     logger,
     audit: createAuditSink(context.onAudit, logger, new IsoClock()),
     storeHealth: () => context.rateLimitStore?.health?.(),

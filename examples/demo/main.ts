@@ -31,11 +31,11 @@ cli.stdout.setEncoding('utf8').on('data', (chunk: string) => {
 
 // Ctrl-C (or SIGTERM) is passed on to the CLI once; it drains and exits, then the upstream
 // stops and this process exits 0 without a trace, so `pnpm demo` ends quietly.
-let stopping = false;
+let stopping: NodeJS.Signals | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping || cli.exitCode !== null) return;
-    stopping = true;
+    stopping = signal;
     cli.kill(signal);
   });
 }
@@ -43,6 +43,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 process.on('exit', () => {
   if (cli.exitCode === null) cli.kill('SIGTERM');
 });
-cli.on('exit', (code) => {
-  void upstream.close().then(() => process.exit(stopping && code === 0 ? 0 : (code ?? 1)));
+cli.on('exit', (code, signal) => {
+  // Stopped as asked: drained (0), or, asked before it had set up its own handling, ended by the signal itself.
+  const asked = stopping !== undefined && (code === 0 || signal === stopping);
+  void upstream.close().then(() => process.exit(asked ? 0 : (code ?? 1)));
 });

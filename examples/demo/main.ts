@@ -12,7 +12,8 @@ const port = portFromEnv(8080);
 // The CLI reads the YAML as a user would; only the port and the upstream's URL come from here.
 const cli = spawn(process.execPath, ['packages/cli/dist/bin.js', 'run', '-c', 'examples/demo/config.yml', '--port', String(port)], {
   cwd: root,
-  env: { ...process.env, DEMO_UPSTREAM_URL: upstream.url },
+  // Human-readable lines when this runs at a terminal (its pipe would make the CLI pick JSON).
+  env: { MCP_GATEWAY_LOG_FORMAT: process.stdout.isTTY ? 'pretty' : 'json', ...process.env, DEMO_UPSTREAM_URL: upstream.url },
   stdio: ['ignore', 'pipe', 'inherit'],
   // A process group of its own: Ctrl-C reaches this process only, which passes it on once.
   // Reaching both, the CLI would take it twice (drain, then exit at once on the second).

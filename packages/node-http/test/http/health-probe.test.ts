@@ -96,6 +96,9 @@ describe('/health, in an operator’s terms', () => {
       expect(report.upstreams['gone']).toMatchObject({ ok: false, reachable: false, answeringMcp: false, problem: 'connection refused (nothing listens at that address)' });
       // No raw probe status: the fields are the operator's.
       for (const health of Object.values(report.upstreams)) expect(Object.keys(health)).not.toContain('status');
+      // Served without a key: nothing an upstream answered, and no upstream URL, is repeated in it.
+      const text = JSON.stringify(report);
+      for (const echoed of ['Not found', 'unauthorized', 'No valid session', '127.0.0.1']) expect(text).not.toContain(echoed);
     } finally {
       await own.close();
       for (const { server } of [page, locked, sessionful, streaming]) {

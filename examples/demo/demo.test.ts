@@ -28,10 +28,11 @@ describe('pnpm demo', () => {
     expect(demo.output()).toContain('examples/demo/config.yml');
   });
 
-  it("answers the README's curl commands as written", () => {
-    const origin = new URL(demo.url).origin;
-    const script = tryItBlock().replaceAll('http://127.0.0.1:8080', origin);
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', timeout: 15_000 });
+  it("answers the README's curl commands as written, on the PORT the user chose", () => {
+    expect(tryItBlock()).not.toContain(':8080');
+    // The block follows the PORT the user chose, as the demo does: the test sets it to the demo's.
+    const port = new URL(demo.url).port;
+    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', tryItBlock()], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, PORT: port } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('"text":"42"');
     expect(run.stdout).toMatch(/"error":\{"code":-40100[^}]*\}\} HTTP 401/);
@@ -52,4 +53,18 @@ describe('pnpm demo', () => {
     expect(audits().some((event) => event['decision'] === 'auth_failed')).toBe(true);
     expect(demo.output()).not.toContain('demo-key"');
   });
+});
+
+describe('pnpm demo, stopped with Ctrl-C', () => {
+  it('drains, stops the upstream and exits 0 without a stack trace', async () => {
+    const own = await spawnExample(scriptEntry('demo'), { PORT: '0' });
+    const exited = new Promise<number | null>((resolve) => own.child.once('exit', (code) => resolve(code)));
+    own.child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
+    if (code === 'timeout') await own.stop(1_000);
+    expect(code, own.output()).toBe(0);
+    expect(own.output()).not.toMatch(/\n\s+at .+:\d+:\d+|Error:|ELIFECYCLE/);
+    // The CLI's port is closed: nothing of the demo outlives it.
+    await expect(fetch(`${new URL(own.url).origin}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+  }, 30_000);
 });

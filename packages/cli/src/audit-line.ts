@@ -18,6 +18,7 @@ export function createAuditLine(): (event: AuditEvent, timestamp: string) => str
   let tenant: string | null | undefined;
   let client: string | null | undefined;
   let apiKeyId: string | null | undefined;
+  let clientAddress: string | null | undefined;
   let protocolVersion: string | null | undefined;
   let who = '';
   let method: string | null | undefined;
@@ -33,9 +34,9 @@ export function createAuditLine(): (event: AuditEvent, timestamp: string) => str
   let error: string | null | undefined;
   let outcome = '';
   return (event, timestamp) => {
-    if (event.tenant !== tenant || event.client !== client || event.apiKeyId !== apiKeyId || event.protocolVersion !== protocolVersion) {
-      ({ tenant, client, apiKeyId, protocolVersion } = event);
-      who = joined([',"tenant":', text(tenant), ',"client":', text(client), ',"apiKeyId":', text(apiKeyId), ',"protocolVersion":', text(protocolVersion)]);
+    if (event.tenant !== tenant || event.client !== client || event.apiKeyId !== apiKeyId || event.clientAddress !== clientAddress || event.protocolVersion !== protocolVersion) {
+      ({ tenant, client, apiKeyId, clientAddress, protocolVersion } = event);
+      who = joined([',"tenant":', text(tenant), ',"client":', text(client), ',"apiKeyId":', text(apiKeyId), ',"clientAddress":', text(clientAddress), ',"protocolVersion":', text(protocolVersion)]);
     }
     const target = event.target;
     const targetKind = target === null ? null : target.kind;

@@ -16,7 +16,7 @@ export { loadConfigFile, checkConfig, issueProblem, locate, formatProblem } from
 export type { ConfigProblem, LoadedConfig, LoadResult, CheckResult } from './load-config.js';
 export { applyEnvOverrides } from './env-overrides.js';
 export { createCliLogger } from './logger.js';
-export type { CliLogger, CliLoggerOptions, LogLevel } from './logger.js';
+export type { CliLogger, CliLoggerOptions, LogFormat, LogLevel } from './logger.js';
 export { auditApplies, createAuditWriter, environmentName } from './audit.js';
 export { connectRedisStore, RedisStartError } from './redis.js';
 export type { RedisRateLimitStore, RedisStoreOptions } from './redis.js';

@@ -3,6 +3,8 @@ import type { EnvMap } from '@gw/core';
 /** Somewhere a command writes text: process.stdout, or a buffer in tests. */
 export interface TextSink {
   write(text: string): unknown;
+  /** true when it is a terminal (process.stdout at one): `run` then logs human-readable lines. */
+  readonly isTTY?: boolean;
 }
 
 /** Something signals can be listened on: the process, or an EventEmitter in tests. */

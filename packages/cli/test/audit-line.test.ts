@@ -23,6 +23,7 @@ describe('auditLine', () => {
         tenant: maybe(pick(STRINGS, 7), 3),
         client: maybe(pick(STRINGS, 11), 7),
         apiKeyId: maybe(pick(STRINGS, 13), 11),
+        clientAddress: maybe(pick(STRINGS, 37), 31),
         protocolVersion: maybe(pick(STRINGS, 31), 29),
         method: maybe(pick(STRINGS, 17), 13),
         target: i % 4 === 0 ? null : { kind: pick(['tool', 'resource', 'prompt'] as const, 1), name: pick(STRINGS, 19) },
@@ -63,10 +64,10 @@ describe('auditLine', () => {
       const [method, target] = calls[callOrder![i % callOrder!.length]!]!;
       const [upstream, item, decision, status, errorCode, error] = outcomes[outcomeOrder![i % outcomeOrder!.length]!]!;
       const event: AuditEvent = {
-        time: times[timeOrder![i % timeOrder!.length]!]!, requestId: i % 2 ? i : `r${i}`, tenant, client, apiKeyId, protocolVersion: i % 7 === 0 ? null : '2025-11-25', method,
+        time: times[timeOrder![i % timeOrder!.length]!]!, requestId: i % 2 ? i : `r${i}`, tenant, client, apiKeyId, clientAddress: Math.floor(i / 250) % 3 === 0 ? null : '10.0.0.1', protocolVersion: i % 7 === 0 ? null : '2025-11-25', method,
         target: target === null ? null : { ...target }, upstream, item: item === null ? null : { ...item }, decision, status, errorCode, error, durationMs: (i % 1000) / 1000,
       };
-      if (previous && previous.tenant === tenant && previous.client === client && previous.apiKeyId === apiKeyId && previous.protocolVersion === event.protocolVersion) hits++;
+      if (previous && previous.tenant === tenant && previous.client === client && previous.apiKeyId === apiKeyId && previous.clientAddress === event.clientAddress && previous.protocolVersion === event.protocolVersion) hits++;
       const timestamp = times[timeOrder![(i >> 1) % timeOrder!.length]!]!;
       expect(write(event, timestamp)).toBe(expected(event, timestamp));
       previous = event;
@@ -77,7 +78,7 @@ describe('auditLine', () => {
 
   it('writes durations in thousandths of a millisecond as JSON does, and any other number too', () => {
     const base: AuditEvent = {
-      time: 't', requestId: 1, tenant: null, client: null, apiKeyId: null, protocolVersion: null, method: null, target: null,
+      time: 't', requestId: 1, tenant: null, client: null, apiKeyId: null, clientAddress: null, protocolVersion: null, method: null, target: null,
       upstream: null, item: null, decision: 'rejected', status: 400, errorCode: -32600, error: 'INVALID_REQUEST', durationMs: 0,
     };
     const durations = [0.1 + 0.2, 1 / 3, 4503599627370.496, 9007199254740.991, 1e-6, 1e-7, 5e-324, 1e21 + 1, -1.005];
@@ -87,7 +88,7 @@ describe('auditLine', () => {
 
   it('writes every field of an event, in its order', () => {
     const event: AuditEvent = {
-      time: '2026-01-02T03:04:05.678Z', requestId: 7, tenant: 't', client: 'c', apiKeyId: 'k', protocolVersion: '2025-11-25', method: 'tools/call',
+      time: '2026-01-02T03:04:05.678Z', requestId: 7, tenant: 't', client: 'c', apiKeyId: 'k', clientAddress: '192.0.2.7', protocolVersion: '2025-11-25', method: 'tools/call',
       target: { kind: 'tool', name: 'a.echo' }, upstream: 'u', item: { kind: 'tool', name: 'echo' }, decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 0.25,
     };
     expect(Object.keys(JSON.parse(auditLine(event, 'now')) as object)).toEqual(['level', 'message', 'type', ...Object.keys(event), 'timestamp']);

@@ -49,7 +49,7 @@ describe('logger', () => {
 
   it('writes an audit event as one JSON line: the line fields, the event fields in order, the timestamp; redacted when a key names an event field', async () => {
     const event: AuditEvent = {
-      time: '2026-01-02T03:04:05.678Z', requestId: 'a"b\n', tenant: 't', client: 'c', apiKeyId: 'k', protocolVersion: '2025-11-25', method: 'tools/call',
+      time: '2026-01-02T03:04:05.678Z', requestId: 'a"b\n', tenant: 't', client: 'c', apiKeyId: 'k', clientAddress: '192.0.2.7', protocolVersion: '2025-11-25', method: 'tools/call',
       target: { kind: 'tool', name: 'x"\\y' }, upstream: 'u', item: { kind: 'tool', name: 'y' }, decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 1.5,
     };
     for (const redactKeys of [[], ['tenant']]) {
@@ -69,7 +69,7 @@ describe('logger', () => {
     const writes: string[] = [];
     const logger = createCliLogger({ level: 'info', redactKeys: [], sink: { write: (text: string) => writes.push(text) } });
     const event: AuditEvent = {
-      time: '2026-01-02T03:04:05.678Z', requestId: 1, tenant: 't', client: 'c', apiKeyId: 'k', protocolVersion: '2025-11-25', method: 'tools/call',
+      time: '2026-01-02T03:04:05.678Z', requestId: 1, tenant: 't', client: 'c', apiKeyId: 'k', clientAddress: '192.0.2.7', protocolVersion: '2025-11-25', method: 'tools/call',
       target: { kind: 'tool', name: 'echo' }, upstream: 'u', item: { kind: 'tool', name: 'echo' }, decision: 'allowed', status: 200, errorCode: null, error: null, durationMs: 1,
     };
     for (let id = 1; id <= 3; id++) logger.audit({ ...event, requestId: id });

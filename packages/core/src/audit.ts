@@ -28,6 +28,12 @@ export interface AuditEvent {
   client: string | null;
   apiKeyId: string | null;
   /**
+   * The address the request came from: the connection's peer, or, through reverse proxies the
+   * gateway trusts (server.trustedProxies, or an Express app's `trust proxy`), the client address
+   * they forwarded. IPv4-mapped IPv6 addresses are written as IPv4. null when the socket had none.
+   */
+  clientAddress: string | null;
+  /**
    * The protocol revision the client spoke: the one negotiated for its session, or the one its
    * request named (revision 2026-07-28); null when the gateway could not tell (no session yet, an
    * unreadable message). As the client wrote it, cut like any client-chosen text.

@@ -19,6 +19,7 @@ export { PROTOCOL_METHODS } from './protocol-methods.js';
 export { cutText, MAX_AUDIT_TEXT, MAX_LOG_TEXT } from './cut-text.js';
 export { checkOrigin } from './origin.js';
 export { checkHost } from './host.js';
+export { ipRangeMatcher, parseIp } from './ip-ranges.js';
 export { mergeCapabilities } from './capabilities.js';
 export { checkInitializeParams } from './initialize-params.js';
 export type { ServerCapabilities } from './capabilities.js';

@@ -59,6 +59,17 @@ export interface ServerOptions {
    * loopback host (DNS-rebinding protection), others are not checked.
    */
   allowedHosts?: string[];
+  /**
+   * Addresses and CIDR ranges (`"10.0.0.0/8"`, `"::1"`) of the reverse proxies in front of the
+   * gateway. Only a request whose connection comes from one of them is read as forwarded: the host
+   * it forwards (X-Forwarded-Host, or Forwarded `host=`) is checked by `allowedHosts` and is the
+   * request's own origin for `allowedOrigins`, and the client address it forwards is the audit
+   * event's `clientAddress`. Default `[]`: forwarded headers are ignored, whoever sends them. In
+   * Express, the app's `trust proxy` setting counts as well.
+   */
+  trustedProxies?: string[];
+  /** Which headers the trusted proxies set: `"x-forwarded"` (X-Forwarded-For, -Host, -Proto) or `"forwarded"` (RFC 7239). Default `"x-forwarded"`. */
+  forwardedHeaders?: 'x-forwarded' | 'forwarded';
   /** Largest request body accepted, in bytes, positive; larger gets 413 PAYLOAD_TOO_LARGE. Default `4194304` (4 MiB). */
   maxBodyBytes?: number;
   /**

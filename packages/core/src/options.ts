@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIpRange } from './ip-ranges.js';
 import { MAX_CREDENTIAL_LENGTH } from './credentials.js';
 import { isValidGlob } from './glob.js';
 
@@ -177,6 +178,15 @@ export const gatewayOptionsSchema = z.strictObject({
        * protection), others are not checked. `["*"]`: no check.
        */
       allowedHosts: z.array(z.string().min(1)).default(() => []),
+      /**
+       * Addresses and CIDR ranges (IPv4, IPv6) of the reverse proxies in front of the gateway. A
+       * request whose connection comes from one of them is taken as the proxy says: its forwarded
+       * host for the Host and Origin checks, its forwarded client address for audit. Default `[]`:
+       * forwarded headers are ignored, whoever sends them.
+       */
+      trustedProxies: z.array(z.string().refine(isIpRange, 'expected an IP address or a CIDR range, e.g. "10.0.0.0/8" or "::1"')).default(() => []),
+      /** Which headers the trusted proxies set: `x-forwarded` (X-Forwarded-For/-Host/-Proto) or `forwarded` (RFC 7239). */
+      forwardedHeaders: z.enum(['x-forwarded', 'forwarded']).default('x-forwarded'),
       /** Largest request body accepted, in bytes; larger bodies get 413. */
       maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
       /**

@@ -21,11 +21,14 @@ function isOwnLoopbackOrigin(origin: string, localPort: number): boolean {
  * listed in server.allowedOrigins exactly (scheme, host and port), or the list must hold `*`.
  * With the list empty, a request that came in on a loopback address (`loopbackPort`, the local
  * port it came in on) may carry the gateway's own loopback origins, so a page the gateway's own
- * address serves may call it; every other Origin is refused.
+ * address serves may call it; every other Origin is refused. Behind a trusted reverse proxy,
+ * `forwardedOrigins` are the request's own origins as the proxy forwarded them (its scheme and a
+ * host server.allowedHosts lists by name): with the list empty, a page on them may call too.
  */
-export function checkOrigin(origin: string | undefined, allowedOrigins: readonly string[], loopbackPort?: number): { ok: true } | Denial {
+export function checkOrigin(origin: string | undefined, allowedOrigins: readonly string[], loopbackPort?: number, forwardedOrigins?: readonly string[]): { ok: true } | Denial {
   if (origin === undefined) return { ok: true };
   if (allowedOrigins.includes('*') || allowedOrigins.includes(origin)) return { ok: true };
   if (allowedOrigins.length === 0 && loopbackPort !== undefined && isOwnLoopbackOrigin(origin, loopbackPort)) return { ok: true };
+  if (allowedOrigins.length === 0 && forwardedOrigins?.includes(origin.toLowerCase())) return { ok: true };
   return deny('ORIGIN_NOT_ALLOWED', `origin ${JSON.stringify(origin.slice(0, 200))} is not in server.allowedOrigins`);
 }

@@ -51,6 +51,17 @@ describe('checkOrigin', () => {
     // A list replaces the default: only what it names.
     expect(checkOrigin('http://localhost:8080', ['http://app.example'], 8080)).toMatchObject({ ok: false, status: 403 });
   });
+
+  it('behind a trusted proxy, with no list, takes the forwarded own origins and nothing else', () => {
+    const own = ['https://app.example'];
+    expect(checkOrigin('https://app.example', [], undefined, own).ok).toBe(true);
+    expect(checkOrigin('HTTPS://APP.EXAMPLE', [], undefined, own).ok).toBe(true);
+    for (const other of ['http://app.example', 'https://app.example:8443', 'https://evil.example', 'null']) {
+      expect(checkOrigin(other, [], undefined, own), other).toMatchObject({ ok: false, status: 403, name: 'ORIGIN_NOT_ALLOWED' });
+    }
+    // A list replaces them, as it replaces the loopback ones.
+    expect(checkOrigin('https://app.example', ['https://other.example'], undefined, own)).toMatchObject({ ok: false, status: 403 });
+  });
 });
 
 describe('mergeCapabilities', () => {

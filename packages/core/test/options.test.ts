@@ -75,6 +75,8 @@ describe('the seed configuration (seed-config.yml)', () => {
       path: '/mcp',
       allowedOrigins: ['http://localhost:3000'],
       allowedHosts: [],
+      trustedProxies: [],
+      forwardedHeaders: 'x-forwarded',
       maxBodyBytes: 4 * 1024 * 1024,
       maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true },
     });
@@ -232,7 +234,7 @@ describe('defaults of a minimal programmatic configuration', () => {
   it('fills in every documented default and routes everything to the only upstream', () => {
     const options = validOptions({ upstreams: [{ name: 'a', url: UPSTREAM_URL }] });
     expect(options).toEqual({
-      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4 * 1024 * 1024, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } },
+      server: { host: '127.0.0.1', port: 8080, path: '/mcp', allowedOrigins: [], allowedHosts: [], trustedProxies: [], forwardedHeaders: 'x-forwarded', maxBodyBytes: 4 * 1024 * 1024, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } },
       auth: { mode: 'apiKey', apiKeys: [] },
       rateLimit: { keyPrefix: 'mcp-gateway', defaultRpm: 600, byMethod: {}, storeFailure: 'closed', redisCommandTimeoutMs: 500 },
       policy: { default: 'deny', rules: [] },
@@ -257,7 +259,7 @@ describe('defaults of a minimal programmatic configuration', () => {
         rateLimit: { defaultRpm: 5 },
       }),
     );
-    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], allowedHosts: [], maxBodyBytes: 4194304, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } });
+    expect(options.server).toEqual({ host: '127.0.0.1', port: 0, path: '/mcp', allowedOrigins: [], allowedHosts: [], trustedProxies: [], forwardedHeaders: 'x-forwarded', maxBodyBytes: 4194304, maxBatchMessages: 100, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, metrics: { enabled: true } });
     expect(options.auth.apiKeys).toEqual([{ key: 'k1', tenant: 't', client: 'default' }]);
     expect(options.policy.rules).toEqual([
       {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileGateway, type AuditEvent, type CompileContext, type GatewayOptions, type ResolvedOptions } from '@gw/core';
-import { createBodyDecoder, deny, isStatelessVersion, IsoClock } from '@gw/core/internal';
+import { createBodyDecoder, deny, ipRangeMatcher, isStatelessVersion, IsoClock } from '@gw/core/internal';
 import { createAuditSink } from './ops/audit-trail.js';
 import { handleDelete } from './session/delete-session.js';
 import { handleGet } from './session/get-stream.js';
@@ -14,7 +14,7 @@ import { createNodeKeyDigest } from './http/key-digest.js';
 import { handlePost } from './front.js';
 import { HeldAnswers } from './wire/answer.js';
 import { closeIfBodyUnread, sendDenial } from './wire/respond.js';
-import type { GatewayLogger } from './ops/logger.js';
+import { adaptLogger, type AppLogger, type GatewayLogger } from './ops/logger.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SessionSealer } from './state/session-token.js';
 import { BridgeSessions } from './state/bridge-sessions.js';
@@ -33,8 +33,12 @@ export interface GatewayContext extends CompileContext {
    * strips its mount path (Express) passes `/`. `/healthz` and `/health` are served beside it.
    */
   endpointPath?: string;
-  /** Where the gateway logs (upstream failures, bugs). Defaults to warnings and errors on the console. */
-  logger?: GatewayLogger;
+  /**
+   * Where the gateway logs (upstream failures, bugs): the app's own logger as it is, pino, bunyan,
+   * winston or `console`, each line's structured fields kept as fields (`AppLogger`). Defaults to
+   * warnings and errors on the console.
+   */
+  logger?: AppLogger;
   /**
    * Receives one audit event per decided message, after its answer ended. Called outside the
    * request's path: a slow or throwing audit sink never delays or fails a request.
@@ -77,7 +81,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions, context: GatewayContext = {}): Gateway {
   const core = compileGateway(options, { keyDigest: createNodeKeyDigest(), ...context });
   const resolved = core.options;
-  const logger = context.logger ?? CONSOLE_LOGGER;
+  const logger = context.logger ? adaptLogger(context.logger) : CONSOLE_LOGGER;
   const upstreams = new Map<string, UpstreamClient>(resolved.upstreams.map((upstream) => [upstream.name, createUpstreamClient(upstream)]));
   // sessions.secrets: session ids are sealed tokens that every replica sharing the secrets can serve.
   const secrets = resolved.sessions.secrets;
@@ -98,6 +102,7 @@ export function createGateway(options: GatewayOptions, context: GatewayContext =
     bridges: new BridgeSessions((subject, version, params) => runtime.sessions.draft(subject, version, params), resolved.sessions, (session) => void closeSessionUpstreams(runtime, session)),
     facts: new UpstreamFacts(),
     decoder: createBodyDecoder(),
+    forwarded: { trusted: resolved.server.trustedProxies.length > 0 ? ipRangeMatcher(resolved.server.trustedProxies) : undefined, headers: resolved.server.forwardedHeaders },
     logger,
     audit: createAuditSink(context.onAudit, logger, new IsoClock()),
     storeHealth: () => context.rateLimitStore?.health?.(),

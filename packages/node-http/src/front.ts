@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody } from '@gw/core';
 import { checkAccept, checkContentType, parseEnvelope, readsAsStateless } from '@gw/core/internal';
 import { readBody } from './http/body.js';
+import { readSource } from './http/forwarded.js';
 import { refusedPost, settlePost, type PostOutcome, type PostRequest } from './http/post-request.js';
 import { checkCaller, header } from './http/request-checks.js';
 import { PostAudit } from './ops/audit-trail.js';
@@ -23,7 +24,7 @@ const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection
  * imports the other.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version')) : undefined;
+  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version'), readSource(gw.forwarded, req).clientAddress ?? null) : undefined;
   const read = await readPost(gw, req, res, audit);
   if ('kind' in read) return settlePost(gw, res, audit, undefined, read);
   const first = read.items[0]!;

@@ -2,7 +2,7 @@
 
 export { createGateway } from './create-gateway.js';
 export type { Gateway, GatewayContext } from './create-gateway.js';
-export type { GatewayLogger } from './ops/logger.js';
+export type { AppLogger, GatewayLogger } from './ops/logger.js';
 export { createGatewayServer, serverTimeouts, SERVER_TIMEOUTS } from './gateway-server.js';
 export type { ServerTimeouts } from './gateway-server.js';
 export type { HealthReport, UpstreamHealth } from './http/health.js';

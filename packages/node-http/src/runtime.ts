@@ -40,6 +40,8 @@ export interface GatewayRuntime extends UpstreamRuntime {
   /** Stateless clients' calls waiting for the retry that answers their upstream's questions. */
   readonly parked: ParkedCalls;
   readonly decoder: BodyDecoder;
+  /** server.trustedProxies and server.forwardedHeaders, as a request's source is read with them. */
+  readonly forwarded: ForwardedSettings;
   /** Undefined when no one listens, so the request path does no audit work at all. */
   readonly audit: AuditSink | undefined;
   /** The rate-limit store's own health, when it reports one (Redis does). */
@@ -56,4 +58,12 @@ export interface GatewayRuntime extends UpstreamRuntime {
   readonly loggedNamings: WeakSet<Naming>;
   /** Set by close(): new requests get 503 while open streams finish. */
   closing: boolean;
+}
+
+/** How a request's source is read (http/forwarded.ts): server.trustedProxies and server.forwardedHeaders. */
+export interface ForwardedSettings {
+  /** server.trustedProxies as a matcher, or undefined when the list is empty. */
+  readonly trusted: ((address: string) => boolean) | undefined;
+  /** server.forwardedHeaders. */
+  readonly headers: 'x-forwarded' | 'forwarded';
 }

@@ -152,8 +152,8 @@ function upstreamState(health: UpstreamHealth): string {
 }
 
 function upstreamDetail(health: UpstreamHealth): string {
-  if (health.status !== undefined) return `HTTP ${health.status}`;
-  return health.error ?? '';
+  if (health.ok) return 'answering MCP';
+  return health.problem ?? '';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

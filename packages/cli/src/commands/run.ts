@@ -7,7 +7,7 @@ import { auditApplies, createAuditWriter, environmentName } from '../audit.js';
 import { EXIT, envValue, type CliIo } from '../io.js';
 import { checkConfig, issueProblem, loadConfigFile, type LoadedConfig } from '../load-config.js';
 import { accessLogged } from '../access-log.js';
-import { createCliLogger, type CliLogger } from '../logger.js';
+import { createCliLogger, LOG_FORMATS, type CliLogger, type LogFormat } from '../logger.js';
 import { connectRedisStore, type RedisRateLimitStore } from '../redis.js';
 import { reportLoadFailure, reportProblems } from '../report.js';
 import { authority, hideUrlCredentials } from '../url.js';
@@ -17,7 +17,8 @@ import { CLI_VERSION } from '../version.js';
 export const RUN_USAGE = `Usage: mcp-gateway run -c <config.yml>
 
 Starts the gateway on server.host:server.port, the MCP endpoint at server.path, with
-GET /healthz and GET /health beside it. Logs and audit events are JSON lines on stdout.
+GET /healthz and GET /health beside it. Logs and audit events go to stdout: one
+human-readable line each on a terminal, JSON lines otherwise (--log-format).
 SIGTERM or SIGINT: stop accepting, let requests in progress finish (up to 10 s), exit 0;
 a second signal exits at once.
 
@@ -31,6 +32,7 @@ Environment:
                           every replica that has the same secret
   MCP_GATEWAY_SESSION_SECRET_PREVIOUS
                           with the above: the previous secret, still accepted (rotation)
+  MCP_GATEWAY_LOG_FORMAT  json or pretty, as --log-format (the option wins)
   MCP_GATEWAY_ENV         the environment audit.environments is matched against
   NODE_ENV                used when MCP_GATEWAY_ENV is not set (then "development")
   \${NAME}                 any variable the configuration's placeholders name
@@ -38,8 +40,22 @@ Environment:
 Options:
   -c, --config <file>  the configuration file (YAML)
   -p, --port <port>    listen on this port instead of server.port (0 picks a free one)
+  --log-format <json|pretty>
+                       JSON lines (for log collectors) or human-readable lines;
+                       default: pretty on a terminal, json otherwise
   -h, --help           show this help
 `;
+
+/** --log-format, else MCP_GATEWAY_LOG_FORMAT, else pretty on a terminal and JSON lines otherwise. */
+function chooseLogFormat(option: string | undefined, io: CliIo): LogFormat {
+  const env = envValue(io.env, 'MCP_GATEWAY_LOG_FORMAT');
+  const chosen = option ?? env;
+  if (chosen === undefined) return io.stdout.isTTY === true ? 'pretty' : 'json';
+  if (!(LOG_FORMATS as readonly string[]).includes(chosen)) {
+    throw new UsageError(`${option === undefined ? 'MCP_GATEWAY_LOG_FORMAT' : '--log-format'} must be json or pretty, not "${chosen}"`);
+  }
+  return chosen as LogFormat;
+}
 
 /** How long requests in progress may go on after SIGTERM. */
 export const DRAIN_MS = 10_000;
@@ -52,7 +68,7 @@ const REDIS_CONNECT_TIMEOUT_MS = 3_000;
  * and resolves 0. Resolves 1 without serving when the configuration, Redis or the port fails.
  */
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...CONFIG_OPTION, ...HELP_OPTION, port: { type: 'string', short: 'p' } });
+  const args = parseCommandArgs(argv, { ...CONFIG_OPTION, ...HELP_OPTION, port: { type: 'string', short: 'p' }, 'log-format': { type: 'string' } });
   if (args.help) {
     io.stdout.write(RUN_USAGE);
     return EXIT.OK;
@@ -60,12 +76,13 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const file = requireConfigPath(args.config);
   const portOverride = args.port === undefined ? undefined : Number(args.port);
   if (portOverride !== undefined && !(/^\d+$/.test(args.port ?? '') && portOverride <= 65_535)) throw new UsageError(`--port must be a number from 0 to 65535, not "${args.port}"`);
+  const logFormat = chooseLogFormat(args['log-format'], io);
   const loaded = await loadConfigFile(file, io.cwd);
   if (!loaded.ok) return reportLoadFailure(loaded, file, io);
   const checked = checkConfig(loaded.config, io.env);
   if (!checked.ok) return reportProblems(file, checked.problems, io);
   const { options } = checked;
-  const logger = createCliLogger({ level: options.logging.level, redactKeys: options.logging.redactKeys, sink: io.stdout });
+  const logger = createCliLogger({ level: options.logging.level, redactKeys: options.logging.redactKeys, sink: io.stdout, format: logFormat });
   const fail = async (message: string): Promise<number> => {
     io.stderr.write(`mcp-gateway: ${message}\n`);
     await logger.flush();

@@ -147,7 +147,7 @@ describe('run', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^${gateway.origin}/health: ok \\(HTTP 200, \\d+ sessions?\\)\\n`));
-    expect(result.stdout).toMatch(/upstream up +ok +HTTP \d+ +\d+ ms/);
+    expect(result.stdout).toMatch(/upstream up +ok +answering MCP +\d+ ms/);
     expect(result.stdout).toMatch(/upstream kb +ok/);
   });
 
@@ -166,7 +166,7 @@ describe('run', () => {
     const result = await health('--url', gateway.origin);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(': degraded (HTTP 200');
-    expect(result.stdout).toMatch(/upstream kb +unreachable +\S+ +\d+ ms/);
+    expect(result.stdout).toMatch(/upstream kb +unreachable +connection refused \(nothing listens at that address\) +\d+ ms/);
   });
 });
 

@@ -11,15 +11,28 @@ const PROBE_TIMEOUT_MS = 2_000;
 /** Upstreams are probed at most once in this long, however often /health is asked. */
 const PROBE_INTERVAL_MS = 1_000;
 
-/** One upstream as /health reports it. */
+/** Most of a probe's answer read to tell whether it is an MCP message. */
+const PROBE_READ_BYTES = 64 * 1024;
+
+/**
+ * One upstream as /health reports it, in an operator's terms: can the gateway reach it, does it
+ * speak MCP, how fast, and if not, what is wrong, in words.
+ */
 export interface UpstreamHealth {
-  /** An HTTP answer came back (any status): the upstream is up and reachable from the gateway. */
-  reachable: boolean;
-  /** Reachable and accepting the gateway's credential (no 401/403, no 5xx). */
+  /** Ready for calls: reachable, answering MCP, and not refusing the gateway's credential nor failing (5xx). */
   ok: boolean;
-  status?: number;
+  /** An HTTP answer came back within 2 s: the upstream is up and the gateway's network path to it works. */
+  reachable: boolean;
+  /**
+   * The answer to the probe (a `ping` outside any session) was a JSON-RPC message: a result, or
+   * an MCP error such as "no session" from a server that keeps sessions. false for a web page, a
+   * bare 404 or a proxy's error page: the URL is not an MCP endpoint.
+   */
+  answeringMcp: boolean;
+  /** Milliseconds until the probe's answer (or its failure). */
   latencyMs: number;
-  error?: string;
+  /** What is wrong, in words, when not ok: "connection refused", "no answer within 2 s", "refuses the gateway's credential (HTTP 401)"... */
+  problem?: string;
   /** Messages that failed on this upstream since the gateway started (also on /metrics). */
   failures: number;
   /** The latest such failure. */
@@ -71,7 +84,7 @@ export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => 
       });
       found = last = await round;
     }
-    const entries = [...gw.upstreams.values()].map((client) => [client.name, extend(found.results.get(client.name) ?? { reachable: false, ok: false, latencyMs: 0 }, gw.metrics.failuresOf(client.name))] as const);
+    const entries = [...gw.upstreams.values()].map((client) => [client.name, extend(found.results.get(client.name) ?? { ok: false, reachable: false, answeringMcp: false, latencyMs: 0, problem: 'not probed yet' }, gw.metrics.failuresOf(client.name))] as const);
     const upstreams = Object.fromEntries(entries);
     const fine = entries.filter(([, health]) => health.ok).length;
     const store = gw.storeHealth();
@@ -85,8 +98,11 @@ export function createHealthProbe(gw: GatewayRuntime): (res: ServerResponse) => 
 
 async function probe(client: UpstreamClient): Promise<Omit<UpstreamHealth, 'failures' | 'lastFailure'>> {
   const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
   // One deadline for all of it: a probe whose body never ends is cut off as surely as one never answered.
   const deadline = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+  let status: number;
+  let text = '';
   try {
     const response = await client.request({
       method: 'POST',
@@ -96,11 +112,59 @@ async function probe(client: UpstreamClient): Promise<Omit<UpstreamHealth, 'fail
       signal: deadline,
       probe: true,
     });
-    await response.body.dump({ limit: 64 * 1024, signal: deadline });
-    const status = response.statusCode;
-    return { reachable: true, ok: status < 500 && status !== 401 && status !== 403, status, latencyMs: Math.round(performance.now() - started) };
+    status = response.statusCode;
+    // The first bytes are enough to tell an MCP answer; the rest is dropped (the probe's connection is its own).
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      text += chunk.toString('utf8');
+      if (text.length >= PROBE_READ_BYTES || carriesJsonRpc(text)) break;
+    }
   } catch (error) {
     const code = (error as { code?: string } | null)?.code ?? (deadline.aborted ? 'timeout' : undefined);
-    return { reachable: false, ok: false, latencyMs: Math.round(performance.now() - started), error: code ?? (error instanceof Error ? error.message : 'unknown') };
+    return { ok: false, reachable: false, answeringMcp: false, latencyMs: elapsed(), problem: unreachableProblem(code, error) };
+  }
+  const answeringMcp = carriesJsonRpc(text);
+  const latencyMs = elapsed();
+  if (status === 401 || status === 403) return { ok: false, reachable: true, answeringMcp, latencyMs, problem: `refuses the gateway's credential (HTTP ${status}): check upstreams[].auth` };
+  if (status >= 500) return { ok: false, reachable: true, answeringMcp, latencyMs, problem: `failing (HTTP ${status})` };
+  if (!answeringMcp) return { ok: false, reachable: true, answeringMcp, latencyMs, problem: `answers HTTP ${status} without an MCP message: is the URL its MCP endpoint?` };
+  return { ok: true, reachable: true, answeringMcp, latencyMs };
+}
+
+/** Whether a probe's answer (JSON, or an SSE stream) holds a JSON-RPC response or error. */
+function carriesJsonRpc(text: string): boolean {
+  const candidates = text.trimStart().startsWith('{') ? [text] : text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5));
+  for (const candidate of candidates) {
+    try {
+      const message = JSON.parse(candidate) as unknown;
+      if (typeof message === 'object' && message !== null && (message as { jsonrpc?: unknown }).jsonrpc === '2.0' && ('result' in message || 'error' in message)) return true;
+    } catch {
+      // Not (yet) a whole JSON message.
+    }
+  }
+  return false;
+}
+
+/** Why no answer came back, as an operator reads it. */
+function unreachableProblem(code: string | undefined, error: unknown): string {
+  switch (code) {
+    case 'timeout':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+    case 'ECONNREFUSED':
+      return 'connection refused (nothing listens at that address)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection closed before an answer';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'no route to the host';
+    default:
+      return `cannot connect (${code ?? (error instanceof Error ? error.message : 'unknown error')})`;
   }
 }

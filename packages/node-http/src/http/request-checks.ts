@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { AuthResult, Denial, Subject } from '@gw/core';
 import { checkHost, checkOrigin, checkProtocolVersionHeader, deny } from '@gw/core/internal';
 import type { GatewayRuntime } from '../runtime.js';
+import { readSource, type RequestSource } from './forwarded.js';
 import type { Session } from '../state/sessions.js';
 import { closeSessionUpstreams } from '../upstream/upstream-sessions.js';
 
@@ -21,12 +22,24 @@ function isLoopback(address: string | undefined): boolean {
  * the Host header, then the Origin. Headers only.
  */
 export function checkSource(gw: GatewayRuntime, req: IncomingMessage): { ok: true } | Denial {
-  const headers = req.headers;
   const socket = req.socket;
   const loopback = isLoopback(socket.localAddress);
-  const host = checkHost(headers.host, gw.options.server.allowedHosts, loopback);
+  const { allowedHosts, allowedOrigins } = gw.options.server;
+  // Through a trusted reverse proxy, the host it forwarded; from anyone else, the Host header.
+  const source = readSource(gw.forwarded, req);
+  const host = checkHost(source.host, allowedHosts, loopback);
   if (!host.ok) return host;
-  return checkOrigin(header(headers, 'origin'), gw.options.server.allowedOrigins, loopback ? socket.localPort : undefined);
+  if (!source.forwarded) return checkOrigin(header(req.headers, 'origin'), allowedOrigins, loopback ? socket.localPort : undefined);
+  // Forwarded: the page's origin is the proxy's, never the gateway's own loopback address; it
+  // is the request's own origin only for a host allowedHosts names.
+  const named = allowedHosts.length > 0 && !allowedHosts.includes('*');
+  return checkOrigin(header(req.headers, 'origin'), allowedOrigins, undefined, named ? forwardedOrigins(source) : undefined);
+}
+
+/** The origins a forwarded request is its own page's: the forwarded scheme (either one if none was) and host. */
+function forwardedOrigins(source: RequestSource): string[] {
+  const host = source.host!.toLowerCase();
+  return source.proto ? [`${source.proto}://${host}`] : [`https://${host}`, `http://${host}`];
 }
 
 /**

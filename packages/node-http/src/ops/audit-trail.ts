@@ -48,6 +48,8 @@ export class PostAudit {
     private readonly sink: AuditSink,
     /** The MCP-Protocol-Version header, until the session or the message says more. */
     versionHeader: string | undefined,
+    /** Where the request came from (AuditEvent.clientAddress). */
+    private readonly clientAddress: string | null,
   ) {
     this.time = sink.time();
     this.version = versionHeader === undefined ? null : cutText(versionHeader, MAX_AUDIT_TEXT);
@@ -81,6 +83,7 @@ export class PostAudit {
       tenant: this.subject?.tenant ?? null,
       client: this.subject?.client ?? null,
       apiKeyId: this.subject?.apiKeyId ?? null,
+      clientAddress: this.clientAddress,
       protocolVersion: this.version,
       method,
       target,

@@ -56,3 +56,55 @@ describe('/health', () => {
     expect(pings).toBeLessThanOrEqual(allowed);
   });
 });
+
+describe('/health, in an operator’s terms', () => {
+  it('says of each upstream whether it is reachable, answering MCP, how fast, and what is wrong in words', async () => {
+    const { createServer } = await import('node:http');
+    type Handler = Parameters<typeof createServer>[1];
+    const serve = async (handler: Handler) => {
+      const server = createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp` };
+    };
+    const page = await serve((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>'));
+    const locked = await serve((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}'));
+    const sessionful = await serve((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}'));
+    const streaming = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('event: message\r\ndata: {"jsonrpc":"2.0","id":"mcp-gateway-health","result":{}}\r\n\r\n'));
+    const gone = await serve(() => undefined);
+    const goneUrl = gone.url;
+    await new Promise((resolve) => gone.server.close(resolve));
+    const own = await startGateway({
+      auth: { mode: 'none' },
+      upstreams: [
+        { name: 'json', url: upstream.url },
+        { name: 'sse', url: streaming.url },
+        { name: 'sessionful', url: sessionful.url },
+        { name: 'page', url: page.url },
+        { name: 'locked', url: locked.url },
+        { name: 'gone', url: goneUrl },
+      ],
+    });
+    try {
+      const report = (await (await fetch(`${own.origin}/health`)).json()) as { status: string; upstreams: Record<string, Record<string, unknown>> };
+      expect(report.status).toBe('degraded');
+      const fine = { ok: true, reachable: true, answeringMcp: true, latencyMs: expect.any(Number), failures: 0 };
+      expect(report.upstreams['json']).toEqual(fine);
+      expect(report.upstreams['sse']).toEqual(fine);
+      expect(report.upstreams['sessionful']).toEqual(fine);
+      expect(report.upstreams['page']).toMatchObject({ ok: false, reachable: true, answeringMcp: false, problem: 'answers HTTP 404 without an MCP message: is the URL its MCP endpoint?' });
+      expect(report.upstreams['locked']).toMatchObject({ ok: false, reachable: true, answeringMcp: false, problem: expect.stringContaining("refuses the gateway's credential (HTTP 401)") });
+      expect(report.upstreams['gone']).toMatchObject({ ok: false, reachable: false, answeringMcp: false, problem: 'connection refused (nothing listens at that address)' });
+      // No raw probe status: the fields are the operator's.
+      for (const health of Object.values(report.upstreams)) expect(Object.keys(health)).not.toContain('status');
+      // Served without a key: nothing an upstream answered, and no upstream URL, is repeated in it.
+      const text = JSON.stringify(report);
+      for (const echoed of ['Not found', 'unauthorized', 'No valid session', '127.0.0.1']) expect(text).not.toContain(echoed);
+    } finally {
+      await own.close();
+      for (const { server } of [page, locked, sessionful, streaming]) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+  });
+});

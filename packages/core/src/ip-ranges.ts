@@ -10,7 +10,9 @@ interface Range {
   prefix: number;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// No leading zeros: `010.0.0.1` is octal 8.0.0.1 to inet_aton and refused by node:net; it is no
+// address here either, rather than one some other reader takes for another.
+const IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 function parseIpv4(text: string): Bytes | undefined {
   const match = IPV4.exec(text);

@@ -10,7 +10,7 @@ describe('addresses and ranges (server.trustedProxies)', () => {
     expect(parseIp('::1.2.3.4')).toEqual([...new Array<number>(12).fill(0), 1, 2, 3, 4]);
     expect(parseIp('2001:db8::1')).toEqual([0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), 1]);
     expect(parseIp('1:2:3:4:5:6:7:8')).toHaveLength(16);
-    for (const bad of ['1:2:3:4:5:6:7:8:9', '256.1.1.1', 'abc', '1::2::3', '', '1.2.3', 'unknown', '_hidden', '10.0.0.1, 10.0.0.2']) expect(parseIp(bad), bad).toBeUndefined();
+    for (const bad of ['1:2:3:4:5:6:7:8:9', '256.1.1.1', 'abc', '1::2::3', '', '1.2.3', 'unknown', '_hidden', '10.0.0.1, 10.0.0.2', '010.0.0.1', '10.00.0.1', '::ffff:010.0.0.1']) expect(parseIp(bad), bad).toBeUndefined();
   });
 
   it('takes addresses and CIDR ranges, and nothing else, as entries', () => {

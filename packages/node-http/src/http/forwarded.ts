@@ -44,12 +44,16 @@ function appTrust(req: IncomingMessage): ProxyTrust | undefined {
   return typeof trust === 'function' ? (trust as ProxyTrust) : undefined;
 }
 
-/** A header's values as one comma-separated list (repeated headers joined), or undefined if absent or too long. */
-function listHeader(req: IncomingMessage, name: string): string[] | undefined {
+/**
+ * A header's values as one comma-separated list (repeated headers joined); undefined if absent,
+ * null if present but unreadable (too long): what a trusted proxy sent and the gateway cannot
+ * read is never taken for "nothing forwarded".
+ */
+function listHeader(req: IncomingMessage, name: string): string[] | undefined | null {
   const value = req.headers[name];
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
-  if (text.length > MAX_FORWARDED_LENGTH) return undefined;
+  if (text.length > MAX_FORWARDED_LENGTH) return null;
   return text.split(',').map((part) => part.trim());
 }
 
@@ -60,20 +64,21 @@ interface ForwardedElement {
   proto?: string;
 }
 
-/** The elements of a Forwarded header, first (farthest) first; quoted values may hold commas and semicolons. */
-function forwardedElements(req: IncomingMessage): ForwardedElement[] | undefined {
+/** The elements of a Forwarded header, first (farthest) first; quoted values may hold commas and semicolons. Undefined if absent, null if unreadable. */
+function forwardedElements(req: IncomingMessage): ForwardedElement[] | undefined | null {
   const value = req.headers['forwarded'];
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
-  if (text.length > MAX_FORWARDED_LENGTH) return undefined;
+  if (text.length > MAX_FORWARDED_LENGTH) return null;
   const elements: ForwardedElement[] = [];
   let element: ForwardedElement = {};
-  const pair = /\s*([A-Za-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*([;,]|$)/y;
+  // Parameter names are RFC 7230 tokens (extensions such as `x-y=1` included).
+  const pair = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*([;,]|$)/y;
   let at = 0;
   while (at < text.length) {
     pair.lastIndex = at;
     const match = pair.exec(text);
-    if (!match) return undefined;
+    if (!match) return null;
     const key = match[1]!.toLowerCase();
     const raw = match[2]!;
     const unquoted = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
@@ -119,8 +124,15 @@ export function readSource(settings: ForwardedSettings, req: IncomingMessage): R
 
   const standard = settings.headers === 'forwarded';
   const elements = standard ? forwardedElements(req) : undefined;
+  const forwardedFor = standard ? undefined : listHeader(req, 'x-forwarded-for');
+  const hosts = standard ? elements?.map((element) => element.host) : listHeader(req, 'x-forwarded-host');
+  const protos = standard ? elements?.map((element) => element.proto) : listHeader(req, 'x-forwarded-proto');
+  // A trusted proxy sent forwarded data the gateway cannot read (a client can make a header that
+  // the proxy appends to unreadable): closed, not "nothing forwarded", which would judge the
+  // proxy's own Host and bring back the loopback defaults. No host: the Host check refuses.
+  if (elements === null || forwardedFor === null || hosts === null || protos === null) return { host: undefined, clientAddress: peer, forwarded: true, proto: undefined };
   // Addresses from the nearest hop outwards: the peer, then each forwarded one from the right.
-  const chain = standard ? (elements ?? []).map((element) => (element.for === undefined ? '' : forAddress(element.for))).reverse() : (listHeader(req, 'x-forwarded-for') ?? []).reverse();
+  const chain = standard ? (elements ?? []).map((element) => (element.for === undefined ? '' : forAddress(element.for))).reverse() : (forwardedFor ?? []).reverse();
   // Walk outwards from the peer (trusted, proxy number 1): each trusted address is a proxy, and
   // the address it forwarded for is the next; the first untrusted address, or the last one
   // written, is the client's. An entry that is not an address (`unknown`, an obfuscated name,
@@ -138,10 +150,11 @@ export function readSource(settings: ForwardedSettings, req: IncomingMessage): R
   // appends its own (or one sets the header whole), so what a client wrote before it is not read.
   const pick = (values: readonly (string | undefined)[] | undefined): string | undefined =>
     values === undefined || values.length === 0 ? undefined : values[Math.max(0, values.length - proxies)] || undefined;
-  const hosts = standard ? elements?.map((element) => element.host) : listHeader(req, 'x-forwarded-host');
-  const protos = standard ? elements?.map((element) => element.proto) : listHeader(req, 'x-forwarded-proto');
   const host = pick(hosts);
   const proto = pick(protos)?.toLowerCase();
-  if (host === undefined) return { host: req.headers.host, clientAddress: client, forwarded: false, proto: undefined };
+  // No forwarded host at all: the proxy passed the Host on. One written but empty where the
+  // outermost trusted proxy's belongs: closed, as unreadable.
+  if (host === undefined && (hosts === undefined || hosts.every((value) => value === undefined))) return { host: req.headers.host, clientAddress: client, forwarded: false, proto: undefined };
+  if (host === undefined) return { host: undefined, clientAddress: client, forwarded: true, proto: undefined };
   return { host, clientAddress: client, forwarded: true, proto: proto === 'http' || proto === 'https' ? proto : undefined };
 }

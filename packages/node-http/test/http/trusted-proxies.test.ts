@@ -101,6 +101,31 @@ describe('forwarded headers from a trusted proxy (node:http)', () => {
     expect(garbage.event?.clientAddress).toBe('10.1.1.1');
   });
 
+  it('forwarded data a trusted proxy sent but the gateway cannot read fails closed, never as "nothing forwarded"', async () => {
+    // The proxy's own Host is one allowedHosts lists (as behind nginx's default), so falling back to it would pass.
+        const cases: [string, GatewayOptions['server'], Record<string, string>][] = [
+      ['an X-Forwarded-For past the length read', { forwardedHeaders: 'x-forwarded' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-for': `${'1.1.1.1, '.repeat(1_000)}203.0.113.9` }],
+      ['an X-Forwarded-Host past the length read', { forwardedHeaders: 'x-forwarded' }, { 'x-forwarded-host': `${'a'.repeat(9_000)}, evil.example` }],
+      ['an empty X-Forwarded-Host where the proxy\'s belongs', { forwardedHeaders: 'x-forwarded' }, { 'x-forwarded-host': 'evil.example, ' }],
+      ['a Forwarded header that does not parse', { forwardedHeaders: 'forwarded' }, { forwarded: '"unterminated, for=203.0.113.9;host=evil.example' }],
+      ['a Forwarded header past the length read', { forwardedHeaders: 'forwarded' }, { forwarded: `${'for=1.1.1.1, '.repeat(700)}for=203.0.113.9;host=evil.example` }],
+    ];
+    for (const [label, server, headers] of cases) {
+      const { events, port } = await gatewayWith({ trustedProxies: ['127.0.0.1'], allowedHosts: ['app.example', '127.0.0.1', 'localhost'], ...server });
+      const answer = await send(port, '/mcp', { host: `127.0.0.1:${port}`, ...headers }, events);
+      expect(answer.status, label).toBe(403);
+      await running?.close();
+      running = undefined;
+    }
+    // An RFC 7239 extension parameter is a parameter like any other, not a reason to stop reading.
+    const { events, port } = await gatewayWith({ trustedProxies: ['127.0.0.1'], allowedHosts: ['app.example', '127.0.0.1'], forwardedHeaders: 'forwarded' });
+    const extended = await send(port, '/mcp', { host: `127.0.0.1:${port}`, forwarded: 'x-y=1, for=203.0.113.9;host=evil.example' }, events);
+    expect(extended.status).toBe(403);
+    const honest = await send(port, '/mcp', { host: `127.0.0.1:${port}`, forwarded: 'x-y=1, for=203.0.113.9;host=app.example' }, events);
+    expect(honest.status).toBe(401);
+    expect(honest.event?.clientAddress).toBe('203.0.113.9');
+  });
+
   it('the page on the forwarded origin may call; other Origins, and the loopback default, may not', async () => {
     const { events, port } = await gatewayWith({ trustedProxies: ['127.0.0.1'], allowedHosts: ['app.example'] });
     const proxied = { host: `127.0.0.1:${port}`, 'x-forwarded-host': 'app.example', 'x-forwarded-proto': 'https' };

@@ -6,7 +6,7 @@ import type { Session, UpstreamSession } from '../state/sessions.js';
 import type { Opening, Outgoing, UpstreamEra } from './era.js';
 import { parseJson, readOwnAnswer, readText, TooLargeError } from './upstream-answer.js';
 import { upstreamFailure } from './upstream-client.js';
-import { UpstreamSessionError } from './upstream-errors.js';
+import { EraRefusedError, UpstreamSessionError } from './upstream-errors.js';
 import { GATEWAY_NAME, GATEWAY_VERSION } from '../wire/version.js';
 
 /**
@@ -68,7 +68,7 @@ async function discover(opening: Opening): Promise<UpstreamSession> {
   } catch (error) {
     throw new UpstreamSessionError(upstreamFailure(opening.client.name, error));
   }
-  if (!discovered) throw new UpstreamSessionError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${opening.client.name}" refused initialize and server/discover`));
+  if (!discovered) throw new EraRefusedError(deny('UPSTREAM_BAD_RESPONSE', `upstream "${opening.client.name}" refused initialize and server/discover`));
   opening.learned(discovered);
   return discovered;
 }

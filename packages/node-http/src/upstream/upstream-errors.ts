@@ -8,6 +8,12 @@ export class UpstreamSessionError extends Error {
   }
 }
 
+/**
+ * The upstream does not speak the era it was opened in (a stateless upstream's server/discover
+ * did not offer the revision): it may have been redeployed as the other era.
+ */
+export class EraRefusedError extends UpstreamSessionError {}
+
 /** An upstream HTTP status the gateway cannot pass on as it is. */
 export function badStatus(name: string, status: number, what: string): Denial {
   const why = status === 401 || status === 403 ? ' (check upstreams[].auth: the gateway\'s credential for it)' : '';

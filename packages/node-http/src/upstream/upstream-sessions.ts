@@ -5,7 +5,7 @@ import type { CloseScope, Session, UpstreamSession } from '../state/sessions.js'
 import type { ForwardedHeaders } from './forward-headers.js';
 import type { UpstreamClient } from './upstream-client.js';
 import { eraOf, eraToOpen } from './era-of.js';
-import { UpstreamSessionError } from './upstream-errors.js';
+import { EraRefusedError, UpstreamSessionError } from './upstream-errors.js';
 
 /**
  * The session of `session` on upstream `name`, opened now if it is not open yet, in the
@@ -67,8 +67,16 @@ export function forgetUpstreamSession(session: Session, name: string, stale: Ups
 
 /** Opens the upstream session in the era the upstream was last seen to speak, and records what it answered. */
 async function openUpstreamSession(gw: UpstreamRuntime, client: UpstreamClient, session: Session, forwarded: ForwardedHeaders): Promise<UpstreamSession> {
-  const era = eraToOpen(gw.facts.era(client.name));
-  return era.open({ client, session, forwarded, learned: (opened) => gw.facts.opened(client.name, opened) });
+  const known = gw.facts.era(client.name);
+  const opening = { client, session, forwarded, learned: (opened: UpstreamSession) => gw.facts.opened(client.name, opened) };
+  try {
+    return await eraToOpen(known).open(opening);
+  } catch (error) {
+    // It no longer speaks the era it was last seen in (redeployed): open it as an unknown one.
+    const fresh = eraToOpen(undefined);
+    if (error instanceof EraRefusedError && known !== undefined && known !== fresh) return fresh.open(opening);
+    throw error;
+  }
 }
 
 /** Ends an upstream session as its era does (DELETE for a session-based upstream), best effort. */

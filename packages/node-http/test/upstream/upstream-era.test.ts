@@ -125,4 +125,40 @@ describe('an upstream\'s era', () => {
     // The second client's initialize did not open the upstream again to learn what was known.
     expect(upstream.seen.filter((seen) => seen.method === 'initialize')).toHaveLength(1);
   });
+
+  it('is learned again when the upstream is redeployed as the other era, either way', async () => {
+    // One upstream at one address, stateless (2026-07-28 only) or session-based as `mode` says.
+    let mode: 'stateless' | 'session' = 'stateless';
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      req.on('end', () => {
+        if (req.method !== 'POST') return void res.writeHead(mode === 'session' ? 200 : 405).end();
+        const message = JSON.parse(text || '{}') as { id?: number | string; method?: string };
+        const json = (status: number, body: unknown, headers: Record<string, string> = {}) => void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+        if (message.id === undefined) return void res.writeHead(202).end();
+        if (mode === 'stateless') {
+          if (message.method === 'initialize') return json(400, { jsonrpc: '2.0', id: message.id, error: { code: -32022, message: 'unsupported', data: { supported: ['2026-07-28'] } } });
+          if (message.method === 'server/discover') return json(200, { jsonrpc: '2.0', id: message.id, result: { supportedVersions: ['2026-07-28'], capabilities: { tools: {} } } });
+        } else {
+          if (message.method === 'initialize') return json(200, { jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'switch', version: '1' } } }, { 'mcp-session-id': 'switch-1' });
+          if (message.method === 'server/discover') return json(404, { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'no such method' } });
+        }
+        if (message.method === 'tools/call') return json(200, { jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', content: [{ type: 'text', text: mode }] } });
+        json(200, { jsonrpc: '2.0', id: message.id, result: { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] } });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const gw = await start(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, false);
+    running.push({ gw, server });
+    const callIn = async (id: number) => {
+      const session = await openSession(gw.url, { 'x-api-key': VICTIM });
+      return post(gw.url, call(id), { accept: 'application/json', 'x-api-key': VICTIM, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    };
+    expect((await callIn(1)).body).toMatchObject({ result: { content: [{ text: 'stateless' }] } });
+    mode = 'session';
+    expect((await callIn(2)).body).toMatchObject({ result: { content: [{ text: 'session' }] } });
+    mode = 'stateless';
+    expect((await callIn(3)).body).toMatchObject({ result: { content: [{ text: 'stateless' }] } });
+  });
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody } from '@gw/core';
 import { checkAccept, checkContentType, parseEnvelope, readsAsStateless } from '@gw/core/internal';
 import { readBody } from './http/body.js';
-import { readSource } from './http/forwarded.js';
+import { readSource, type RequestSource } from './http/forwarded.js';
 import { refusedPost, settlePost, type PostOutcome, type PostRequest } from './http/post-request.js';
 import { checkCaller, header } from './http/request-checks.js';
 import { PostAudit } from './ops/audit-trail.js';
@@ -24,8 +24,10 @@ const UNREAD_BODY: Readonly<Record<string, string>> = Object.freeze({ connection
  * imports the other.
  */
 export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version'), readSource(gw.forwarded, req).clientAddress ?? null) : undefined;
-  const read = await readPost(gw, req, res, audit);
+  // Where the request came from, read once: for the Host and Origin checks and the audit trail.
+  const source = readSource(gw.forwarded, req);
+  const audit = gw.audit ? new PostAudit(gw.audit, header(req.headers, 'mcp-protocol-version'), source.clientAddress ?? null) : undefined;
+  const read = await readPost(gw, req, res, source, audit);
   if ('kind' in read) return settlePost(gw, res, audit, undefined, read);
   const first = read.items[0]!;
   // The stateless era (2026-07-28) has its own rules from here on.
@@ -40,13 +42,13 @@ export async function handlePost(gw: GatewayRuntime, req: IncomingMessage, res: 
  * read once with a limit and parsed once, and the client's headers that may reach an upstream
  * are picked.
  */
-async function readPost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, audit: PostAudit | undefined): Promise<PostRequest | PostOutcome> {
+async function readPost(gw: GatewayRuntime, req: IncomingMessage, res: ServerResponse, source: RequestSource, audit: PostAudit | undefined): Promise<PostRequest | PostOutcome> {
   const contentType = checkContentType(header(req.headers, 'content-type'));
   if (!contentType.ok) return refusedPost(contentType, null, undefined, UNREAD_BODY);
   const accept = checkAccept(header(req.headers, 'accept'), 'answer');
   if (!accept.ok) return refusedPost(accept, null, undefined, UNREAD_BODY);
   // The credential is in the headers: authenticate before reading or parsing the body.
-  const caller = checkCaller(gw, req);
+  const caller = checkCaller(gw, req, source);
   if (!caller.ok) return refusedPost(caller, null, undefined, UNREAD_BODY);
   const subject = caller.subject;
   if (audit) audit.subject = subject;

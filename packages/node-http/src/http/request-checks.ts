@@ -21,12 +21,11 @@ function isLoopback(address: string | undefined): boolean {
  * DNS-rebinding protection, for every path the gateway serves (the endpoint, health, metrics):
  * the Host header, then the Origin. Headers only.
  */
-export function checkSource(gw: GatewayRuntime, req: IncomingMessage): { ok: true } | Denial {
+export function checkSource(gw: GatewayRuntime, req: IncomingMessage, source: RequestSource = readSource(gw.forwarded, req)): { ok: true } | Denial {
   const socket = req.socket;
   const loopback = isLoopback(socket.localAddress);
   const { allowedHosts, allowedOrigins } = gw.options.server;
-  // Through a trusted reverse proxy, the host it forwarded; from anyone else, the Host header.
-  const source = readSource(gw.forwarded, req);
+  // `source`: through a trusted reverse proxy, the host it forwarded; from anyone else, the Host header.
   const host = checkHost(source.host, allowedHosts, loopback);
   if (!host.ok) return host;
   if (!source.forwarded) return checkOrigin(header(req.headers, 'origin'), allowedOrigins, loopback ? socket.localPort : undefined);
@@ -46,9 +45,9 @@ function forwardedOrigins(source: RequestSource): string[] {
  * Host, Origin and credential: what the headers alone decide, so a POST is refused before its
  * body is read. An unauthenticated request costs no body read and no JSON parse.
  */
-export function checkCaller(gw: GatewayRuntime, req: IncomingMessage): AuthResult {
-  const source = checkSource(gw, req);
-  if (!source.ok) return source;
+export function checkCaller(gw: GatewayRuntime, req: IncomingMessage, source?: RequestSource): AuthResult {
+  const checked = checkSource(gw, req, source);
+  if (!checked.ok) return checked;
   return gw.auth.authenticate(req);
 }
 

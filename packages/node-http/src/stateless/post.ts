@@ -38,19 +38,19 @@ export async function handleStatelessPost(gw: GatewayRuntime, post: PostRequest)
   const departure = departureOf(post.res);
   const decided = await decideRequest(gw, post, message, client, departure);
   const { decision } = decided;
-  if (!decision.ok) return refused(decision, message.id, item);
+  if (!decision.ok) return refused(decision, message.id, post.items);
   const session = decided.session ?? gw.bridges.for(post.subject, client);
   if (message.method === 'subscriptions/listen') {
     const refusal = await answerListen(gw, post, session, message.message);
-    return refusal ? refused(refusal, message.id, item) : answeredPost({ item, placed: null, status: 200, failure: undefined });
+    return refusal ? refused(refusal, message.id, post.items) : answeredPost({ item, placed: null, status: 200, failure: undefined });
   }
   const failure = await answerRequest(gw, post, message, decision, session, departure);
   return answeredPost({ item, placed: decision, status: post.res.statusCode, failure });
 }
 
-/** A POST of the stateless era refused whole, as the revision has it; `item` is its message, or `items` all it carried. */
-function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult | readonly MessageResult[]): PostOutcome {
-  return refusedPost(forStatelessEra(denial), id, Array.isArray(item) ? item : [item as MessageResult]);
+/** A POST of the stateless era refused whole, as the revision has it: each message it carried (one, or a batch's) counted and audited. */
+function refused(denial: Denial, id: JsonRpcId | null, items: readonly MessageResult[]): PostOutcome {
+  return refusedPost(forStatelessEra(denial), id, items);
 }
 
 /**
@@ -59,22 +59,21 @@ function refused(denial: Denial, id: JsonRpcId | null, item: MessageResult | rea
  * nothing more: the revision defines none from a client over HTTP.
  */
 function readRequest(post: PostRequest, item: MessageResult): { message: RequestMessage; client: StatelessClient } | PostOutcome {
-  // Each message of the batch is counted and audited as refused.
   if (post.batch) return refused(deny('INVALID_REQUEST', 'protocol revision 2026-07-28 has no JSON-RPC batches'), null, post.items);
-  if (!item.ok) return refused(item, item.id, item);
+  if (!item.ok) return refused(item, item.id, post.items);
   const message = item.message;
   if (message.kind !== 'request') {
     post.res.writeHead(202).end();
     return answeredPost({ item, placed: null, status: 202, failure: undefined });
   }
-  if (!STATELESS_METHODS.has(message.method)) return refused(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id, item);
+  if (!STATELESS_METHODS.has(message.method)) return refused(deny('NO_ROUTE', `${message.method} is not a method of protocol revision 2026-07-28`), message.id, post.items);
   const headers = post.req.headers;
   const client = checkStatelessRequest(
     { protocolVersion: header(headers, 'mcp-protocol-version'), method: header(headers, 'mcp-method'), name: header(headers, 'mcp-name') },
     message.method,
     message.params,
   );
-  if ('ok' in client) return refused(client, message.id, item);
+  if ('ok' in client) return refused(client, message.id, post.items);
   return { message, client };
 }
 
